@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# tinyp2p launcher.
+#   ./run.sh [vert.x launcher options]   build if needed, start a node from conf.json
+#   ./run.sh -conf config/node1.json     start a node from another config
+#   ./run.sh keygen                      print {"secret": ..., "peerId": ...}
+#   ./run.sh peer-id SECRET              print the PeerId of a secret
+#   ./run.sh test                        run every test (./mvnw verify)
+# Needs a JDK >= 21: JAVA_HOME if it is one, else the default java if it is one, else the
+# newest JDK >= 21 under /usr/lib/jvm.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+java_major() { # prints the feature version of the java binary $1
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1
+}
+
+find_jdk() {
+  local candidate
+  for candidate in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v java || echo /nonexistent)")")")"; do
+    if [[ -n "$candidate" && -x "$candidate/bin/java" && -x "$candidate/bin/javac" ]] \
+        && (( $(java_major "$candidate/bin/java") >= 21 )); then
+      echo "$candidate"; return 0
+    fi
+  done
+  local best="" best_version=0 v
+  for candidate in /usr/lib/jvm/*/; do
+    candidate="${candidate%/}"
+    [[ -x "$candidate/bin/java" && -x "$candidate/bin/javac" ]] || continue
+    v=$(java_major "$candidate/bin/java")
+    if (( v >= 21 && v > best_version )); then best="$candidate"; best_version=$v; fi
+  done
+  [[ -n "$best" ]] || { echo "run.sh: no JDK >= 21 found (set JAVA_HOME)" >&2; return 1; }
+  echo "$best"
+}
+
+JAVA_HOME="$(find_jdk)"
+export JAVA_HOME
+JAR=target/tinyp2p-0.1.0-SNAPSHOT-fat.jar
+
+if [[ "${1:-}" == "test" ]]; then
+  shift
+  exec ./mvnw -B verify "$@"
+fi
+
+# Rebuild when any source is newer than the jar.
+if [[ ! -f "$JAR" || -n "$(find src pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
+  ./mvnw -q -B -DskipTests package >&2
+fi
+
+if [[ $# -eq 0 ]]; then
+  set -- -conf conf.json
+fi
+exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} -jar "$JAR" "$@"
