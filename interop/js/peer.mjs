@@ -1,0 +1,516 @@
+// A js-libp2p 3.x peer for tinyp2p's interop tests, driven by JSON lines.
+//
+//   node --import ./polyfill.mjs peer.mjs '{"port":0,"secret":"<base58btc seed>","kad":false,"gossipsub":false}'
+//
+// Options (all optional): port (0 = any), secret (base58btc of a 32-byte
+// Ed25519 seed; random identity without it), kad, gossipsub (enable those
+// services), kadOptions / gossipsubOptions / yamuxOptions (merged into the
+// factories' init), connectionMonitor (false disables the 10 s ping heartbeat),
+// userAgent (identify's agentVersion). See README.md for the command set.
+//
+// stdout carries ONLY JSON lines: the "ready" line first, then events
+// ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
+// Everything else (libp2p debug logs via DEBUG=libp2p*, our own diagnostics)
+// goes to stderr. Commands are read from stdin, one JSON object per line; when
+// stdin closes (the parent died or is done with us) the node stops and the
+// process exits.
+
+import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
+import { createInterface } from 'node:readline'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair, generateKeyPairFromSeed, publicKeyToProtobuf } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { base58btc } from 'multiformats/bases/base58'
+
+const ECHO_PROTOCOL = '/tinyp2p/echo/1.0.0'
+// Per-connection stream limits for the echo protocol. The registrar's default
+// is 32 inbound / 64 outbound, too few for "100 parallel streams" tests.
+const ECHO_MAX_STREAMS = 1024
+const ECHO_CHUNK = 64 * 1024
+const DEFAULT_COMMAND_TIMEOUT_MS = 120_000
+const STOP_TIMEOUT_MS = 5_000
+
+// Nothing but protocol lines may reach stdout.
+console.log = console.error
+console.info = console.error
+console.debug = console.error
+
+function emit (obj) {
+  // stdout is a pipe: writes are synchronous on Linux, so ordering is kept and
+  // nothing is lost when we call process.exit() right after.
+  process.stdout.write(JSON.stringify(obj) + '\n')
+}
+
+function log (...args) {
+  console.error('[js-peer]', ...args)
+}
+
+const b64 = (bytes) => Buffer.from(bytes).toString('base64')
+const utf8 = new TextDecoder()
+
+/** Decodes the 32-byte Ed25519 seed; accepts plain base58btc or multibase ('z' prefixed). */
+function decodeSeed (secret) {
+  let seed
+  try {
+    seed = base58btc.baseDecode(secret)
+  } catch {}
+  if ((seed == null || seed.length !== 32) && secret.startsWith('z')) {
+    try {
+      seed = base58btc.baseDecode(secret.slice(1))
+    } catch {}
+  }
+  if (seed == null || seed.length !== 32) {
+    throw new Error(`"secret" must be base58btc of exactly 32 bytes, got ${seed == null ? 'undecodable text' : seed.length + ' bytes'}`)
+  }
+  return seed
+}
+
+// ---------------------------------------------------------------- options
+
+const options = JSON.parse(process.argv[2] ?? '{}')
+const port = options.port ?? 0
+const privateKey = options.secret != null
+  ? await generateKeyPairFromSeed('Ed25519', decodeSeed(options.secret))
+  : await generateKeyPair('Ed25519')
+
+const services = {
+  identify: identify(),
+  // ping defaults to 2 inbound / 1 outbound stream per connection (the spec's
+  // advice); kad-dht and parallel test pings need more.
+  ping: ping({ maxInboundStreams: 32, maxOutboundStreams: 32 })
+}
+
+if (options.kad === true) {
+  const { kadDHT } = await import('@libp2p/kad-dht')
+  services.dht = kadDHT({
+    protocol: '/ipfs/kad/1.0.0',
+    clientMode: false,
+    // the default mapper drops private and loopback addresses, which are the
+    // only ones we have
+    peerInfoMapper: (p) => p,
+    ...(options.kadOptions ?? {})
+  })
+}
+
+if (options.gossipsub === true) {
+  const { gossipsub } = await import('@libp2p/gossipsub')
+  services.pubsub = gossipsub({
+    // all test peers share 127.0.0.1; keep colocation scoring out of the way
+    scoreParams: { IPColocationFactorWeight: 0 },
+    ...(options.gossipsubOptions ?? {})
+  })
+}
+
+const node = await createLibp2p({
+  privateKey,
+  addresses: { listen: [`/ip4/127.0.0.1/tcp/${port}`] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux(options.yamuxOptions ?? {})],
+  // The connection monitor pings (/ipfs/ping/1.0.0) every connection every 10 s
+  // and aborts connections whose ping fails or times out ("na" is fine).
+  connectionMonitor: { enabled: options.connectionMonitor !== false },
+  ...(options.userAgent != null ? { nodeInfo: { userAgent: options.userAgent } } : {}),
+  connectionManager: {
+    // loopback is exempt from the inbound rate limit (5 connections/s per
+    // host), the pending-connection cap and connection pruning
+    allow: ['/ip4/127.0.0.0/ipcidr/8']
+  },
+  services
+})
+
+// ---------------------------------------------------------------- events
+
+node.addEventListener('connection:open', (evt) => {
+  const c = evt.detail
+  emit({
+    event: 'connection:open',
+    peerId: c.remotePeer.toString(),
+    remoteAddr: c.remoteAddr.toString(),
+    direction: c.direction,
+    connectionId: c.id,
+    multiplexer: c.multiplexer ?? null,
+    encryption: c.encryption ?? null
+  })
+})
+
+node.addEventListener('connection:close', (evt) => {
+  const c = evt.detail
+  emit({
+    event: 'connection:close',
+    peerId: c.remotePeer.toString(),
+    remoteAddr: c.remoteAddr.toString(),
+    connectionId: c.id
+  })
+})
+
+// Fired after identify with a peer succeeded (the identify *request* we make on
+// every new connection). detail.publicKey is the raw protobuf from the wire.
+node.addEventListener('peer:identify', (evt) => {
+  const r = evt.detail
+  emit({
+    event: 'identify',
+    peerId: r.peerId.toString(),
+    protocols: r.protocols,
+    listenAddrs: r.listenAddrs.map(String),
+    publicKey: r.publicKey == null ? null : b64(r.publicKey),
+    observedAddr: r.observedAddr?.toString() ?? null,
+    agentVersion: r.agentVersion ?? null,
+    protocolVersion: r.protocolVersion ?? null,
+    signedPeerRecord: r.signedPeerRecord != null
+  })
+})
+
+if (node.services.pubsub != null) {
+  node.services.pubsub.addEventListener('message', (evt) => {
+    const m = evt.detail
+    emit({
+      event: 'pubsub:message',
+      topic: m.topic,
+      data: b64(m.data),
+      type: m.type,
+      from: m.type === 'signed' ? m.from.toString() : null,
+      seqno: m.type === 'signed' ? m.sequenceNumber.toString() : null
+    })
+  })
+  node.services.pubsub.addEventListener('subscription-change', (evt) => {
+    emit({
+      event: 'pubsub:subscription-change',
+      peerId: evt.detail.peerId.toString(),
+      subscriptions: evt.detail.subscriptions.map(s => ({ topic: s.topic, subscribe: s.subscribe }))
+    })
+  })
+}
+
+// ---------------------------------------------------------------- echo server
+
+// js-libp2p 3 streams are event emitters: bytes arrive as 'message' events
+// (Uint8Array or Uint8ArrayList), stream.send() queues bytes and returns false
+// when the caller should wait for 'drain', stream.close() closes our write
+// side. We echo each chunk as it arrives and close once the remote has closed
+// its write side and every received byte has been sent back.
+function handleEcho (stream) {
+  let closing = false
+
+  const maybeFinish = () => {
+    if (closing || stream.status !== 'open') return
+    if (stream.remoteWriteStatus !== 'closed') return
+    // bytes still held back (paused) will be echoed before we close
+    if (stream.readBufferLength > 0 || stream.readStatus === 'paused') return
+    closing = true
+    stream.close().catch((err) => stream.abort(err))
+  }
+  // Deferred: yamux reports a FIN before it hands over the payload of the same
+  // frame, so look again once the current frame has been fully processed.
+  const scheduleFinish = () => queueMicrotask(maybeFinish)
+
+  stream.addEventListener('message', (evt) => {
+    let canSendMore
+    try {
+      canSendMore = stream.send(evt.data)
+    } catch (err) {
+      stream.abort(err)
+      return
+    }
+    if (!canSendMore && stream.readStatus === 'readable') {
+      // backpressure: stop reading (yamux stops granting window) until the
+      // bytes we queued have been written out
+      stream.pause()
+      stream.onDrain().then(() => {
+        if (stream.readStatus === 'paused') stream.resume()
+        scheduleFinish()
+      }, (err) => stream.abort(err))
+    }
+    scheduleFinish()
+  })
+  stream.addEventListener('remoteCloseWrite', scheduleFinish)
+  // the remote may have closed before this handler was attached
+  scheduleFinish()
+}
+
+await node.handle(ECHO_PROTOCOL, handleEcho, {
+  maxInboundStreams: ECHO_MAX_STREAMS,
+  maxOutboundStreams: ECHO_MAX_STREAMS
+})
+
+// ---------------------------------------------------------------- echo client
+
+/** Runs one echo exchange on a new stream; resolves or throws with a reason. */
+async function echoOnce (connection, bytes, signal) {
+  const payload = randomBytes(bytes)
+  const stream = await connection.newStream(ECHO_PROTOCOL, { signal })
+  const received = Buffer.allocUnsafe(bytes)
+  let got = 0
+  let overflow = 0
+
+  // Start listening before writing anything: data is delivered as events.
+  const finished = new Promise((resolve, reject) => {
+    stream.addEventListener('message', (evt) => {
+      const chunk = evt.data.subarray() // Uint8Array or a flattened Uint8ArrayList
+      const room = bytes - got
+      if (chunk.length > room) overflow += chunk.length - room
+      received.set(chunk.subarray(0, Math.min(room, chunk.length)), got)
+      got += Math.min(room, chunk.length)
+    })
+    // 'close' fires once both sides closed their write ends (or on reset/abort)
+    stream.addEventListener('close', (evt) => {
+      if (evt.error != null) reject(evt.error)
+      else resolve()
+    })
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    stream.addEventListener('close', () => signal.removeEventListener('abort', onAbort))
+  })
+  finished.catch(() => {}) // observed below; avoid an unhandled rejection meanwhile
+
+  try {
+    for (let off = 0; off < bytes; off += ECHO_CHUNK) {
+      if (!stream.send(payload.subarray(off, Math.min(bytes, off + ECHO_CHUNK)))) {
+        await stream.onDrain({ signal })
+      }
+    }
+    await stream.close({ signal })
+    await finished
+  } catch (err) {
+    stream.abort(err)
+    throw new Error(`${err.name ?? 'Error'}: ${err.message} (sent ${bytes}, received ${got} bytes so far)`)
+  }
+  if (overflow > 0) throw new Error(`received ${overflow} bytes more than the ${bytes} sent`)
+  if (got !== bytes) throw new Error(`received ${got} of ${bytes} bytes before the stream closed`)
+  if (payload.equals(received)) return
+  const mismatch = payload.findIndex((b, i) => b !== received[i])
+  throw new Error(`byte ${mismatch} differs: sent ${payload[mismatch]}, got ${received[mismatch]}`)
+}
+
+// ---------------------------------------------------------------- commands
+
+function peerArg (cmd) {
+  if (cmd.peer == null) throw new Error('missing "peer"')
+  return peerIdFromString(cmd.peer)
+}
+
+/** A dial target from "addr" (multiaddr) or "peer" (peer id). */
+function targetArg (cmd) {
+  if (cmd.addr != null) return multiaddr(cmd.addr)
+  return peerArg(cmd)
+}
+
+function describeConnection (c) {
+  return {
+    peerId: c.remotePeer.toString(),
+    remoteAddr: c.remoteAddr.toString(),
+    direction: c.direction,
+    multiplexer: c.multiplexer ?? null,
+    encryption: c.encryption ?? null,
+    status: c.status,
+    connectionId: c.id,
+    streams: c.streams.map(s => ({ id: s.id, protocol: s.protocol, direction: s.direction, status: s.status }))
+  }
+}
+
+function requireService (name) {
+  const svc = node.services[name]
+  if (svc == null) throw new Error(`service "${name}" is not enabled in this peer's options`)
+  return svc
+}
+
+const commands = {
+  async dial (cmd, signal) {
+    const conn = await node.dial(targetArg(cmd), { signal })
+    return { peerId: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString(), direction: conn.direction }
+  },
+
+  async ping (cmd, signal) {
+    // the ping service measures with Date.now(): whole milliseconds
+    const rttMs = await node.services.ping.ping(targetArg(cmd), { signal })
+    return { rttMs }
+  },
+
+  async peerInfo (cmd, signal) {
+    const peer = await node.peerStore.get(peerArg(cmd), { signal })
+    const meta = (k) => peer.metadata.has(k) ? utf8.decode(peer.metadata.get(k)) : null
+    return {
+      peerId: peer.id.toString(),
+      protocols: peer.protocols,
+      addrs: peer.addresses.map(a => a.multiaddr.toString()),
+      publicKey: peer.id.publicKey == null ? null : b64(publicKeyToProtobuf(peer.id.publicKey)),
+      agentVersion: meta('AgentVersion'),
+      protocolVersion: meta('ProtocolVersion')
+    }
+  },
+
+  async echo (cmd, signal) {
+    const streams = cmd.streams ?? 1
+    const bytes = cmd.bytes ?? 1024
+    const peer = peerArg(cmd)
+    const conn = node.getConnections(peer).find(c => c.status === 'open') ?? await node.dial(peer, { signal })
+    const started = performance.now()
+    const results = await Promise.allSettled(
+      Array.from({ length: streams }, () => echoOnce(conn, bytes, signal))
+    )
+    const failures = results
+      .map((r, index) => ({ index, r }))
+      .filter(({ r }) => r.status === 'rejected')
+    if (failures.length > 0) {
+      const { index, r } = failures[0]
+      throw new Error(`${failures.length}/${streams} echo streams failed; first: stream #${index}: ${r.reason?.message ?? r.reason}`)
+    }
+    return { streams, bytes, ms: Math.round((performance.now() - started) * 1000) / 1000 }
+  },
+
+  async connections () {
+    return { connections: node.getConnections().map(describeConnection) }
+  },
+
+  async hangup (cmd, signal) {
+    await node.hangUp(targetArg(cmd), { signal })
+    return {}
+  },
+
+  async self () {
+    return selfInfo()
+  },
+
+  // ---- kad-dht (only with {"kad": true})
+  async findPeer (cmd, signal) {
+    const dht = requireService('dht')
+    const target = peerArg(cmd)
+    for await (const ev of dht.findPeer(target, { signal })) {
+      if (ev.name === 'FINAL_PEER' && ev.peer.id.equals(target)) {
+        return { peerId: ev.peer.id.toString(), addrs: ev.peer.multiaddrs.map(String) }
+      }
+    }
+    throw new Error(`peer ${cmd.peer} not found`)
+  },
+
+  async routingTable () {
+    const dht = requireService('dht')
+    const self = node.peerId.toString()
+    const peers = [...dht.routingTable.kb.toIterable()]
+      .map(contact => contact.peerId.toString())
+      .filter(id => id !== self)
+    return { size: peers.length, peers }
+  },
+
+  async getClosestPeers (cmd, signal) {
+    const dht = requireService('dht')
+    // key: base64 bytes; defaults to our own peer id's bytes
+    const key = cmd.key != null ? Buffer.from(cmd.key, 'base64') : node.peerId.toMultihash().bytes
+    const peers = []
+    for await (const ev of dht.getClosestPeers(key, { signal })) {
+      if (ev.name === 'FINAL_PEER') peers.push(ev.peer.id.toString())
+    }
+    return { peers }
+  },
+
+  // ---- gossipsub (only with {"gossipsub": true}); data is base64
+  async subscribe (cmd) {
+    requireService('pubsub').subscribe(cmd.topic)
+    return {}
+  },
+
+  async unsubscribe (cmd) {
+    requireService('pubsub').unsubscribe(cmd.topic)
+    return {}
+  },
+
+  async publish (cmd) {
+    const data = cmd.data != null ? Buffer.from(cmd.data, 'base64') : new TextEncoder().encode(cmd.text ?? '')
+    const result = await requireService('pubsub').publish(cmd.topic, data)
+    return { recipients: result.recipients.map(String) }
+  },
+
+  async pubsubPeers (cmd) {
+    const ps = requireService('pubsub')
+    return {
+      subscribers: ps.getSubscribers(cmd.topic).map(String),
+      mesh: ps.getMeshPeers(cmd.topic),
+      topics: ps.getTopics()
+    }
+  }
+}
+
+function selfInfo () {
+  return {
+    peerId: node.peerId.toString(),
+    addrs: node.getMultiaddrs().map(String),
+    publicKey: b64(publicKeyToProtobuf(privateKey.publicKey)),
+    protocols: node.getProtocols()
+  }
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+let stopping = null
+
+/** Stops the node (bounded in time) and exits; safe to call more than once. */
+function shutdown (code, beforeExit) {
+  if (stopping != null) return stopping
+  const timer = setTimeout(() => {
+    log('node.stop() timed out, exiting anyway')
+    beforeExit?.()
+    process.exit(code)
+  }, STOP_TIMEOUT_MS)
+  stopping = node.stop()
+    .catch((err) => log('error while stopping:', err))
+    .finally(() => {
+      clearTimeout(timer)
+      beforeExit?.()
+      process.exit(code)
+    })
+  return stopping
+}
+
+async function runCommand (line) {
+  let cmd
+  try {
+    cmd = JSON.parse(line)
+  } catch (err) {
+    log('ignoring a line that is not JSON:', line)
+    return
+  }
+  const id = cmd?.id ?? null
+  if (cmd?.cmd === 'stop') {
+    // reply once the node has stopped, then exit
+    shutdown(0, () => emit({ id, ok: true }))
+    return
+  }
+  const handler = Object.hasOwn(commands, cmd?.cmd) ? commands[cmd.cmd] : undefined
+  if (handler == null) {
+    emit({ id, ok: false, error: `unknown command ${JSON.stringify(cmd?.cmd)}` })
+    return
+  }
+  const signal = AbortSignal.timeout(cmd.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS)
+  // one signal is shared by every stream of a command (echo opens hundreds)
+  setMaxListeners(Infinity, signal)
+  try {
+    const result = await handler(cmd, signal)
+    emit({ id, ok: true, ...result })
+  } catch (err) {
+    log(`command ${cmd.cmd} (id ${id}) failed:`, err)
+    emit({ id, ok: false, error: `${err?.name ?? 'Error'}: ${err?.message ?? err}` })
+  }
+}
+
+// stdout gone (EPIPE): nobody can read our replies any more
+process.stdout.on('error', () => process.exit(0))
+process.on('SIGTERM', () => shutdown(0))
+process.on('SIGINT', () => shutdown(0))
+process.on('unhandledRejection', (err) => log('unhandled rejection:', err))
+
+emit({ event: 'ready', ...selfInfo() })
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+lines.on('line', (line) => {
+  if (line.trim() === '') return
+  runCommand(line).catch((err) => log('internal error:', err))
+})
+// stdin closed: whoever drives us is gone, never linger
+lines.on('close', () => shutdown(0))
