@@ -1,0 +1,200 @@
+package io.tinyp2p.node;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The node's configuration, parsed from JSON (conf.json or a verticle's config) with the
+ * original tinyp2p's settings. Every value is checked; a bad value or an unknown key is a
+ * {@link ConfigException} naming the key and what is allowed.
+ *
+ * @param secret the identity; null in the JSON means a random one ({@link #randomSecret})
+ */
+public record NodeConfig(
+    Multiaddr addr,
+    KeyPair identity,
+    boolean randomSecret,
+    List<Multiaddr> bootNodes,
+    Duration discoveryInterval,
+    List<String> pubsubTopics,
+    ReqResp reqResp,
+    Http http,
+    String busPrefix,
+    Duration pingInterval) {
+
+  /** Request-response settings. */
+  public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
+      int maxRequestSize, int maxResponseSize) {}
+
+  /** The HTTP status server; {@code enabled == false} when configured off. */
+  public record Http(boolean enabled, String host, int port) {}
+
+  public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
+  private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
+      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval");
+  private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
+      "maxRequestSize", "maxResponseSize");
+  private static final Set<String> HTTP_KEYS = Set.of("host", "port", "enabled");
+
+  public static NodeConfig from(JsonObject json) {
+    if (json == null) {
+      json = new JsonObject();
+    }
+    unknownKeys(json, KEYS, "");
+    Multiaddr addr = multiaddr(json, "addr", DEFAULT_ADDR);
+    if (addr.tcpPort() < 0 || addr.host() == null || addr.peerId() != null
+        || !(addr.toString().startsWith("/ip4/") || addr.toString().startsWith("/ip6/"))) {
+      throw new ConfigException("addr must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr);
+    }
+    Object secretValue = json.getValue("secret");
+    KeyPair identity;
+    boolean random = secretValue == null;
+    if (random) {
+      identity = KeyPair.generate();
+    } else if (secretValue instanceof String s) {
+      try {
+        identity = KeyPair.fromSecret(s);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("secret: " + e.getMessage()
+            + " (expected base58btc of a 32-byte Ed25519 seed, e.g. from ./run.sh keygen)");
+      }
+    } else {
+      throw new ConfigException("secret must be a string (base58btc of a 32-byte Ed25519 seed)");
+    }
+    List<Multiaddr> boot = new ArrayList<>();
+    Object bootValue = json.getValue("bootNode");
+    if (bootValue instanceof String s) {
+      boot.add(bootAddr(s));
+    } else if (bootValue instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (!(a.getValue(i) instanceof String s)) {
+          throw new ConfigException("bootNode[" + i + "] must be a string multiaddr");
+        }
+        boot.add(bootAddr(s));
+      }
+    } else if (bootValue != null) {
+      throw new ConfigException("bootNode must be a /p2p/ multiaddr or a list of them");
+    }
+    Duration discovery = seconds(json, "discoveryInterval", 30, 1, 86_400);
+    List<String> topics = new ArrayList<>();
+    Object topicsValue = json.getValue("pubsubTopics");
+    if (topicsValue instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (!(a.getValue(i) instanceof String s) || s.isEmpty() || s.length() > 256) {
+          throw new ConfigException("pubsubTopics[" + i + "] must be a non-empty string of at most 256 characters");
+        }
+        topics.add(s);
+      }
+    } else if (topicsValue != null) {
+      throw new ConfigException("pubsubTopics must be a list of topic names");
+    }
+    JsonObject rr = object(json, "reqResp");
+    unknownKeys(rr, REQ_RESP_KEYS, "reqResp.");
+    ReqResp reqResp = new ReqResp(
+        seconds(rr, "connectionKeepAlive", 10, 1, 86_400, "reqResp."),
+        seconds(rr, "requestTimeout", 10, 1, 3_600, "reqResp."),
+        integer(rr, "maxRequestSize", 1 << 20, 1, 64 << 20, "reqResp."),
+        integer(rr, "maxResponseSize", 1 << 20, 1, 64 << 20, "reqResp."));
+    Http http;
+    Object httpValue = json.getValue("http");
+    if (httpValue == null) {
+      http = new Http(true, "127.0.0.1", 8000);
+    } else if (Boolean.FALSE.equals(httpValue) || "off".equals(httpValue)) {
+      http = new Http(false, null, 0);
+    } else if (httpValue instanceof JsonObject h) {
+      unknownKeys(h, HTTP_KEYS, "http.");
+      Object enabled = h.getValue("enabled", true);
+      if (!(enabled instanceof Boolean)) {
+        throw new ConfigException("http.enabled must be true or false");
+      }
+      Object host = h.getValue("host", "127.0.0.1");
+      if (!(host instanceof String hs) || hs.isBlank()) {
+        throw new ConfigException("http.host must be a host name or IP address");
+      }
+      http = new Http((Boolean) enabled, hs, integer(h, "port", 8000, 0, 65535, "http."));
+    } else {
+      throw new ConfigException("http must be an object {\"host\", \"port\"}, or \"off\" / false");
+    }
+    Object prefixValue = json.getValue("busPrefix", "tinyp2p");
+    if (!(prefixValue instanceof String prefix) || !prefix.matches("[A-Za-z0-9_.-]{1,64}")
+        || prefix.startsWith(".") || prefix.endsWith(".")) {
+      throw new ConfigException("busPrefix must be 1-64 characters of letters, digits, '_', '-' and '.'"
+          + " (not starting or ending with '.'), got " + prefixValue);
+    }
+    Duration ping = seconds(json, "pingInterval", 15, 1, 3_600);
+    return new NodeConfig(addr, identity, random, List.copyOf(boot), discovery, List.copyOf(topics),
+        reqResp, http, prefix, ping);
+  }
+
+  private static void unknownKeys(JsonObject json, Set<String> allowed, String prefix) {
+    for (String key : json.fieldNames()) {
+      if (!allowed.contains(key)) {
+        throw new ConfigException("unknown configuration key '" + prefix + key + "' (allowed: "
+            + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+      }
+    }
+  }
+
+  private static JsonObject object(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return new JsonObject();
+    }
+    if (!(v instanceof JsonObject o)) {
+      throw new ConfigException(key + " must be an object");
+    }
+    return o;
+  }
+
+  private static Multiaddr multiaddr(JsonObject json, String key, String dflt) {
+    Object v = json.getValue(key, dflt);
+    if (!(v instanceof String s)) {
+      throw new ConfigException(key + " must be a multiaddr string like " + DEFAULT_ADDR);
+    }
+    try {
+      return Multiaddr.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + " is not a valid multiaddr: " + e.getMessage());
+    }
+  }
+
+  private static Multiaddr bootAddr(String s) {
+    Multiaddr m;
+    try {
+      m = Multiaddr.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("bootNode '" + s + "' is not a valid multiaddr: " + e.getMessage());
+    }
+    if (m.peerId() == null || m.tcpPort() < 0) {
+      throw new ConfigException("bootNode '" + s + "' must be <host>/tcp/<port>/p2p/<peer id>");
+    }
+    return m;
+  }
+
+  private static Duration seconds(JsonObject json, String key, int dflt, int min, int max) {
+    return seconds(json, key, dflt, min, max, "");
+  }
+
+  private static Duration seconds(JsonObject json, String key, int dflt, int min, int max, String prefix) {
+    Object v = json.getValue(key, dflt);
+    if (!(v instanceof Number n) || n.doubleValue() < min || n.doubleValue() > max) {
+      throw new ConfigException(prefix + key + " must be a number of seconds from " + min + " to " + max + ", got " + v);
+    }
+    return Duration.ofMillis(Math.round(n.doubleValue() * 1000));
+  }
+
+  private static int integer(JsonObject json, String key, int dflt, int min, int max, String prefix) {
+    Object v = json.getValue(key, dflt);
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.longValue() < min || n.longValue() > max) {
+      throw new ConfigException(prefix + key + " must be an integer from " + min + " to " + max + ", got " + v);
+    }
+    return n.intValue();
+  }
+}

@@ -1,0 +1,169 @@
+package io.tinyp2p.protocol.identify;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.crypto.PublicKey;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.identify.pb.IdentifyProto;
+import io.tinyp2p.stream.LengthPrefixed;
+import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.Connection;
+import io.tinyp2p.swarm.PeerStore;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.tinyp2p.swarm.SwarmException;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Identify {@code /ipfs/id/1.0.0} and {@code /ipfs/id/push/1.0.0}. On every new connection we
+ * ask the peer who it is (public key, listen addresses, protocols, agent, the address it sees
+ * us at); the answer goes to the peer store and out as a {@link SwarmEvent.PeerIdentified}.
+ * When our listen addresses change we push our record to every connected peer that speaks
+ * push.
+ */
+public final class Identify {
+  private static final Logger LOG = LoggerFactory.getLogger(Identify.class);
+
+  public static final String PROTOCOL_ID = "/ipfs/id/1.0.0";
+  public static final String PUSH_PROTOCOL_ID = "/ipfs/id/push/1.0.0";
+  public static final String PROTOCOL_VERSION = "ipfs/0.1.0";
+  /** Largest identify message accepted. */
+  public static final int MAX_MESSAGE_SIZE = 64 * 1024;
+
+  private final Swarm swarm;
+
+  public Identify(Swarm swarm) {
+    this.swarm = swarm;
+    swarm.handle(PROTOCOL_ID, this::onRequest);
+    swarm.handle(PUSH_PROTOCOL_ID, this::onPush);
+    swarm.on(SwarmEvent.ConnectionOpened.class, e -> identify(e.connection()));
+    swarm.on(SwarmEvent.ListenAddressesChanged.class, e -> pushToAll());
+  }
+
+  /** Our identify record, as the peer on {@code connection} should see it. */
+  private IdentifyProto.Identify ourRecord(Connection connection) {
+    IdentifyProto.Identify.Builder b = IdentifyProto.Identify.newBuilder()
+        .setProtocolVersion(PROTOCOL_VERSION)
+        .setAgentVersion(swarm.config().agentVersion())
+        .setPublicKey(ByteString.copyFrom(swarm.identity().publicKey().marshal()))
+        .addAllProtocols(swarm.protocols());
+    for (Multiaddr addr : swarm.listenAddresses()) {
+      b.addListenAddrs(ByteString.copyFrom(addr.toBytes()));
+    }
+    if (connection != null) {
+      b.setObservedAddr(ByteString.copyFrom(connection.remoteAddress().toBytes()));
+    }
+    return b.build();
+  }
+
+  private void onRequest(P2pStream stream) {
+    Connection connection = swarm.connection(stream.remotePeer());
+    stream.handler(data -> { }); // nothing to read; drain whatever comes
+    stream.write(LengthPrefixed.frame(ourRecord(connection).toByteArray()));
+    stream.end();
+  }
+
+  private void onPush(P2pStream stream) {
+    PeerId peer = stream.remotePeer();
+    LengthPrefixed.readOne(stream, MAX_MESSAGE_SIZE).onComplete(ar -> {
+      stream.end();
+      if (ar.failed()) {
+        LOG.debug("identify push from {} failed: {}", peer, ar.cause().getMessage());
+        return;
+      }
+      accept(peer, ar.result(), true);
+    });
+  }
+
+  /** Asks the peer on {@code connection} to identify itself. */
+  public Future<PeerStore.PeerInfo> identify(Connection connection) {
+    PeerId peer = connection.remotePeer();
+    return connection.openStream(List.of(PROTOCOL_ID))
+        .compose(stream -> LengthPrefixed.readOne(stream, MAX_MESSAGE_SIZE)
+            .andThen(ar -> {
+              if (ar.succeeded()) {
+                stream.end();
+              }
+            }))
+        .compose(message -> {
+          PeerStore.PeerInfo info = accept(peer, message, false);
+          return info == null
+              ? Future.<PeerStore.PeerInfo>failedFuture(new SwarmException("invalid identify record from " + peer))
+              : Future.succeededFuture(info);
+        })
+        .onFailure(e -> LOG.debug("identify {} failed: {}", peer, e.getMessage()));
+  }
+
+  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, boolean push) {
+    IdentifyProto.Identify record;
+    try {
+      record = IdentifyProto.Identify.parseFrom(message.getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      LOG.info("identify from {}: malformed message: {}", peer, e.getMessage());
+      return null;
+    }
+    PeerStore.PeerInfo previous = swarm.peerStore().get(peer);
+    PublicKey key = previous != null ? previous.publicKey() : peer.publicKey();
+    if (record.hasPublicKey()) {
+      try {
+        key = PublicKey.unmarshal(record.getPublicKey().toByteArray());
+      } catch (IllegalArgumentException e) {
+        LOG.info("identify from {}: {}", peer, e.getMessage());
+        return null;
+      }
+      if (!peer.matches(key)) {
+        LOG.info("identify from {}: its public key belongs to another peer", peer);
+        return null;
+      }
+    }
+    List<Multiaddr> addrs = new ArrayList<>();
+    for (ByteString bytes : record.getListenAddrsList()) {
+      try {
+        addrs.add(Multiaddr.fromBytes(bytes.toByteArray()));
+      } catch (IllegalArgumentException e) {
+        // A transport we do not speak (quic, webrtc...): not an address for us.
+      }
+    }
+    Multiaddr observed = null;
+    if (record.hasObservedAddr()) {
+      try {
+        observed = Multiaddr.fromBytes(record.getObservedAddr().toByteArray());
+      } catch (IllegalArgumentException e) {
+        // ignore
+      }
+    }
+    boolean partial = push && previous != null;
+    PeerStore.PeerInfo info = new PeerStore.PeerInfo(peer, key,
+        partial && record.getListenAddrsCount() == 0 ? previous.listenAddrs() : addrs,
+        partial && record.getProtocolsCount() == 0 ? previous.protocols() : record.getProtocolsList(),
+        record.hasProtocolVersion() || !partial ? record.getProtocolVersion() : previous.protocolVersion(),
+        record.hasAgentVersion() || !partial ? record.getAgentVersion() : previous.agentVersion(),
+        observed != null || !partial ? observed : previous.observedAddr(),
+        System.currentTimeMillis());
+    swarm.peerStore().put(info);
+    swarm.emit(new SwarmEvent.PeerIdentified(peer, info));
+    return info;
+  }
+
+  /** Sends our record to every connected peer that speaks identify push. */
+  private void pushToAll() {
+    for (Connection connection : swarm.connections()) {
+      PeerStore.PeerInfo info = swarm.peerStore().get(connection.remotePeer());
+      if (info == null || !info.supports(PUSH_PROTOCOL_ID)) {
+        continue;
+      }
+      byte[] record = ourRecord(connection).toByteArray();
+      connection.openStream(List.of(PUSH_PROTOCOL_ID)).onSuccess(stream -> {
+        stream.handler(data -> { });
+        stream.write(LengthPrefixed.frame(record));
+        stream.end();
+      }).onFailure(e -> LOG.debug("identify push to {} failed: {}", connection.remotePeer(), e.getMessage()));
+    }
+  }
+}

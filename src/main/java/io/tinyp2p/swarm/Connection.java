@@ -1,0 +1,434 @@
+package io.tinyp2p.swarm;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.multistream.Multistream;
+import io.tinyp2p.multistream.MultistreamException;
+import io.tinyp2p.noise.CipherState;
+import io.tinyp2p.noise.NoiseException;
+import io.tinyp2p.noise.NoiseHandshake;
+import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.yamux.YamuxException;
+import io.tinyp2p.yamux.YamuxSession;
+import io.tinyp2p.yamux.YamuxStream;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP connection and its upgrade to a libp2p connection, all on the swarm's context:
+ *
+ * <pre>
+ *   TCP ─ multistream-select "/noise" ─ Noise XX handshake (2-byte framed)
+ *       ─ encrypted frames ─ multistream-select "/yamux/1.0.0" ─ Yamux session ─ streams
+ * </pre>
+ *
+ * Bytes from the socket go through exactly one stage at a time; bytes that arrive with the
+ * end of one stage flow on into the next. Anything malformed closes the connection with one
+ * log line. Plaintext written during one event-loop task is encrypted and written in one go
+ * at its end, so a Yamux header and its data share a Noise frame and a syscall.
+ */
+public final class Connection {
+  private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+  public static final String NOISE = "/noise";
+  public static final String YAMUX = "/yamux/1.0.0";
+  /** Largest plaintext in one Noise transport message (65535 minus the 16-byte tag). */
+  static final int MAX_PLAINTEXT = 65535 - 16;
+
+  private enum State { SECURITY, HANDSHAKE, MUXER, OPEN, CLOSED }
+
+  private final Swarm swarm;
+  private final Context context;
+  private final NetSocket socket;
+  private final Direction direction;
+  private final Multiaddr remoteAddr;
+  private final PeerId expectedPeer; // from the dialed address, or null
+  private final Promise<Connection> upgraded;
+  private final long openedAt = System.currentTimeMillis();
+
+  private State state = State.SECURITY;
+  private Multistream negotiation;
+  private NoiseHandshake handshake;
+  private CipherState sendCipher;
+  private CipherState receiveCipher;
+  private final FrameDecoder frames = new FrameDecoder(this::onFrame);
+  private YamuxSession yamux;
+  private PeerId remotePeer;
+  private long handshakeTimer = -1;
+  private Buffer outPending;
+  private boolean flushScheduled;
+  private Throwable closeReason;
+
+  Connection(Swarm swarm, Context context, NetSocket socket, Direction direction,
+      PeerId expectedPeer) {
+    this.swarm = swarm;
+    this.context = context;
+    this.socket = socket;
+    this.direction = direction;
+    this.expectedPeer = expectedPeer;
+    this.remoteAddr = Multiaddr.tcp(socket.remoteAddress().hostAddress(), socket.remoteAddress().port());
+    this.upgraded = Promise.promise();
+  }
+
+  // ---- public view ----
+
+  public PeerId remotePeer() {
+    return remotePeer;
+  }
+
+  public Multiaddr remoteAddress() {
+    return remoteAddr;
+  }
+
+  public Direction direction() {
+    return direction;
+  }
+
+  public long openedAt() {
+    return openedAt;
+  }
+
+  public boolean isOpen() {
+    return state == State.OPEN;
+  }
+
+  public int streamCount() {
+    return yamux == null ? 0 : yamux.streamCount();
+  }
+
+  /** Opens a stream and negotiates the first of {@code protocols} the peer supports. */
+  public Future<P2pStream> openStream(List<String> protocols) {
+    if (state != State.OPEN) {
+      return Future.failedFuture(new SwarmException("connection to " + remotePeer + " is not open"));
+    }
+    YamuxStream stream;
+    try {
+      stream = yamux.openStream();
+    } catch (YamuxException e) {
+      return Future.failedFuture(new SwarmException("cannot open a stream to " + remotePeer + ": " + e.getMessage()));
+    }
+    stream.remotePeer(remotePeer);
+    Promise<P2pStream> promise = Promise.promise();
+    long timer = context.owner().setTimer(swarm.config().negotiationTimeout().toMillis(), t -> {
+      if (promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " timed out"))) {
+        stream.reset();
+      }
+    });
+    stream.exceptionHandler(e -> promise.tryFail(new SwarmException("stream to " + remotePeer + " failed during negotiation: " + e.getMessage())));
+    stream.closeHandler(v -> promise.tryFail(new SwarmException("stream to " + remotePeer + " closed during negotiation")));
+    Multistream ms = Multistream.dialer(protocols, stream::write, new Multistream.Listener() {
+      @Override
+      public void negotiated(String protocol, Buffer remaining) {
+        context.owner().cancelTimer(timer);
+        stream.protocol(protocol);
+        detach(stream, remaining);
+        promise.tryComplete(stream);
+      }
+
+      @Override
+      public void failed(MultistreamException error) {
+        context.owner().cancelTimer(timer);
+        promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " failed: " + error.getMessage()));
+        stream.reset();
+      }
+    });
+    stream.handler(ms::onData);
+    return promise.future();
+  }
+
+  /** Closes the connection: Yamux go-away, then the socket. */
+  public void close() {
+    closeWith(null);
+  }
+
+  Future<Connection> upgradeFuture() {
+    return upgraded.future();
+  }
+
+  // ---- upgrade ----
+
+  void start() {
+    handshakeTimer = context.owner().setTimer(swarm.config().handshakeTimeout().toMillis(),
+        t -> {
+          handshakeTimer = -1;
+          if (state != State.OPEN) {
+            closeWith(new SwarmException("handshake timed out in state " + state));
+          }
+        });
+    socket.handler(this::onSocketData);
+    socket.closeHandler(v -> onSocketClosed());
+    socket.exceptionHandler(e -> closeWith(new SwarmException("socket error: " + e.getMessage())));
+    negotiation = negotiate(NOISE, this::onNoiseNegotiated, socket::write);
+  }
+
+  private Multistream negotiate(String protocol, java.util.function.Consumer<Buffer> next,
+      java.util.function.Consumer<Buffer> out) {
+    Multistream.Listener listener = new Multistream.Listener() {
+      @Override
+      public void negotiated(String p, Buffer remaining) {
+        next.accept(remaining);
+      }
+
+      @Override
+      public void failed(MultistreamException error) {
+        closeWith(new SwarmException("negotiating " + protocol + ": " + error.getMessage()));
+      }
+    };
+    return direction == Direction.OUTBOUND
+        ? Multistream.dialer(List.of(protocol), out, listener)
+        : Multistream.listener(java.util.Set.of(protocol), out, listener);
+  }
+
+  private void onSocketData(Buffer data) {
+    try {
+      switch (state) {
+        case SECURITY -> negotiation.onData(data);
+        case HANDSHAKE, MUXER, OPEN -> frames.onData(data, () -> state == State.CLOSED);
+        case CLOSED -> { }
+      }
+    } catch (RuntimeException e) {
+      // A bug, not the peer's doing; still, never let it escape to the event loop.
+      LOG.error("connection {} failed on input", this, e);
+      closeWith(new SwarmException("internal error: " + e));
+    }
+  }
+
+  private void onNoiseNegotiated(Buffer remaining) {
+    state = State.HANDSHAKE;
+    negotiation = null;
+    KeyPair identity = swarm.identity();
+    handshake = direction == Direction.OUTBOUND
+        ? NoiseHandshake.initiator(identity)
+        : NoiseHandshake.responder(identity);
+    if (direction == Direction.OUTBOUND) {
+      writeHandshakeMessage();
+    }
+    if (remaining != null) {
+      frames.onData(remaining, () -> state == State.CLOSED);
+    }
+  }
+
+  private void writeHandshakeMessage() {
+    try {
+      byte[] message = handshake.writeMessage();
+      socket.write(Buffer.buffer(2 + message.length).appendUnsignedShort(message.length).appendBytes(message));
+    } catch (NoiseException e) {
+      closeWith(new SwarmException("noise handshake: " + e.getMessage()));
+    }
+  }
+
+  private void onFrame(Buffer frame) {
+    if (state == State.HANDSHAKE) {
+      onHandshakeFrame(frame);
+    } else {
+      byte[] cipherText = frame.getBytes();
+      byte[] plain = new byte[Math.max(cipherText.length - 16, 0)];
+      try {
+        receiveCipher.decrypt(cipherText, 0, cipherText.length, plain, 0);
+      } catch (NoiseException e) {
+        closeWith(new SwarmException("noise decryption failed: " + e.getMessage()));
+        return;
+      }
+      onPlaintext(Buffer.buffer(plain));
+    }
+  }
+
+  private void onHandshakeFrame(Buffer frame) {
+    try {
+      handshake.readMessage(frame.getBytes());
+      if (!handshake.isComplete()) {
+        writeHandshakeMessage(); // responder: message 2; initiator: message 3
+      }
+      if (state == State.CLOSED || !handshake.isComplete()) {
+        return;
+      }
+    } catch (NoiseException e) {
+      closeWith(new SwarmException("noise handshake: " + e.getMessage()));
+      return;
+    }
+    remotePeer = handshake.remotePeerId();
+    sendCipher = handshake.sendCipher();
+    receiveCipher = handshake.receiveCipher();
+    handshake = null;
+    if (expectedPeer != null && !expectedPeer.equals(remotePeer)) {
+      closeWith(new SwarmException("dialed " + expectedPeer + " but the remote is " + remotePeer));
+      return;
+    }
+    state = State.MUXER;
+    negotiation = negotiate(YAMUX, this::onYamuxNegotiated, this::writePlain);
+  }
+
+  private void onPlaintext(Buffer plain) {
+    if (state == State.MUXER) {
+      negotiation.onData(plain);
+    } else if (state == State.OPEN) {
+      yamux.onData(plain);
+    }
+  }
+
+  private void onYamuxNegotiated(Buffer remaining) {
+    negotiation = null;
+    state = State.OPEN;
+    if (handshakeTimer >= 0) {
+      context.owner().cancelTimer(handshakeTimer);
+      handshakeTimer = -1;
+    }
+    yamux = new YamuxSession(direction == Direction.OUTBOUND, swarm.config().yamux(),
+        this::writePlain, new YamuxSession.Listener() {
+          @Override
+          public void inboundStream(YamuxStream stream) {
+            onInboundStream(stream);
+          }
+
+          @Override
+          public void closed(Throwable error) {
+            closeWith(error == null ? null : new SwarmException("yamux: " + error.getMessage()));
+          }
+        });
+    upgraded.tryComplete(this);
+    if (remaining != null && state == State.OPEN) {
+      yamux.onData(remaining);
+    }
+  }
+
+  private void onInboundStream(YamuxStream stream) {
+    stream.remotePeer(remotePeer);
+    long timer = context.owner().setTimer(swarm.config().negotiationTimeout().toMillis(), t -> {
+      if (stream.protocol() == null) {
+        stream.reset();
+      }
+    });
+    Multistream ms = Multistream.listener(swarm::supports, stream::write, new Multistream.Listener() {
+      @Override
+      public void negotiated(String protocol, Buffer remaining) {
+        context.owner().cancelTimer(timer);
+        stream.protocol(protocol);
+        detach(stream, remaining);
+        swarm.dispatchInbound(stream);
+      }
+
+      @Override
+      public void failed(MultistreamException error) {
+        context.owner().cancelTimer(timer);
+        LOG.debug("inbound stream from {}: {}", remotePeer, error.getMessage());
+        stream.reset();
+      }
+    });
+    stream.closeHandler(v -> context.owner().cancelTimer(timer));
+    stream.handler(ms::onData);
+  }
+
+  /** Hands a negotiated stream over: no handlers of ours, early bytes put back in front. */
+  private static void detach(YamuxStream stream, Buffer remaining) {
+    stream.handler(null).exceptionHandler(null).closeHandler(null);
+    if (remaining != null && remaining.length() > 0) {
+      stream.unread(remaining);
+    }
+  }
+
+  // ---- output ----
+
+  /** Queues plaintext; it is encrypted and written at the end of the current task. */
+  private void writePlain(Buffer plain) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (outPending == null) {
+      outPending = Buffer.buffer(Math.max(plain.length(), 1024));
+    }
+    outPending.appendBuffer(plain);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(v -> flush());
+    }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    Buffer plain = outPending;
+    outPending = null;
+    if (plain == null || state == State.CLOSED) {
+      return;
+    }
+    byte[] in = plain.getBytes();
+    int frameCount = (in.length + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
+    byte[] out = new byte[in.length + frameCount * (2 + 16)];
+    int inPos = 0;
+    int outPos = 0;
+    while (inPos < in.length) {
+      int n = Math.min(MAX_PLAINTEXT, in.length - inPos);
+      int sealed = n + 16;
+      out[outPos] = (byte) (sealed >>> 8);
+      out[outPos + 1] = (byte) sealed;
+      try {
+        outPos += 2 + sendCipher.encrypt(in, inPos, n, out, outPos + 2);
+      } catch (NoiseException e) {
+        closeWith(new SwarmException("noise encryption failed: " + e.getMessage()));
+        return;
+      }
+      inPos += n;
+    }
+    socket.write(Buffer.buffer(out));
+  }
+
+  // ---- closing ----
+
+  private void onSocketClosed() {
+    if (state != State.CLOSED) {
+      terminate(state == State.OPEN ? null : new SwarmException("peer closed the connection during " + state));
+    }
+  }
+
+  void closeWith(Throwable reason) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (yamux != null && !yamux.isClosed() && reason == null) {
+      yamux.close(); // go-away; its listener calls back here, by then CLOSED is not set yet
+    }
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (outPending != null) {
+      flush();
+    }
+    terminate(reason);
+    socket.close();
+  }
+
+  private void terminate(Throwable reason) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    closeReason = reason;
+    outPending = null;
+    if (handshakeTimer >= 0) {
+      context.owner().cancelTimer(handshakeTimer);
+      handshakeTimer = -1;
+    }
+    if (yamux != null) {
+      yamux.abort(reason);
+    }
+    if (!upgraded.future().isComplete()) {
+      upgraded.tryFail(reason != null ? reason : new SwarmException("connection closed during upgrade"));
+    }
+    swarm.connectionClosed(this, reason);
+  }
+
+  public Throwable closeReason() {
+    return closeReason;
+  }
+
+  @Override
+  public String toString() {
+    return direction.json() + " " + remoteAddr + (remotePeer != null ? "/p2p/" + remotePeer : "");
+  }
+}

@@ -1,0 +1,10 @@
+package io.tinyp2p.swarm;
+
+/** Who opened a connection. */
+public enum Direction {
+  INBOUND, OUTBOUND;
+
+  public String json() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

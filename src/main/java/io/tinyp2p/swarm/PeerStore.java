@@ -1,0 +1,69 @@
+package io.tinyp2p.swarm;
+
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.crypto.PublicKey;
+import io.tinyp2p.multiaddr.Multiaddr;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What we learnt about peers from Identify: keys, addresses, protocols, agent. Bounded: at
+ * most {@link #MAX_PEERS} peers (the least recently updated goes first) and
+ * {@link #MAX_ADDRS} addresses and {@link #MAX_PROTOCOLS} protocols each.
+ */
+public final class PeerStore {
+  public static final int MAX_PEERS = 10_000;
+  public static final int MAX_ADDRS = 16;
+  public static final int MAX_PROTOCOLS = 128;
+
+  /** One peer as Identify described it. */
+  public record PeerInfo(PeerId peerId, PublicKey publicKey, List<Multiaddr> listenAddrs,
+      List<String> protocols, String protocolVersion, String agentVersion,
+      Multiaddr observedAddr, long updatedAt) {
+
+    public PeerInfo {
+      listenAddrs = List.copyOf(listenAddrs.subList(0, Math.min(listenAddrs.size(), MAX_ADDRS)));
+      protocols = List.copyOf(protocols.subList(0, Math.min(protocols.size(), MAX_PROTOCOLS)));
+    }
+
+    public boolean supports(String protocol) {
+      return protocols.contains(protocol);
+    }
+  }
+
+  private final Map<PeerId, PeerInfo> peers = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<PeerId, PeerInfo> eldest) {
+      return size() > MAX_PEERS;
+    }
+  };
+
+  public void put(PeerInfo info) {
+    peers.put(info.peerId(), info);
+  }
+
+  public PeerInfo get(PeerId peer) {
+    return peers.get(peer);
+  }
+
+  public PeerInfo remove(PeerId peer) {
+    return peers.remove(peer);
+  }
+
+  public List<Multiaddr> addresses(PeerId peer) {
+    PeerInfo info = peers.get(peer);
+    return info == null ? List.of() : info.listenAddrs();
+  }
+
+  public Collection<PeerInfo> all() {
+    return Collections.unmodifiableCollection(new ArrayList<>(peers.values()));
+  }
+
+  public int size() {
+    return peers.size();
+  }
+}

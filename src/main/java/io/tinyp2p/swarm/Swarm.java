@@ -1,0 +1,373 @@
+package io.tinyp2p.swarm;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.stream.P2pStream;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The swarm: listeners, dialer and connections of one node, and the routing of streams by
+ * protocol id. It lives on the Vert.x context that created it (a verticle's event loop) and
+ * must only be called from there; that single thread is what keeps it lock-free.
+ *
+ * <p>One connection per peer is reused: dialing a peer that is connected, or being dialed,
+ * returns that connection. Protocols register an inbound handler with {@link #handle} and
+ * open streams with {@link #newStream}; they learn about connections, pings and identify
+ * results through {@link #on}.
+ */
+public final class Swarm {
+  private static final Logger LOG = LoggerFactory.getLogger(Swarm.class);
+
+  private final Vertx vertx;
+  private final Context context;
+  private final KeyPair identity;
+  private final SwarmConfig config;
+  private final NetClient client;
+  private final List<NetServer> servers = new ArrayList<>();
+  private final List<Multiaddr> listenAddrs = new ArrayList<>();
+  private final Map<String, Handler<P2pStream>> handlers = new LinkedHashMap<>();
+  private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
+  private final Set<Connection> upgrading = new LinkedHashSet<>();
+  private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
+  private final Map<Class<?>, List<Handler<?>>> listeners = new HashMap<>();
+  private final PeerStore peerStore = new PeerStore();
+  private boolean closed;
+
+  /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
+  public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.identity = identity;
+    this.config = config;
+    this.client = vertx.createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) config.dialTimeout().toMillis())
+        .setTcpNoDelay(true));
+  }
+
+  public KeyPair identity() {
+    return identity;
+  }
+
+  public PeerId localPeer() {
+    return identity.peerId();
+  }
+
+  public SwarmConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  public PeerStore peerStore() {
+    return peerStore;
+  }
+
+  // ---- protocols ----
+
+  /** Routes inbound streams that negotiate {@code protocol} to {@code handler}. */
+  public void handle(String protocol, Handler<P2pStream> handler) {
+    handlers.put(protocol, handler);
+  }
+
+  public boolean supports(String protocol) {
+    return handlers.containsKey(protocol);
+  }
+
+  public List<String> protocols() {
+    return List.copyOf(handlers.keySet());
+  }
+
+  void dispatchInbound(P2pStream stream) {
+    Handler<P2pStream> handler = handlers.get(stream.protocol());
+    if (handler == null) {
+      stream.reset();
+      return;
+    }
+    try {
+      handler.handle(stream);
+    } catch (RuntimeException e) {
+      LOG.warn("handler of {} failed for a stream from {}", stream.protocol(), stream.remotePeer(), e);
+      stream.reset();
+    }
+  }
+
+  /** Opens a stream to a connected (or dialable) peer, negotiating the first protocol it supports. */
+  public Future<P2pStream> newStream(PeerId peer, List<String> protocols) {
+    return dial(peer).compose(connection -> connection.openStream(protocols));
+  }
+
+  public Future<P2pStream> newStream(PeerId peer, String protocol) {
+    return newStream(peer, List.of(protocol));
+  }
+
+  // ---- events ----
+
+  /** Subscribes to one kind of {@link SwarmEvent}; handlers run on the swarm's context. */
+  public <E extends SwarmEvent> void on(Class<E> type, Handler<E> handler) {
+    listeners.computeIfAbsent(type, k -> new ArrayList<>()).add(handler);
+  }
+
+  @SuppressWarnings("unchecked")
+  public void emit(SwarmEvent event) {
+    List<Handler<?>> list = listeners.get(event.getClass());
+    if (list == null) {
+      return;
+    }
+    for (Handler<?> handler : List.copyOf(list)) {
+      try {
+        ((Handler<SwarmEvent>) handler).handle(event);
+      } catch (RuntimeException e) {
+        LOG.error("listener of {} failed", event.getClass().getSimpleName(), e);
+      }
+    }
+  }
+
+  // ---- listening ----
+
+  /** Listens on a /ip4 or /ip6 .../tcp/N address (port 0: any free port). */
+  public Future<Multiaddr> listen(Multiaddr addr) {
+    if (addr.tcpPort() < 0 || addr.host() == null || addr.host().isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "listen address must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr));
+    }
+    NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
+    server.connectHandler(this::onInbound);
+    return server.listen(addr.tcpPort(), addr.host()).map(s -> {
+      servers.add(s);
+      List<Multiaddr> bound = expand(addr, s.actualPort());
+      listenAddrs.addAll(bound);
+      LOG.info("listening on {}", bound);
+      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+      return bound.get(0);
+    });
+  }
+
+  /** Our listen addresses; an unspecified host (0.0.0.0, ::) is expanded to the interfaces' addresses. */
+  public List<Multiaddr> listenAddresses() {
+    return Collections.unmodifiableList(listenAddrs);
+  }
+
+  private static List<Multiaddr> expand(Multiaddr addr, int port) {
+    if (!addr.isUnspecified()) {
+      return List.of(Multiaddr.tcp(addr.host(), port));
+    }
+    List<Multiaddr> out = new ArrayList<>();
+    try {
+      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nif.isUp()) {
+          continue;
+        }
+        for (InetAddress ia : Collections.list(nif.getInetAddresses())) {
+          boolean v4 = ia instanceof Inet4Address;
+          if (v4 != !addr.isIp6() || ia.isLinkLocalAddress()) {
+            continue;
+          }
+          String host = ia.getHostAddress();
+          int zone = host.indexOf('%');
+          out.add(Multiaddr.tcp(zone >= 0 ? host.substring(0, zone) : host, port));
+        }
+      }
+    } catch (SocketException e) {
+      LOG.warn("cannot list network interfaces: {}", e.getMessage());
+    }
+    if (out.isEmpty()) {
+      out.add(Multiaddr.tcp(addr.isIp6() ? "::1" : "127.0.0.1", port));
+    }
+    return out;
+  }
+
+  private void onInbound(NetSocket socket) {
+    if (closed) {
+      socket.close();
+      return;
+    }
+    Connection connection = new Connection(this, context, socket, Direction.INBOUND, null);
+    upgrading.add(connection);
+    connection.start();
+    connection.upgradeFuture().onSuccess(this::connectionOpened);
+  }
+
+  // ---- dialing ----
+
+  /** The first open connection to {@code peer}, or null. */
+  public Connection connection(PeerId peer) {
+    List<Connection> list = connections.get(peer);
+    return list == null || list.isEmpty() ? null : list.get(0);
+  }
+
+  public boolean isConnected(PeerId peer) {
+    return connection(peer) != null;
+  }
+
+  /** Every open connection. */
+  public List<Connection> connections() {
+    List<Connection> all = new ArrayList<>();
+    connections.values().forEach(all::addAll);
+    return all;
+  }
+
+  /**
+   * Dials a peer by id: its open connection if there is one, else the addresses the peer
+   * store holds for it, one after the other.
+   */
+  public Future<Connection> dial(PeerId peer) {
+    Connection existing = connection(peer);
+    if (existing != null) {
+      return Future.succeededFuture(existing);
+    }
+    Future<Connection> pending = pendingDials.get(peer);
+    if (pending != null) {
+      return pending;
+    }
+    List<Multiaddr> addrs = peerStore.addresses(peer);
+    if (addrs.isEmpty()) {
+      return Future.failedFuture(new SwarmException("no known address for " + peer));
+    }
+    return dialEach(peer, addrs, 0, null);
+  }
+
+  private Future<Connection> dialEach(PeerId peer, List<Multiaddr> addrs, int index, Throwable last) {
+    if (index >= addrs.size()) {
+      return Future.failedFuture(new SwarmException("all " + addrs.size() + " addresses of " + peer
+          + " failed, last: " + (last == null ? "?" : last.getMessage())));
+    }
+    return dial(addrs.get(index).withPeerId(peer))
+        .recover(e -> dialEach(peer, addrs, index + 1, e));
+  }
+
+  /**
+   * Dials an address. When it ends in /p2p/&lt;id&gt;, an open connection to that peer is
+   * reused, and a different peer answering the handshake is an error.
+   */
+  public Future<Connection> dial(Multiaddr addr) {
+    if (closed) {
+      return Future.failedFuture(new SwarmException("swarm is closed"));
+    }
+    PeerId expected = addr.peerId();
+    if (expected != null) {
+      if (expected.equals(localPeer())) {
+        return Future.failedFuture(new SwarmException("refusing to dial ourselves"));
+      }
+      Connection existing = connection(expected);
+      if (existing != null) {
+        return Future.succeededFuture(existing);
+      }
+      Future<Connection> pending = pendingDials.get(expected);
+      if (pending != null) {
+        return pending;
+      }
+    }
+    if (addr.tcpPort() < 0 || addr.host() == null) {
+      return Future.failedFuture(new SwarmException("cannot dial " + addr + ": need a host and /tcp/<port>"));
+    }
+    Promise<Connection> promise = Promise.promise();
+    Future<Connection> future = promise.future();
+    if (expected != null) {
+      pendingDials.put(expected, future);
+      future.onComplete(ar -> pendingDials.remove(expected, future));
+    }
+    client.connect(addr.tcpPort(), addr.host()).onComplete(ar -> {
+      if (ar.failed()) {
+        SwarmException error = new SwarmException("dial " + addr + " failed: " + ar.cause().getMessage());
+        emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
+        promise.fail(error);
+        return;
+      }
+      if (closed) {
+        ar.result().close();
+        promise.fail(new SwarmException("swarm is closed"));
+        return;
+      }
+      Connection connection = new Connection(this, context, ar.result(), Direction.OUTBOUND, expected);
+      upgrading.add(connection);
+      connection.start();
+      connection.upgradeFuture().onComplete(up -> {
+        if (up.succeeded()) {
+          connectionOpened(connection);
+          promise.complete(connection);
+        } else {
+          SwarmException error = new SwarmException("dial " + addr + " failed: " + up.cause().getMessage());
+          emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
+          promise.fail(error);
+        }
+      });
+    });
+    return future;
+  }
+
+  // ---- connection bookkeeping ----
+
+  private void connectionOpened(Connection connection) {
+    upgrading.remove(connection);
+    if (!connection.isOpen()) {
+      return;
+    }
+    connections.computeIfAbsent(connection.remotePeer(), k -> new ArrayList<>()).add(connection);
+    LOG.debug("connection open: {}", connection);
+    emit(new SwarmEvent.ConnectionOpened(connection));
+  }
+
+  void connectionClosed(Connection connection, Throwable reason) {
+    upgrading.remove(connection);
+    if (reason != null) {
+      // The one log line for a connection that failed; the node carries on.
+      LOG.info("connection {} closed: {}", connection, reason.getMessage());
+    }
+    PeerId peer = connection.remotePeer();
+    List<Connection> list = peer == null ? null : connections.get(peer);
+    if (list != null && list.remove(connection)) {
+      if (list.isEmpty()) {
+        connections.remove(peer);
+      }
+      emit(new SwarmEvent.ConnectionClosed(connection, reason));
+    }
+  }
+
+  /** Closes every connection and listener. */
+  public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
+    for (Connection c : new ArrayList<>(upgrading)) {
+      c.close();
+    }
+    for (Connection c : connections()) {
+      c.close();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    servers.forEach(s -> closing.add(s.close()));
+    closing.add(client.close());
+    return Future.join(closing).mapEmpty();
+  }
+}

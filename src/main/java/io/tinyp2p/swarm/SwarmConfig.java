@@ -1,0 +1,30 @@
+package io.tinyp2p.swarm;
+
+import io.tinyp2p.yamux.YamuxConfig;
+import java.time.Duration;
+
+/**
+ * Swarm settings.
+ *
+ * @param handshakeTimeout from TCP connect to a usable Yamux session
+ * @param negotiationTimeout multistream-select on a new stream
+ * @param dialTimeout TCP connect
+ * @param yamux stream limits and windows
+ * @param agentVersion what Identify tells peers we run
+ */
+public record SwarmConfig(Duration handshakeTimeout, Duration negotiationTimeout,
+    Duration dialTimeout, YamuxConfig yamux, String agentVersion) {
+
+  public static SwarmConfig defaults() {
+    return new SwarmConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
+        YamuxConfig.defaults(), "tinyp2p-jvm/" + Version.VERSION);
+  }
+
+  public SwarmConfig withYamux(YamuxConfig yamux) {
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion);
+  }
+
+  public SwarmConfig withHandshakeTimeout(Duration timeout) {
+    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion);
+  }
+}

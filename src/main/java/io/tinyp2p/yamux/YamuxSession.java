@@ -1,0 +1,364 @@
+package io.tinyp2p.yamux;
+
+import static io.tinyp2p.yamux.Frame.FLAG_ACK;
+import static io.tinyp2p.yamux.Frame.FLAG_FIN;
+import static io.tinyp2p.yamux.Frame.FLAG_RST;
+import static io.tinyp2p.yamux.Frame.FLAG_SYN;
+import static io.tinyp2p.yamux.Frame.HEADER_LENGTH;
+import static io.tinyp2p.yamux.Frame.TYPE_DATA;
+import static io.tinyp2p.yamux.Frame.TYPE_GO_AWAY;
+import static io.tinyp2p.yamux.Frame.TYPE_PING;
+import static io.tinyp2p.yamux.Frame.TYPE_WINDOW_UPDATE;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A Yamux session (hashicorp/yamux spec.md, as libp2p uses it) over an ordered, reliable byte
+ * stream. Sans-IO and single-threaded: feed it the peer's bytes with {@link #onData}; it writes
+ * frames through {@code out} and reports streams and its end through {@link Listener}.
+ *
+ * <p>Flow control: every stream starts with the spec's 256 KiB window each way; a larger
+ * configured receive window is announced with the first window update. A stream returns
+ * credit to the peer once the application has consumed half its window, so a paused reader
+ * stops its sender. Data beyond the window is a protocol error.
+ *
+ * <p>Stream ids: the dialer (client) uses odd ids, the listener even ones. A frame for a
+ * stream that was closed is ignored (it may have been in flight); a frame for a stream that
+ * never existed is a protocol error. At most 256 of our streams wait for the peer's ACK at a
+ * time; further opens wait for an ACK before their SYN goes out.
+ */
+public final class YamuxSession {
+  /** Streams of ours that may await the peer's ACK at once (the spec's backlog). */
+  public static final int MAX_ACK_BACKLOG = 256;
+
+  /** What the owner of a session hears from it. */
+  public interface Listener {
+    /** The peer opened a stream; set its handlers before returning. */
+    void inboundStream(YamuxStream stream);
+
+    /** The session ended; {@code error} is null when it closed normally (go-away or close). */
+    void closed(Throwable error);
+  }
+
+  final YamuxConfig config;
+  private final boolean client;
+  private final Consumer<Buffer> out;
+  private final Listener listener;
+  private final Map<Integer, YamuxStream> streams = new HashMap<>();
+  private final ArrayDeque<YamuxStream> awaitingSyn = new ArrayDeque<>();
+  private int nextStreamId;
+  private int highestRemoteId;
+  private int unacked;
+  private boolean goAwayReceived;
+  private boolean goAwaySent;
+  private boolean closed;
+
+  // Parser: a header is collected in headerBytes; a data body streams to bodyStream.
+  private final byte[] headerBytes = new byte[HEADER_LENGTH];
+  private int headerFill;
+  private long bodyRemaining;
+  private YamuxStream bodyStream; // null while discarding the body of a closed stream
+  private int bodyFlags;
+
+  public YamuxSession(boolean client, YamuxConfig config, Consumer<Buffer> out, Listener listener) {
+    this.client = client;
+    this.config = config;
+    this.out = out;
+    this.listener = listener;
+    this.nextStreamId = client ? 1 : 2;
+  }
+
+  public boolean isClient() {
+    return client;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public int streamCount() {
+    return streams.size();
+  }
+
+  /**
+   * Opens a stream. Its SYN goes out now, or once the peer acknowledged enough earlier
+   * streams; writes before that are queued.
+   *
+   * @throws YamuxException if the session is closed, going away, or at its stream limit
+   */
+  public YamuxStream openStream() throws YamuxException {
+    if (closed) {
+      throw new YamuxException("session is closed");
+    }
+    if (goAwayReceived || goAwaySent) {
+      throw new YamuxException("session is going away");
+    }
+    if (streams.size() >= config.maxStreams()) {
+      throw new YamuxException("stream limit reached (" + config.maxStreams() + ")");
+    }
+    if (nextStreamId < 0) {
+      throw new YamuxException("stream ids exhausted");
+    }
+    int id = nextStreamId;
+    nextStreamId += 2;
+    YamuxStream stream = new YamuxStream(this, id, true);
+    streams.put(id, stream);
+    if (unacked < MAX_ACK_BACKLOG) {
+      sendSyn(stream);
+    } else {
+      awaitingSyn.add(stream);
+    }
+    return stream;
+  }
+
+  private void sendSyn(YamuxStream stream) {
+    unacked++;
+    sendWindowUpdate(stream.id(), FLAG_SYN, config.receiveWindow() - YamuxConfig.INITIAL_WINDOW);
+    stream.synSent();
+  }
+
+  /** Feeds bytes from the peer; protocol violations close the session. */
+  public void onData(Buffer data) {
+    int pos = 0;
+    int len = data.length();
+    while (pos < len && !closed) {
+      if (bodyRemaining > 0) {
+        int n = (int) Math.min(bodyRemaining, len - pos);
+        bodyRemaining -= n;
+        if (bodyStream != null && !bodyStream.isClosed()) {
+          bodyStream.onData(data.slice(pos, pos + n));
+        }
+        pos += n;
+        if (bodyRemaining == 0) {
+          endOfFrame();
+        }
+      } else {
+        int n = Math.min(HEADER_LENGTH - headerFill, len - pos);
+        data.getBytes(pos, pos + n, headerBytes, headerFill);
+        headerFill += n;
+        pos += n;
+        if (headerFill == HEADER_LENGTH) {
+          headerFill = 0;
+          try {
+            onHeader();
+          } catch (YamuxException e) {
+            protocolError(e.getMessage());
+          }
+        }
+      }
+    }
+  }
+
+  private void onHeader() throws YamuxException {
+    int version = headerBytes[0] & 0xFF;
+    int type = headerBytes[1] & 0xFF;
+    int flags = ((headerBytes[2] & 0xFF) << 8) | (headerBytes[3] & 0xFF);
+    int id = ((headerBytes[4] & 0xFF) << 24) | ((headerBytes[5] & 0xFF) << 16)
+        | ((headerBytes[6] & 0xFF) << 8) | (headerBytes[7] & 0xFF);
+    long length = (((headerBytes[8] & 0xFFL) << 24) | ((headerBytes[9] & 0xFF) << 16)
+        | ((headerBytes[10] & 0xFF) << 8) | (headerBytes[11] & 0xFF));
+    if (version != Frame.VERSION) {
+      throw new YamuxException("unsupported yamux version " + version);
+    }
+    switch (type) {
+      case TYPE_DATA -> onDataHeader(flags, id, length);
+      case TYPE_WINDOW_UPDATE -> onWindowUpdate(flags, id, length);
+      case TYPE_PING -> onPing(flags, id, length);
+      case TYPE_GO_AWAY -> onGoAway(id, length);
+      default -> throw new YamuxException("unknown yamux frame type " + type);
+    }
+  }
+
+  private void onDataHeader(int flags, int id, long length) throws YamuxException {
+    YamuxStream stream = streamFor(flags, id);
+    if (length > 0) {
+      if (stream != null) {
+        if (length > stream.receiveCredit()) {
+          throw new YamuxException("stream " + id + " sent " + length
+              + " bytes beyond its receive window of " + stream.receiveCredit());
+        }
+        if (stream.remoteEnded()) {
+          throw new YamuxException("stream " + id + " sent data after FIN");
+        }
+        stream.consumeCredit(length);
+      } else if (length > config.receiveWindow()) {
+        throw new YamuxException("data frame of " + length + " bytes exceeds any window");
+      }
+      bodyStream = stream;
+      bodyFlags = flags;
+      bodyRemaining = length;
+    } else {
+      streamEndFlags(stream, flags);
+    }
+  }
+
+  private void endOfFrame() {
+    YamuxStream stream = bodyStream;
+    bodyStream = null;
+    streamEndFlags(stream, bodyFlags);
+  }
+
+  private void onWindowUpdate(int flags, int id, long delta) throws YamuxException {
+    YamuxStream stream = streamFor(flags, id);
+    if (stream != null && delta > 0) {
+      stream.addSendWindow(delta);
+    }
+    streamEndFlags(stream, flags);
+  }
+
+  /**
+   * Resolves the stream a DATA or WINDOW_UPDATE frame is for, creating it on SYN and
+   * completing our open on ACK. Null for a stream that was closed (the frame is ignored).
+   */
+  private YamuxStream streamFor(int flags, int id) throws YamuxException {
+    if (id == 0) {
+      throw new YamuxException("stream frame with stream id 0");
+    }
+    boolean remoteParity = (id & 1) == (client ? 0 : 1);
+    if ((flags & FLAG_SYN) != 0) {
+      if (!remoteParity) {
+        throw new YamuxException("peer opened stream " + id + " with our parity");
+      }
+      if (Integer.compareUnsigned(id, highestRemoteId) <= 0) {
+        throw new YamuxException("peer reopened stream id " + id);
+      }
+      highestRemoteId = id;
+      if (goAwaySent || streams.size() >= config.maxStreams()) {
+        sendWindowUpdate(id, FLAG_RST, 0);
+        return null;
+      }
+      YamuxStream stream = new YamuxStream(this, id, false);
+      streams.put(id, stream);
+      sendWindowUpdate(id, FLAG_ACK, config.receiveWindow() - YamuxConfig.INITIAL_WINDOW);
+      stream.synSent();
+      listener.inboundStream(stream);
+      return stream.isClosed() ? null : stream;
+    }
+    YamuxStream stream = streams.get(id);
+    if (stream == null) {
+      boolean existed = remoteParity
+          ? Integer.compareUnsigned(id, highestRemoteId) <= 0
+          : Integer.compareUnsigned(id, nextStreamId) < 0;
+      if (!existed) {
+        throw new YamuxException("frame for unknown stream " + id);
+      }
+      return null;
+    }
+    if ((flags & FLAG_ACK) != 0 && stream.isOutbound() && !stream.acked()) {
+      stream.ackReceived();
+      unacked--;
+      while (unacked < MAX_ACK_BACKLOG && !awaitingSyn.isEmpty()) {
+        YamuxStream next = awaitingSyn.poll();
+        if (!next.isClosed()) {
+          sendSyn(next);
+        }
+      }
+    }
+    return stream;
+  }
+
+  private void streamEndFlags(YamuxStream stream, int flags) {
+    if (stream == null) {
+      return;
+    }
+    if ((flags & FLAG_RST) != 0) {
+      stream.remoteReset();
+    } else if ((flags & FLAG_FIN) != 0) {
+      stream.remoteFin();
+    }
+  }
+
+  private void onPing(int flags, int id, long opaque) throws YamuxException {
+    if (id != 0) {
+      throw new YamuxException("ping on stream " + id);
+    }
+    if ((flags & FLAG_SYN) != 0) {
+      send(Frame.header(TYPE_PING, FLAG_ACK, 0, opaque));
+    }
+    // We send no pings of our own yet, so an ACK needs no bookkeeping.
+  }
+
+  private void onGoAway(int id, long code) throws YamuxException {
+    if (id != 0) {
+      throw new YamuxException("go-away on stream " + id);
+    }
+    goAwayReceived = true;
+    if (code != Frame.GO_AWAY_NORMAL) {
+      shutdown(new YamuxException("peer went away with error code " + code));
+    } else if (streams.isEmpty()) {
+      shutdown(null);
+    }
+  }
+
+  // ---- called by streams ----
+
+  void sendData(int id, int flags, Buffer data) {
+    Buffer frame = Buffer.buffer(HEADER_LENGTH + data.length());
+    Frame.appendHeader(frame, TYPE_DATA, flags, id, data.length()).appendBuffer(data);
+    send(frame);
+  }
+
+  void sendWindowUpdate(int id, int flags, long delta) {
+    send(Frame.header(TYPE_WINDOW_UPDATE, flags, id, delta));
+  }
+
+  void streamClosed(YamuxStream stream) {
+    streams.remove(stream.id());
+    if (stream.isOutbound() && !stream.acked() && stream.isSynSent()) {
+      unacked--;
+    }
+    if (goAwayReceived && streams.isEmpty() && !closed) {
+      shutdown(null);
+    }
+  }
+
+  private void send(Buffer frame) {
+    if (!closed) {
+      out.accept(frame);
+    }
+  }
+
+  // ---- ending ----
+
+  /** Tells the peer we go away, then ends the session and every stream in it. */
+  public void close() {
+    if (closed) {
+      return;
+    }
+    goAwaySent = true;
+    send(Frame.header(TYPE_GO_AWAY, 0, 0, Frame.GO_AWAY_NORMAL));
+    shutdown(null);
+  }
+
+  /** Ends the session without a word to the peer (its transport is gone). */
+  public void abort(Throwable reason) {
+    shutdown(reason);
+  }
+
+  private void protocolError(String message) {
+    if (closed) {
+      return;
+    }
+    send(Frame.header(TYPE_GO_AWAY, 0, 0, Frame.GO_AWAY_PROTOCOL_ERROR));
+    shutdown(new YamuxException(message));
+  }
+
+  private void shutdown(Throwable reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Throwable streamError = reason != null ? reason : new YamuxException("connection closed");
+    for (YamuxStream stream : new ArrayList<>(streams.values())) {
+      stream.sessionClosed(streamError);
+    }
+    streams.clear();
+    awaitingSyn.clear();
+    listener.closed(reason);
+  }
+}

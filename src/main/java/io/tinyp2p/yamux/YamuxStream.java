@@ -1,0 +1,396 @@
+package io.tinyp2p.yamux;
+
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.stream.P2pStream;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Yamux stream. Reading follows Vert.x demand ({@link #pause}, {@link #resume},
+ * {@link #fetch}); bytes the application has not consumed yet are queued (at most one receive
+ * window, which the peer cannot exceed) and withhold the window update. Writing queues behind
+ * the peer's send window; {@link #writeQueueFull()} turns true past the queue limit and the
+ * drain handler runs when it has halved.
+ */
+public final class YamuxStream implements P2pStream {
+  private static final Logger LOG = LoggerFactory.getLogger(YamuxStream.class);
+
+  private final YamuxSession session;
+  private final int id;
+  private final boolean outbound;
+  private final int windowSize;
+
+  private String protocol;
+  private PeerId remotePeer;
+
+  // inbound
+  private long receiveCredit = YamuxConfig.INITIAL_WINDOW; // bytes the peer may still send
+  private long consumed; // delivered bytes not yet returned to the peer as window
+  private final ArrayDeque<Buffer> inbound = new ArrayDeque<>();
+  private long demand = Long.MAX_VALUE;
+  private boolean remoteFin;
+  private boolean endDelivered;
+
+  // outbound
+  private long sendWindow = YamuxConfig.INITIAL_WINDOW;
+  private final ArrayDeque<Buffer> outboundQueue = new ArrayDeque<>();
+  private long queuedBytes;
+  private int writeQueueMax;
+  private boolean synSent;
+  private boolean acked;
+  private boolean endRequested;
+  private boolean finSent;
+  private boolean needsDrain;
+
+  private boolean closed;
+  private Handler<Buffer> handler;
+  private Handler<Void> endHandler;
+  private Handler<Void> drainHandler;
+  private Handler<Void> closeHandler;
+  private Handler<Throwable> exceptionHandler;
+
+  YamuxStream(YamuxSession session, int id, boolean outbound) {
+    this.session = session;
+    this.id = id;
+    this.outbound = outbound;
+    this.windowSize = session.config.receiveWindow();
+    this.writeQueueMax = session.config.writeQueueMax();
+  }
+
+  public int id() {
+    return id;
+  }
+
+  @Override
+  public boolean isOutbound() {
+    return outbound;
+  }
+
+  @Override
+  public String protocol() {
+    return protocol;
+  }
+
+  /** Set by the swarm once multistream-select agreed on a protocol. */
+  public void protocol(String protocol) {
+    this.protocol = protocol;
+  }
+
+  @Override
+  public PeerId remotePeer() {
+    return remotePeer;
+  }
+
+  /** Set by the swarm: the authenticated peer of the connection. */
+  public void remotePeer(PeerId peer) {
+    this.remotePeer = peer;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  // ---- session side ----
+
+  void synSent() {
+    synSent = true;
+    receiveCredit = windowSize;
+    flush();
+  }
+
+  boolean isSynSent() {
+    return synSent;
+  }
+
+  boolean acked() {
+    return acked;
+  }
+
+  void ackReceived() {
+    acked = true;
+  }
+
+  long receiveCredit() {
+    return receiveCredit;
+  }
+
+  boolean remoteEnded() {
+    return remoteFin;
+  }
+
+  void consumeCredit(long length) {
+    receiveCredit -= length;
+  }
+
+  void addSendWindow(long delta) {
+    sendWindow += delta;
+    // A window beyond 2^32 - 1 can only come from a broken or hostile peer; cap it rather than
+    // trust it, the peer's own buffers are its problem.
+    if (sendWindow > 0xFFFFFFFFL) {
+      sendWindow = 0xFFFFFFFFL;
+    }
+    flush();
+  }
+
+  void onData(Buffer data) {
+    if (demand > 0 && inbound.isEmpty() && handler != null) {
+      deliver(data);
+    } else {
+      inbound.add(data);
+    }
+  }
+
+  void remoteFin() {
+    remoteFin = true;
+    drainInbound();
+  }
+
+  void remoteReset() {
+    terminate(new StreamResetException("stream reset by peer"));
+  }
+
+  void sessionClosed(Throwable reason) {
+    if (!closed) {
+      terminate(reason);
+    }
+  }
+
+  // ---- reading ----
+
+  private void deliver(Buffer data) {
+    if (demand != Long.MAX_VALUE) {
+      demand--;
+    }
+    consumed += data.length();
+    try {
+      handler.handle(data);
+    } catch (RuntimeException e) {
+      LOG.warn("stream {} handler failed, resetting: {}", id, e.toString());
+      reset();
+      return;
+    }
+    // Return credit once half the window has been consumed: few updates, no stalls.
+    if (!remoteFin && !closed && consumed >= windowSize / 2) {
+      receiveCredit += consumed;
+      session.sendWindowUpdate(id, 0, consumed);
+      consumed = 0;
+    }
+  }
+
+  private void drainInbound() {
+    while (!closed && demand > 0 && handler != null && !inbound.isEmpty()) {
+      deliver(inbound.poll());
+    }
+    if (!closed && remoteFin && inbound.isEmpty() && !endDelivered && (demand > 0 || handler == null)) {
+      endDelivered = true;
+      if (endHandler != null) {
+        try {
+          endHandler.handle(null);
+        } catch (RuntimeException e) {
+          LOG.warn("stream {} end handler failed: {}", id, e.toString());
+        }
+      }
+      maybeClosed();
+    }
+  }
+
+  /**
+   * Puts bytes back in front of the inbound queue: used by the swarm when bytes that arrived
+   * with the end of protocol negotiation belong to the negotiated protocol's handler.
+   */
+  public void unread(Buffer data) {
+    consumed -= data.length(); // they will be counted again when delivered
+    inbound.addFirst(data);
+    if (handler != null) {
+      drainInbound();
+    }
+  }
+
+  @Override
+  public YamuxStream handler(Handler<Buffer> handler) {
+    this.handler = handler;
+    if (handler != null) {
+      drainInbound();
+    }
+    return this;
+  }
+
+  @Override
+  public YamuxStream pause() {
+    demand = 0;
+    return this;
+  }
+
+  @Override
+  public YamuxStream resume() {
+    return fetch(Long.MAX_VALUE);
+  }
+
+  @Override
+  public YamuxStream fetch(long amount) {
+    if (amount < 0) {
+      throw new IllegalArgumentException("negative fetch " + amount);
+    }
+    demand = Long.MAX_VALUE - demand < amount ? Long.MAX_VALUE : demand + amount;
+    drainInbound();
+    return this;
+  }
+
+  @Override
+  public YamuxStream endHandler(Handler<Void> endHandler) {
+    this.endHandler = endHandler;
+    return this;
+  }
+
+  @Override
+  public YamuxStream exceptionHandler(Handler<Throwable> handler) {
+    this.exceptionHandler = handler;
+    return this;
+  }
+
+  @Override
+  public YamuxStream closeHandler(Handler<Void> handler) {
+    this.closeHandler = handler;
+    return this;
+  }
+
+  // ---- writing ----
+
+  @Override
+  public Future<Void> write(Buffer data) {
+    if (closed || endRequested) {
+      return Future.failedFuture(new IllegalStateException("stream " + id + " is closed for writing"));
+    }
+    if (data.length() > 0) {
+      outboundQueue.add(data);
+      queuedBytes += data.length();
+      flush();
+    }
+    return Future.succeededFuture();
+  }
+
+  private void flush() {
+    if (!synSent || closed) {
+      return;
+    }
+    int maxFrame = session.config.maxFrameData();
+    while (sendWindow > 0 && !outboundQueue.isEmpty()) {
+      Buffer head = outboundQueue.peek();
+      int n = (int) Math.min(Math.min(head.length(), sendWindow), maxFrame);
+      if (n == head.length()) {
+        outboundQueue.poll();
+        session.sendData(id, 0, head);
+      } else {
+        session.sendData(id, 0, head.slice(0, n));
+        outboundQueue.poll();
+        outboundQueue.addFirst(head.slice(n, head.length()));
+      }
+      sendWindow -= n;
+      queuedBytes -= n;
+    }
+    if (endRequested && !finSent && outboundQueue.isEmpty()) {
+      finSent = true;
+      session.sendWindowUpdate(id, Frame.FLAG_FIN, 0);
+      maybeClosed();
+    }
+    if (needsDrain && queuedBytes <= writeQueueMax / 2) {
+      needsDrain = false;
+      if (drainHandler != null) {
+        drainHandler.handle(null);
+      }
+    }
+  }
+
+  @Override
+  public Future<Void> end() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    endRequested = true;
+    flush();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public YamuxStream setWriteQueueMaxSize(int maxSize) {
+    this.writeQueueMax = maxSize;
+    return this;
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    if (queuedBytes >= writeQueueMax) {
+      needsDrain = true;
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public YamuxStream drainHandler(Handler<Void> handler) {
+    this.drainHandler = handler;
+    return this;
+  }
+
+  /** Bytes written but not yet sent because the peer's window is exhausted. */
+  public long queuedBytes() {
+    return queuedBytes;
+  }
+
+  // ---- ending ----
+
+  @Override
+  public void reset() {
+    if (closed) {
+      return;
+    }
+    session.sendWindowUpdate(id, Frame.FLAG_RST, 0);
+    terminate(null);
+  }
+
+  private void maybeClosed() {
+    if (!closed && finSent && endDelivered) {
+      terminate(null);
+    }
+  }
+
+  private void terminate(Throwable error) {
+    closed = true;
+    inbound.clear();
+    outboundQueue.clear();
+    queuedBytes = 0;
+    session.streamClosed(this);
+    if (error != null && exceptionHandler != null) {
+      try {
+        exceptionHandler.handle(error);
+      } catch (RuntimeException e) {
+        LOG.warn("stream {} exception handler failed: {}", id, e.toString());
+      }
+    }
+    if (closeHandler != null) {
+      try {
+        closeHandler.handle(null);
+      } catch (RuntimeException e) {
+        LOG.warn("stream {} close handler failed: {}", id, e.toString());
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "YamuxStream(" + id + (protocol != null ? " " + protocol : "") + ")";
+  }
+
+  /** The peer reset the stream. */
+  public static final class StreamResetException extends Exception {
+    public StreamResetException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+}

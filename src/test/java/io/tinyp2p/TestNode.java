@@ -1,0 +1,146 @@
+package io.tinyp2p;
+
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.node.P2pVerticle;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * A node deployed as a {@link P2pVerticle} for tests, with blocking helpers that run code on
+ * the node's event loop (where the swarm must be used) and wait for the outcome.
+ */
+public final class TestNode implements AutoCloseable {
+  public static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final P2pVerticle verticle;
+  private final String deploymentId;
+
+  private TestNode(Vertx vertx, P2pVerticle verticle, String deploymentId) {
+    this.vertx = vertx;
+    this.verticle = verticle;
+    this.deploymentId = deploymentId;
+  }
+
+  /** Deploys a node listening on a free loopback port, HTTP off; {@code extra} overrides. */
+  public static TestNode start(Vertx vertx, JsonObject extra) {
+    JsonObject config = new JsonObject()
+        .put("addr", "/ip4/127.0.0.1/tcp/0")
+        .put("http", "off")
+        .mergeIn(extra);
+    P2pVerticle verticle = new P2pVerticle();
+    String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
+    return new TestNode(vertx, verticle, id);
+  }
+
+  public static TestNode start(Vertx vertx) {
+    return start(vertx, new JsonObject());
+  }
+
+  public P2pVerticle verticle() {
+    return verticle;
+  }
+
+  public PeerId peerId() {
+    return verticle.swarm().localPeer();
+  }
+
+  /** The first listen address with /p2p/ appended. */
+  public Multiaddr addr() {
+    return onLoop(s -> Future.succeededFuture(s.listenAddresses().get(0).withPeerId(s.localPeer())));
+  }
+
+  /** Runs {@code action} on the node's event loop and waits for the future it returns. */
+  public <T> T onLoop(Function<Swarm, Future<T>> action) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    verticle.swarm().context().runOnContext(v -> {
+      try {
+        action.apply(verticle.swarm()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            result.complete(ar.result());
+          } else {
+            result.completeExceptionally(ar.cause());
+          }
+        });
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return join(result);
+  }
+
+  /** Waits for the first event of a type that matches, subscribing on the loop first. */
+  public <E extends SwarmEvent> CompletableFuture<E> expect(Class<E> type, Predicate<E> match) {
+    CompletableFuture<E> result = new CompletableFuture<>();
+    onLoop(s -> {
+      s.on(type, e -> {
+        if (match.test(e)) {
+          result.complete(e);
+        }
+      });
+      return Future.succeededFuture();
+    });
+    return result;
+  }
+
+  public static <T> T await(Future<T> future) {
+    return join(future.toCompletionStage().toCompletableFuture());
+  }
+
+  public static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new NodeFailure(cause);
+    } catch (TimeoutException e) {
+      throw new AssertionError("timed out after " + TIMEOUT, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** A checked failure from the node, rethrown unchecked with its message. */
+  public static final class NodeFailure extends RuntimeException {
+    NodeFailure(Throwable cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (vertx.deploymentIDs().contains(deploymentId)) {
+      await(vertx.undeploy(deploymentId));
+    }
+  }
+
+  /** A promise that completes when the event matching arrives, as a Vert.x future. */
+  public static <T> Future<T> toFuture(CompletableFuture<T> cf) {
+    Promise<T> p = Promise.promise();
+    cf.whenComplete((v, e) -> {
+      if (e != null) {
+        p.fail(e);
+      } else {
+        p.complete(v);
+      }
+    });
+    return p.future();
+  }
+}

@@ -1,0 +1,285 @@
+package io.tinyp2p.yamux;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+/** Two sessions wired back to back, with frames delivered when the test says so. */
+class YamuxSessionTest {
+
+  static final class End implements YamuxSession.Listener {
+    final ArrayDeque<Buffer> outbox = new ArrayDeque<>();
+    final List<YamuxStream> accepted = new ArrayList<>();
+    Throwable closedWith;
+    boolean closed;
+    YamuxSession session;
+
+    @Override
+    public void inboundStream(YamuxStream stream) {
+      accepted.add(stream);
+    }
+
+    @Override
+    public void closed(Throwable error) {
+      closed = true;
+      closedWith = error;
+    }
+  }
+
+  final End client = new End();
+  final End server = new End();
+
+  YamuxSessionTest() {
+    client.session = new YamuxSession(true, YamuxConfig.defaults(), client.outbox::add, client);
+    server.session = new YamuxSession(false, YamuxConfig.defaults(), server.outbox::add, server);
+  }
+
+  /** Delivers queued frames both ways until nothing moves. */
+  void pump() {
+    while (!client.outbox.isEmpty() || !server.outbox.isEmpty()) {
+      while (!client.outbox.isEmpty()) {
+        server.session.onData(client.outbox.poll());
+      }
+      while (!server.outbox.isEmpty()) {
+        client.session.onData(server.outbox.poll());
+      }
+    }
+  }
+
+  @Test
+  void headerLayoutMatchesTheSpec() {
+    Buffer h = Frame.header(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN | Frame.FLAG_ACK, 7, 262144);
+    assertArrayEquals(new byte[] {0, 1, 0, 3, 0, 0, 0, 7, 0, 4, 0, 0}, h.getBytes());
+  }
+
+  @Test
+  void streamsCarryDataBothWaysAndCloseOnBothFins() {
+    YamuxStream a = open();
+    assertEquals(1, a.id());
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    assertEquals(1, b.id());
+    Buffer atB = Buffer.buffer();
+    Buffer atA = Buffer.buffer();
+    boolean[] ends = new boolean[2];
+    b.handler(atB::appendBuffer).endHandler(v -> ends[0] = true);
+    a.handler(atA::appendBuffer).endHandler(v -> ends[1] = true);
+    a.write(Buffer.buffer("ping"));
+    b.write(Buffer.buffer("pong"));
+    a.end();
+    pump();
+    assertEquals("ping", atB.toString());
+    assertEquals("pong", atA.toString());
+    assertTrue(ends[0]);
+    assertFalse(a.isClosed());
+    b.end();
+    pump();
+    assertTrue(ends[1]);
+    assertTrue(a.isClosed());
+    assertTrue(b.isClosed());
+    assertEquals(0, client.session.streamCount());
+    assertEquals(0, server.session.streamCount());
+  }
+
+  @Test
+  void largeTransfersRespectTheWindowAndArriveIntact() {
+    YamuxStream a = open();
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    byte[] data = new byte[3 * 1024 * 1024 + 17];
+    new Random(1).nextBytes(data);
+    Buffer got = Buffer.buffer();
+    b.handler(got::appendBuffer);
+    a.write(Buffer.buffer(data));
+    // Before any window update the sender may only have sent the initial window.
+    long sent = client.outbox.stream().mapToLong(f -> Math.max(0, f.length() - Frame.HEADER_LENGTH)).sum();
+    assertTrue(sent <= YamuxConfig.INITIAL_WINDOW, "sent " + sent);
+    pump();
+    assertArrayEquals(data, got.getBytes());
+    assertEquals(0, a.queuedBytes());
+  }
+
+  @Test
+  void pausedReaderStopsTheSenderAndResumesIt() {
+    YamuxStream a = open();
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    Buffer got = Buffer.buffer();
+    b.handler(got::appendBuffer).pause();
+    a.write(Buffer.buffer(new byte[1024 * 1024]));
+    pump();
+    assertEquals(0, got.length());
+    assertEquals(1024 * 1024 - YamuxConfig.INITIAL_WINDOW, a.queuedBytes());
+    b.resume();
+    pump();
+    assertEquals(1024 * 1024, got.length());
+  }
+
+  @Test
+  void drainHandlerRunsWhenTheQueueEmpties() {
+    YamuxStream a = open();
+    a.setWriteQueueMaxSize(1024);
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    b.handler(x -> { }).pause();
+    a.write(Buffer.buffer(new byte[YamuxConfig.INITIAL_WINDOW + 4096]));
+    pump();
+    assertTrue(a.writeQueueFull());
+    boolean[] drained = {false};
+    a.drainHandler(v -> drained[0] = true);
+    b.resume();
+    pump();
+    assertTrue(drained[0]);
+    assertFalse(a.writeQueueFull());
+  }
+
+  @Test
+  void resetReachesTheOtherSide() {
+    YamuxStream a = open();
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    Throwable[] error = new Throwable[1];
+    b.exceptionHandler(e -> error[0] = e);
+    a.reset();
+    pump();
+    assertTrue(b.isClosed());
+    assertInstanceOf(YamuxStream.StreamResetException.class, error[0]);
+    assertTrue(b.write(Buffer.buffer("x")).failed());
+  }
+
+  @Test
+  void pingIsAnswered() {
+    server.session.onData(Frame.header(Frame.TYPE_PING, Frame.FLAG_SYN, 0, 0xCAFEL));
+    Buffer reply = server.outbox.poll();
+    assertNotNull(reply);
+    assertArrayEquals(Frame.header(Frame.TYPE_PING, Frame.FLAG_ACK, 0, 0xCAFEL).getBytes(), reply.getBytes());
+  }
+
+  @Test
+  void dataBeyondTheWindowIsAProtocolError() {
+    open();
+    pump();
+    Buffer frame = Frame.header(Frame.TYPE_DATA, 0, 1, YamuxConfig.INITIAL_WINDOW + 1L);
+    server.session.onData(frame);
+    assertTrue(server.closed);
+    assertInstanceOf(YamuxException.class, server.closedWith);
+    assertTrue(server.closedWith.getMessage().contains("window"));
+    // and the peer is told: GO_AWAY with protocol error
+    Buffer last = server.outbox.peekLast();
+    assertEquals(Frame.TYPE_GO_AWAY, last.getByte(1));
+    assertEquals(Frame.GO_AWAY_PROTOCOL_ERROR, last.getInt(8));
+  }
+
+  @Test
+  void frameForAStreamThatNeverExistedIsAProtocolError() {
+    server.session.onData(Frame.header(Frame.TYPE_DATA, 0, 41, 0));
+    assertTrue(server.closed);
+    assertTrue(server.closedWith.getMessage().contains("unknown stream"));
+  }
+
+  @Test
+  void frameForAClosedStreamIsIgnored() {
+    YamuxStream a = open();
+    pump();
+    a.reset();
+    pump();
+    // The peer had data in flight for stream 1: it is dropped, the session lives on.
+    client.session.onData(Frame.header(Frame.TYPE_DATA, 0, 1, 3).appendString("abc"));
+    assertFalse(client.closed);
+  }
+
+  @Test
+  void wrongParityAndReusedIdsAreProtocolErrors() {
+    server.session.onData(Frame.header(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, 2, 0));
+    assertTrue(server.closed);
+    End other = new End();
+    YamuxSession s = new YamuxSession(false, YamuxConfig.defaults(), other.outbox::add, other);
+    s.onData(Frame.header(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, 3, 0));
+    s.onData(Frame.header(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, 3, 0));
+    assertTrue(other.closed);
+  }
+
+  @Test
+  void streamLimitRefusesWithReset() {
+    End small = new End();
+    YamuxSession s = new YamuxSession(false, YamuxConfig.defaults().withMaxStreams(2), small.outbox::add, small);
+    for (int id = 1; id <= 5; id += 2) {
+      s.onData(Frame.header(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, id, 0));
+    }
+    assertEquals(2, small.accepted.size());
+    Buffer last = small.outbox.peekLast();
+    assertEquals(Frame.FLAG_RST, last.getUnsignedShort(2));
+    assertEquals(5, last.getInt(4));
+    assertFalse(small.closed);
+  }
+
+  @Test
+  void moreThanTheAckBacklogWaitsForAcks() throws Exception {
+    List<YamuxStream> streams = new ArrayList<>();
+    for (int i = 0; i < YamuxSession.MAX_ACK_BACKLOG + 10; i++) {
+      streams.add(client.session.openStream());
+    }
+    long syns = client.outbox.stream().filter(f -> (f.getUnsignedShort(2) & Frame.FLAG_SYN) != 0).count();
+    assertEquals(YamuxSession.MAX_ACK_BACKLOG, syns);
+    pump();
+    assertEquals(YamuxSession.MAX_ACK_BACKLOG + 10, server.accepted.size());
+  }
+
+  @Test
+  void goAwayEndsTheSessionWhenIdle() {
+    client.session.close();
+    pump();
+    assertTrue(client.closed);
+    assertTrue(server.closed);
+    assertNull(server.closedWith);
+    assertThrows(YamuxException.class, () -> client.session.openStream());
+  }
+
+  @Test
+  void earlyBytesCanBePutBack() {
+    YamuxStream a = open();
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    a.write(Buffer.buffer("world"));
+    pump();
+    b.unread(Buffer.buffer("hello "));
+    Buffer got = Buffer.buffer();
+    b.handler(got::appendBuffer);
+    assertEquals("hello world", got.toString());
+  }
+
+  @Property(tries = 300)
+  void garbageNeverEscapes(@ForAll @Size(max = 200) byte[] garbage) {
+    End e = new End();
+    YamuxSession s = new YamuxSession(false, YamuxConfig.defaults(), e.outbox::add, e);
+    s.onData(Buffer.buffer(garbage));
+    s.onData(Buffer.buffer(garbage));
+    // closed or not, nothing was thrown, and a closed session stays closed
+    if (e.closed) {
+      assertTrue(s.isClosed());
+    }
+  }
+
+  private YamuxStream open() {
+    try {
+      return client.session.openStream();
+    } catch (YamuxException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
