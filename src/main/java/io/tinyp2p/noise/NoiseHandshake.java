@@ -41,6 +41,7 @@ public final class NoiseHandshake {
   private final List<String> streamMuxers;
   private final HandshakeState state;
 
+  private PeerId expectedRemotePeer;
   private PublicKey remoteIdentity;
   private PeerId remotePeerId;
   private List<String> remoteStreamMuxers;
@@ -76,6 +77,19 @@ public final class NoiseHandshake {
   /** The listener's side, advertising {@code streamMuxers} in message 2's extensions. */
   public static NoiseHandshake responder(KeyPair identity, List<String> streamMuxers) {
     return new NoiseHandshake(false, identity, streamMuxers, X25519.generate());
+  }
+
+  /**
+   * Requires the peer to prove this identity, as a dialer that knows whom it dialed should:
+   * reading the peer's identity message (2 for the initiator, 3 for the responder) then
+   * fails with a NoiseException for any other peer, so the initiator never sends its own
+   * identity to the wrong one. Call before that message arrives.
+   *
+   * @return this
+   */
+  public NoiseHandshake expectRemotePeer(PeerId peer) {
+    this.expectedRemotePeer = Objects.requireNonNull(peer, "peer");
+    return this;
   }
 
   public boolean isInitiator() {
@@ -208,8 +222,13 @@ public final class NoiseHandshake {
           "identity signature in Noise handshake payload does not match the static key of "
               + key.toPeerId() + " (or is malformed)");
     }
+    PeerId peerId = key.toPeerId();
+    if (expectedRemotePeer != null && !expectedRemotePeer.equals(peerId)) {
+      throw new NoiseException(
+          "Noise handshake reached peer " + peerId + ", expected " + expectedRemotePeer);
+    }
     remoteIdentity = key;
-    remotePeerId = key.toPeerId();
+    remotePeerId = peerId;
     // early data, handed out only once the handshake is complete
     remoteStreamMuxers = List.copyOf(payload.getExtensions().getStreamMuxersList());
   }

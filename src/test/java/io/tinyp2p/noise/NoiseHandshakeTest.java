@@ -75,6 +75,25 @@ class NoiseHandshakeTest {
   }
 
   @Test
+  void expectedPeerIsEnforced() throws Exception {
+    handshake(NoiseHandshake.initiator(ALICE).expectRemotePeer(BOB.peerId()),
+        NoiseHandshake.responder(BOB).expectRemotePeer(ALICE.peerId()));
+
+    NoiseHandshake alice = NoiseHandshake.initiator(ALICE).expectRemotePeer(MALLORY.peerId());
+    NoiseHandshake bob = NoiseHandshake.responder(BOB);
+    bob.readMessage(alice.writeMessage());
+    assertNoiseError("expected " + MALLORY.peerId(), () -> alice.readMessage(bob.writeMessage()));
+    assertNoiseError("already failed", alice::writeMessage); // message 3 is never sent
+
+    NoiseHandshake carol = NoiseHandshake.initiator(ALICE);
+    NoiseHandshake dave = NoiseHandshake.responder(BOB).expectRemotePeer(MALLORY.peerId());
+    dave.readMessage(carol.writeMessage());
+    carol.readMessage(dave.writeMessage());
+    assertNoiseError("expected", () -> dave.readMessage(carol.writeMessage()));
+    assertFalse(dave.isComplete());
+  }
+
+  @Test
   void streamMuxersTravelInExtensions() throws Exception {
     NoiseHandshake alice = NoiseHandshake.initiator(ALICE, List.of("/yamux/1.0.0"));
     NoiseHandshake bob = NoiseHandshake.responder(BOB, List.of("/yamux/1.0.0", "/mplex/6.7.0"));
