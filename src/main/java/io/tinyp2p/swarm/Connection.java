@@ -207,6 +207,10 @@ public final class Connection {
     handshake = direction == Direction.OUTBOUND
         ? NoiseHandshake.initiator(identity)
         : NoiseHandshake.responder(identity);
+    if (expectedPeer != null) {
+      // checked when message 2 arrives, before we reveal our identity in message 3
+      handshake.expectRemotePeer(expectedPeer);
+    }
     if (direction == Direction.OUTBOUND) {
       writeHandshakeMessage();
     }
