@@ -5,6 +5,7 @@ import io.tinyp2p.protocol.identify.Identify;
 import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmConfig;
+import io.tinyp2p.swarm.SwarmEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
@@ -37,6 +38,9 @@ public class P2pVerticle extends VerticleBase {
     swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults());
     identify = new Identify(swarm);
     ping = new Ping(swarm, config.pingInterval(), Duration.ofSeconds(10));
+    swarm.on(SwarmEvent.ConnectionOpened.class, e -> LOG.info("connected to {} ({})",
+        e.peer(), e.connection()));
+    swarm.on(SwarmEvent.ConnectionClosed.class, e -> LOG.info("disconnected from {}", e.peer()));
     return swarm.listen(config.addr()).map(addr -> {
       LOG.info("node {} listening on {}", swarm.localPeer(), addr.withPeerId(swarm.localPeer()));
       for (Multiaddr boot : config.bootNodes()) {
