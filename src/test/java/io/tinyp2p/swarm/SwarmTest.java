@@ -91,6 +91,20 @@ class SwarmTest {
   }
 
   @Test
+  void newListenAddressesArePushedToConnectedPeers() {
+    try (TestNode a = TestNode.start(vertx); TestNode b = TestNode.start(vertx)) {
+      var first = a.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(b.peerId()));
+      a.onLoop(s -> s.dial(b.addr()));
+      TestNode.join(first);
+      var pushed = a.expect(SwarmEvent.PeerIdentified.class,
+          e -> e.peer().equals(b.peerId()) && e.info().listenAddrs().size() == 2);
+      Multiaddr second = b.onLoop(s -> s.listen(Multiaddr.parse("/ip4/127.0.0.2/tcp/0")));
+      PeerStore.PeerInfo info = TestNode.join(pushed).info();
+      assertTrue(info.listenAddrs().contains(second), info.listenAddrs().toString());
+    }
+  }
+
+  @Test
   void dialingTheSamePeerTwiceReusesTheConnection() {
     Multiaddr addr = b.addr();
     List<Connection> both = a.onLoop(s -> Future.all(s.dial(addr), s.dial(addr))
