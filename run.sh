@@ -50,4 +50,11 @@ fi
 if [[ $# -eq 0 ]]; then
   set -- -conf conf.json
 fi
-exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} -jar "$JAR" "$@"
+EXTRA=()
+for arg in "$@"; do
+  if [[ "$arg" == "-cluster" && "${JAVA_OPTS:-}" != *vertx.hazelcast.config* ]]; then
+    # one-machine cluster over 127.0.0.1; see config/cluster.xml
+    EXTRA+=(-Dvertx.hazelcast.config=config/cluster.xml)
+  fi
+done
+exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} "${EXTRA[@]}" -jar "$JAR" "$@"

@@ -1,6 +1,19 @@
 package io.tinyp2p.node;
 
+import io.tinyp2p.client.Bus;
+import io.tinyp2p.client.Failure;
+import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.swarm.Connection;
+import io.tinyp2p.swarm.PeerStore;
+import io.tinyp2p.swarm.Version;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import io.tinyp2p.protocol.identify.Identify;
 import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.swarm.Swarm;
@@ -24,6 +37,9 @@ public class P2pVerticle extends VerticleBase {
   private Swarm swarm;
   private Ping ping;
   private Identify identify;
+  private StatusVerticle statusVerticle;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final long startedAt = System.currentTimeMillis();
 
   @Override
   public Future<?> start() {
@@ -41,18 +57,107 @@ public class P2pVerticle extends VerticleBase {
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> LOG.info("connected to {} ({})",
         e.peer(), e.connection()));
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> LOG.info("disconnected from {}", e.peer()));
-    return swarm.listen(config.addr()).map(addr -> {
-      LOG.info("node {} listening on {}", swarm.localPeer(), addr.withPeerId(swarm.localPeer()));
-      for (Multiaddr boot : config.bootNodes()) {
-        swarm.dial(boot).onFailure(e -> LOG.warn("boot node {}: {}", boot, e.getMessage()));
+    LOG.info("Local peer id: {}", swarm.localPeer());
+    registerBus();
+    return swarm.listen(config.addr())
+        .compose(addr -> {
+          for (Multiaddr a : swarm.listenAddresses()) {
+            LOG.info("P2P node listening on {}", a.withPeerId(swarm.localPeer()));
+          }
+          for (Multiaddr boot : config.bootNodes()) {
+            swarm.dial(boot).onFailure(e -> LOG.warn("boot node {}: {}", boot, e.getMessage()));
+          }
+          return startHttp();
+        });
+  }
+
+  private Future<?> startHttp() {
+    if (!config.http().enabled()) {
+      return Future.succeededFuture();
+    }
+    statusVerticle = new StatusVerticle();
+    JsonObject httpConfig = new JsonObject().put("host", config.http().host())
+        .put("port", config.http().port()).put("busPrefix", config.busPrefix());
+    return vertx.deployVerticle(statusVerticle, new DeploymentOptions().setConfig(httpConfig));
+  }
+
+  /** The event-bus API of DESIGN.md, served on this verticle's event loop. */
+  private void registerBus() {
+    String prefix = config.busPrefix();
+    EventBus bus = vertx.eventBus();
+    consumers.add(bus.consumer(Bus.status(prefix), msg -> msg.reply(status())));
+    consumers.add(bus.consumer(Bus.peers(prefix), msg -> msg.reply(knownPeers())));
+    consumers.add(bus.<Object>consumer(Bus.request(prefix), msg -> {
+      String peer = msg.headers().get(Bus.PEER);
+      if (peer == null) {
+        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.PEER + "' (the PeerId) is required"));
+        return;
       }
-      return null;
-    });
+      try {
+        PeerId.parse(peer);
+      } catch (IllegalArgumentException e) {
+        msg.reply(Failure.MALFORMED_PEER_ID.exception(e.getMessage()));
+        return;
+      }
+      msg.reply(Failure.NOT_IMPLEMENTED.exception("request-response is not available in this version"));
+    }));
+    consumers.add(bus.<Object>consumer(Bus.broadcast(prefix), msg -> {
+      String topic = msg.headers().get(Bus.TOPIC);
+      if (topic == null || topic.isEmpty()) {
+        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' is required"));
+        return;
+      }
+      msg.reply(Failure.NOT_IMPLEMENTED.exception("broadcast is not available in this version"));
+    }));
+  }
+
+  /** The node status: what {@code GET /status} and {@code <prefix>.status} answer. */
+  public JsonObject status() {
+    JsonArray connections = new JsonArray();
+    for (Connection c : swarm.connections()) {
+      connections.add(new JsonObject()
+          .put("peerId", c.remotePeer().toBase58())
+          .put("remoteAddr", c.remoteAddress().toString())
+          .put("direction", c.direction().json())
+          .put("openedAt", c.openedAt())
+          .put("streams", c.streamCount()));
+    }
+    JsonArray listen = new JsonArray();
+    swarm.listenAddresses().forEach(a -> listen.add(a.toString()));
+    return new JsonObject()
+        .put("peerId", swarm.localPeer().toBase58())
+        .put("listenAddrs", listen)
+        .put("connections", connections)
+        .put("knownPeers", knownPeers())
+        .put("topics", new JsonArray(config.pubsubTopics()))
+        .put("uptimeMs", System.currentTimeMillis() - startedAt)
+        .put("version", Version.VERSION);
+  }
+
+  /** Known peers with their addresses. */
+  public JsonArray knownPeers() {
+    JsonArray peers = new JsonArray();
+    for (PeerStore.PeerInfo info : swarm.peerStore().all()) {
+      JsonArray addrs = new JsonArray();
+      info.listenAddrs().forEach(a -> addrs.add(a.toString()));
+      peers.add(new JsonObject().put("peerId", info.peerId().toBase58()).put("addrs", addrs));
+    }
+    return peers;
   }
 
   @Override
   public Future<?> stop() {
-    return swarm == null ? Future.succeededFuture() : swarm.close();
+    List<Future<?>> closing = new ArrayList<>();
+    consumers.forEach(c -> closing.add(c.unregister()));
+    if (swarm != null) {
+      closing.add(swarm.close());
+    }
+    return Future.join(closing);
+  }
+
+  /** The HTTP port the status server listens on, or -1 when HTTP is off. */
+  public int httpPort() {
+    return statusVerticle == null ? -1 : statusVerticle.actualPort();
   }
 
   public Swarm swarm() {

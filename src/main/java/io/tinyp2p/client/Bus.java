@@ -1,0 +1,41 @@
+package io.tinyp2p.client;
+
+/** Event-bus addresses and header names of a node; all addresses start with its prefix. */
+public final class Bus {
+  public static final String DEFAULT_PREFIX = "tinyp2p";
+
+  /** Header: the PeerId of the remote peer (requests out and in, broadcasts' {@code from}). */
+  public static final String PEER = "peer";
+  /** Header: the topic of a broadcast. */
+  public static final String TOPIC = "topic";
+  /** Header of inbound broadcasts: the PeerId that published the message. */
+  public static final String FROM = "from";
+  /** Header of inbound broadcasts: the message id. */
+  public static final String ID = "id";
+
+  private Bus() {}
+
+  public static String request(String prefix) {
+    return prefix + ".request";
+  }
+
+  public static String broadcast(String prefix) {
+    return prefix + ".broadcast";
+  }
+
+  public static String peers(String prefix) {
+    return prefix + ".peers";
+  }
+
+  public static String status(String prefix) {
+    return prefix + ".status";
+  }
+
+  public static String inboundRequest(String prefix) {
+    return prefix + ".inbound.request";
+  }
+
+  public static String topic(String prefix, String topic) {
+    return prefix + ".topic." + topic;
+  }
+}

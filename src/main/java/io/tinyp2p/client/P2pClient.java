@@ -1,0 +1,144 @@
+package io.tinyp2p.client;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A typed facade over a node's event-bus API. Works from any verticle or thread, in the
+ * node's JVM or on another node of a clustered Vert.x. Failures are
+ * {@link ReplyException}s whose {@code failureCode()} is one of {@link Failure}; a missing node
+ * shows as {@link Failure#NOT_RUNNING}.
+ *
+ * <p>The {@code ...Blocking} variants wait for the reply; call them from worker or virtual
+ * threads, never from an event loop (they throw {@link IllegalStateException} there).
+ */
+public final class P2pClient {
+  private final Vertx vertx;
+  private final String prefix;
+  private final Duration timeout;
+  private volatile ContextInternal replyContext;
+
+  public P2pClient(Vertx vertx) {
+    this(vertx, Bus.DEFAULT_PREFIX);
+  }
+
+  public P2pClient(Vertx vertx, String prefix) {
+    this(vertx, prefix, Duration.ofSeconds(60));
+  }
+
+  /** @param timeout how long to wait for any reply (the node enforces its own request timeout) */
+  public P2pClient(Vertx vertx, String prefix, Duration timeout) {
+    this.vertx = vertx;
+    this.prefix = prefix;
+    this.timeout = timeout;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** The node's status, as {@code GET /status} shows it. */
+  public Future<JsonObject> status() {
+    return call(Bus.status(prefix), null, options()).map(m -> (JsonObject) m.body());
+  }
+
+  /** The peers the node knows, with their addresses. */
+  public Future<JsonArray> peers() {
+    return call(Bus.peers(prefix), null, options()).map(m -> (JsonArray) m.body());
+  }
+
+  /** Sends a request to a peer and completes with its response. */
+  public Future<Buffer> request(String peerId, Buffer payload) {
+    return call(Bus.request(prefix), payload, options().addHeader(Bus.PEER, peerId))
+        .map(m -> (Buffer) m.body());
+  }
+
+  /** Publishes on a topic; completes with {@code {"id": ..., "peers": n}}. */
+  public Future<JsonObject> broadcast(String topic, Buffer payload) {
+    return call(Bus.broadcast(prefix), payload, options().addHeader(Bus.TOPIC, topic))
+        .map(m -> (JsonObject) m.body());
+  }
+
+  public JsonObject statusBlocking() {
+    return await(this::status);
+  }
+
+  public JsonArray peersBlocking() {
+    return await(this::peers);
+  }
+
+  public Buffer requestBlocking(String peerId, Buffer payload) {
+    return await(() -> request(peerId, payload));
+  }
+
+  public JsonObject broadcastBlocking(String topic, Buffer payload) {
+    return await(() -> broadcast(topic, payload));
+  }
+
+  private DeliveryOptions options() {
+    return new DeliveryOptions().setSendTimeout(timeout.toMillis());
+  }
+
+  private Future<Message<Object>> call(String address, Object body, DeliveryOptions options) {
+    return vertx.eventBus().request(address, body, options).recover(e -> {
+      if (e instanceof ReplyException re && re.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+        Failure f = Failure.of(re);
+        String why = f == Failure.NOT_RUNNING
+            ? "no tinyp2p node answers on " + address
+            : "no reply from " + address + " within " + timeout.toMillis() + " ms";
+        return Future.failedFuture(f.exception(why));
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  /**
+   * Sends from an event-loop context of the client's own, so the reply is handled there and
+   * not on the caller's context: a worker verticle blocked here would otherwise never see it.
+   */
+  private <T> T await(Supplier<Future<T>> call) {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("blocking P2pClient call on an event loop: use the Future API");
+    }
+    ContextInternal context = replyContext;
+    if (context == null) {
+      context = replyContext = ((VertxInternal) vertx).createEventLoopContext();
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    context.runOnContext(v -> call.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.complete(ar.result());
+      } else {
+        result.completeExceptionally(ar.cause());
+      }
+    }));
+    try {
+      return result.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw Failure.TIMEOUT.exception("no reply within " + timeout.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the node", e);
+    }
+  }
+}

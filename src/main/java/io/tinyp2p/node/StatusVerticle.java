@@ -1,0 +1,63 @@
+package io.tinyp2p.node;
+
+import io.tinyp2p.client.Failure;
+import io.tinyp2p.client.P2pClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of a node: {@code GET /status}, {@code GET /peers}, {@code GET /healthz} and
+ * the status page at {@code /}. It talks to the node only through the event bus, like any
+ * other client, so it can run anywhere in the cluster. Config: {@code host}, {@code port},
+ * {@code busPrefix}.
+ */
+public class StatusVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusVerticle.class);
+
+  private HttpServer server;
+  private P2pClient client;
+
+  @Override
+  public Future<?> start() {
+    String host = config().getString("host", "127.0.0.1");
+    int port = config().getInteger("port", 8000);
+    client = new P2pClient(vertx, config().getString("busPrefix", "tinyp2p"), Duration.ofSeconds(30));
+    Router router = Router.router(vertx);
+    router.get("/status").handler(ctx -> reply(ctx, client.status().map(JsonObject::encode)));
+    router.get("/peers").handler(ctx -> reply(ctx, client.peers().map(a -> a.encode())));
+    router.get("/healthz").handler(ctx -> reply(ctx,
+        client.status().map(s -> new JsonObject().put("status", "UP").put("peerId", s.getString("peerId")).encode())));
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> {
+      server = s;
+      LOG.info("HTTP status on http://{}:{}/", host, s.actualPort());
+    });
+  }
+
+  /** The port the server listens on (useful when configured as 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private static void reply(RoutingContext ctx, Future<String> json) {
+    json.onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("content-type", "application/json").end(ar.result());
+      } else {
+        Failure f = Failure.of(ar.cause());
+        int status = f.code() >= 400 && f.code() < 600 ? f.code() : 500;
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("error", f.name()).put("code", f.code())
+                .put("message", ar.cause().getMessage()).encode());
+      }
+    });
+  }
+}

@@ -1,0 +1,151 @@
+package io.tinyp2p.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tinyp2p.TestNode;
+import io.tinyp2p.client.Bus;
+import io.tinyp2p.client.Failure;
+import io.tinyp2p.client.P2pClient;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The event-bus API and HTTP status of two nodes in one JVM: boot and node1. */
+class NodeBusTest {
+  static Vertx vertx;
+  static TestNode boot;
+  static TestNode node1;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "boot")
+        .put("http", new JsonObject().put("port", 0)));
+    var connected = boot.expect(SwarmEvent.PeerIdentified.class, e -> true);
+    node1 = TestNode.start(vertx, new JsonObject().put("busPrefix", "node1")
+        .put("bootNode", boot.addr().toString())
+        .put("http", new JsonObject().put("port", 0)));
+    TestNode.join(connected);
+  }
+
+  @AfterAll
+  static void stop() {
+    node1.close();
+    boot.close();
+    TestNode.await(vertx.close());
+  }
+
+  /** A user verticle that asks the node for its status over the bus. */
+  static final class Asker extends VerticleBase {
+    final CompletableFuture<JsonObject> status = new CompletableFuture<>();
+
+    @Override
+    public Future<?> start() {
+      new P2pClient(vertx, "boot").status().onComplete(ar -> {
+        if (ar.succeeded()) {
+          status.complete(ar.result());
+        } else {
+          status.completeExceptionally(ar.cause());
+        }
+      });
+      return Future.succeededFuture();
+    }
+  }
+
+  @Test
+  void statusFromAnotherVerticle() {
+    Asker asker = new Asker();
+    TestNode.await(vertx.deployVerticle(asker));
+    JsonObject status = TestNode.join(asker.status);
+    assertEquals(boot.peerId().toBase58(), status.getString("peerId"));
+    assertTrue(status.getLong("uptimeMs") >= 0);
+    assertTrue(status.getString("version").length() > 0);
+  }
+
+  @Test
+  void blockingVariantsFromAWorkerThread() {
+    CompletableFuture<JsonArray> peers = new CompletableFuture<>();
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        // a worker verticle's start runs on a worker thread: blocking is allowed here
+        peers.complete(new P2pClient(vertx, "node1").peersBlocking());
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER));
+    JsonArray known = TestNode.join(peers);
+    assertTrue(known.stream().map(o -> ((JsonObject) o).getString("peerId")).anyMatch(boot.peerId().toBase58()::equals),
+        known.encode());
+  }
+
+  @Test
+  void blockingOnTheEventLoopIsRefused() {
+    CompletableFuture<Throwable> error = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      try {
+        new P2pClient(vertx, "boot").statusBlocking();
+        error.complete(null);
+      } catch (Throwable t) {
+        error.complete(t);
+      }
+    });
+    assertInstanceOf(IllegalStateException.class, TestNode.join(error));
+  }
+
+  @Test
+  void eachStatusListsTheOtherUnderConnections() {
+    for (TestNode[] pair : new TestNode[][] {{boot, node1}, {node1, boot}}) {
+      int port = pair[0].verticle().httpPort();
+      JsonObject status = TestNode.await(vertx.createHttpClient()
+          .request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/status")
+          .compose(req -> req.send()).compose(resp -> resp.body()).map(Buffer::toJsonObject));
+      JsonArray connections = status.getJsonArray("connections");
+      assertEquals(1, connections.size(), status.encodePrettily());
+      JsonObject c = connections.getJsonObject(0);
+      assertEquals(pair[1].peerId().toBase58(), c.getString("peerId"));
+      assertTrue(c.getString("remoteAddr").startsWith("/ip4/127.0.0.1/tcp/"));
+      assertTrue(c.containsKey("openedAt") && c.containsKey("streams") && c.containsKey("direction"));
+      assertTrue(status.getJsonArray("knownPeers").encode().contains(pair[1].peerId().toBase58()));
+    }
+  }
+
+  @Test
+  void healthz() {
+    int port = boot.verticle().httpPort();
+    JsonObject health = TestNode.await(vertx.createHttpClient()
+        .request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/healthz")
+        .compose(req -> req.send()).compose(resp -> resp.body()).map(Buffer::toJsonObject));
+    assertEquals("UP", health.getString("status"));
+  }
+
+  @Test
+  void malformedRequestsGetFailureCodes() {
+    P2pClient client = new P2pClient(vertx, "boot");
+    assertCode(Failure.MALFORMED_PEER_ID, () -> TestNode.await(client.request("not-a-peer", Buffer.buffer("x"))));
+    assertCode(Failure.BAD_REQUEST, () -> TestNode.await(vertx.eventBus().request(Bus.request("boot"), Buffer.buffer("x"))));
+    assertCode(Failure.BAD_REQUEST, () -> TestNode.await(vertx.eventBus().request(Bus.broadcast("boot"),
+        Buffer.buffer("x"), new DeliveryOptions())));
+    assertCode(Failure.NOT_RUNNING, () -> TestNode.await(new P2pClient(vertx, "nobody").status()));
+  }
+
+  private static void assertCode(Failure expected, Runnable call) {
+    ReplyException e = assertThrows(ReplyException.class, call::run);
+    assertEquals(expected.code(), e.failureCode(), e.getMessage());
+  }
+
+}

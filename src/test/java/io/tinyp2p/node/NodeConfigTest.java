@@ -1,0 +1,104 @@
+package io.tinyp2p.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** One test per kind of mistake; each checks the message names the key. */
+class NodeConfigTest {
+
+  private static void assertRejected(JsonObject config, String key) {
+    ConfigException e = assertThrows(ConfigException.class, () -> NodeConfig.from(config));
+    assertTrue(e.getMessage().contains(key), "message should name '" + key + "': " + e.getMessage());
+  }
+
+  @Test
+  void defaultsAreTheOriginals() {
+    NodeConfig c = NodeConfig.from(new JsonObject());
+    assertEquals("/ip4/127.0.0.1/tcp/9000", c.addr().toString());
+    assertTrue(c.randomSecret());
+    assertEquals(Duration.ofSeconds(30), c.discoveryInterval());
+    assertEquals(Duration.ofSeconds(10), c.reqResp().requestTimeout());
+    assertEquals(1 << 20, c.reqResp().maxRequestSize());
+    assertEquals("tinyp2p", c.busPrefix());
+    assertEquals(8000, c.http().port());
+  }
+
+  @Test
+  void theShippedConfigsParse() throws Exception {
+    for (String file : new String[] {"conf.json", "config/boot.json", "config/node1.json", "config/node2.json"}) {
+      NodeConfig c = NodeConfig.from(new JsonObject(Files.readString(Path.of(file))));
+      assertFalse(c.randomSecret(), file);
+    }
+  }
+
+  @Test
+  void unknownKey() {
+    assertRejected(new JsonObject().put("adr", "/ip4/127.0.0.1/tcp/1"), "adr");
+    assertRejected(new JsonObject().put("reqResp", new JsonObject().put("timeout", 3)), "reqResp.timeout");
+  }
+
+  @Test
+  void badAddr() {
+    assertRejected(new JsonObject().put("addr", "127.0.0.1:9000"), "addr");
+    assertRejected(new JsonObject().put("addr", "/ip4/127.0.0.1/udp/9000"), "addr");
+    assertRejected(new JsonObject().put("addr", "/dns4/localhost/tcp/9000"), "addr");
+    assertRejected(new JsonObject().put("addr", 9000), "addr");
+  }
+
+  @Test
+  void badSecret() {
+    assertRejected(new JsonObject().put("secret", "not base58 0OIl"), "secret");
+    assertRejected(new JsonObject().put("secret", "abc"), "secret");
+    assertRejected(new JsonObject().put("secret", 42), "secret");
+    String good = KeyPair.generate().secret();
+    assertFalse(NodeConfig.from(new JsonObject().put("secret", good)).randomSecret());
+  }
+
+  @Test
+  void badBootNode() {
+    assertRejected(new JsonObject().put("bootNode", "/ip4/127.0.0.1/tcp/9000"), "bootNode");
+    assertRejected(new JsonObject().put("bootNode", new JsonArray().add(5)), "bootNode[0]");
+    assertRejected(new JsonObject().put("bootNode", "garbage"), "bootNode");
+  }
+
+  @Test
+  void badNumbers() {
+    assertRejected(new JsonObject().put("discoveryInterval", 0), "discoveryInterval");
+    assertRejected(new JsonObject().put("discoveryInterval", "30"), "discoveryInterval");
+    assertRejected(new JsonObject().put("reqResp", new JsonObject().put("requestTimeout", -1)), "reqResp.requestTimeout");
+    assertRejected(new JsonObject().put("reqResp", new JsonObject().put("maxRequestSize", 1.5)), "reqResp.maxRequestSize");
+    assertRejected(new JsonObject().put("reqResp", new JsonObject().put("maxResponseSize", 0)), "reqResp.maxResponseSize");
+    assertRejected(new JsonObject().put("reqResp", new JsonObject().put("connectionKeepAlive", 1e9)), "reqResp.connectionKeepAlive");
+  }
+
+  @Test
+  void badTopics() {
+    assertRejected(new JsonObject().put("pubsubTopics", "block"), "pubsubTopics");
+    assertRejected(new JsonObject().put("pubsubTopics", new JsonArray().add("")), "pubsubTopics[0]");
+  }
+
+  @Test
+  void badHttp() {
+    assertRejected(new JsonObject().put("http", new JsonObject().put("port", 70000)), "http.port");
+    assertRejected(new JsonObject().put("http", new JsonObject().put("hots", "x")), "http.hots");
+    assertRejected(new JsonObject().put("http", "on"), "http");
+    assertFalse(NodeConfig.from(new JsonObject().put("http", "off")).http().enabled());
+  }
+
+  @Test
+  void badBusPrefix() {
+    assertRejected(new JsonObject().put("busPrefix", ""), "busPrefix");
+    assertRejected(new JsonObject().put("busPrefix", "has space"), "busPrefix");
+    assertRejected(new JsonObject().put("busPrefix", "trailing."), "busPrefix");
+  }
+}
