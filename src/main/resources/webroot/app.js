@@ -1,0 +1,137 @@
+// Status page of a tinyp2p node: polls /status every 2 s and updates the DOM in place.
+// Every value is written with textContent, never innerHTML: peer-supplied strings stay text.
+'use strict';
+
+const REFRESH_MS = 2000;
+const KNOWN = new Set(['peerId', 'listenAddrs', 'connections', 'knownPeers', 'topics', 'uptimeMs', 'version']);
+const $ = (id) => document.getElementById(id);
+
+// Creates an element with optional class and text content.
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  return e;
+}
+
+// Formats a duration in milliseconds as "1d 2h 3m 4s" (at most the two largest units).
+function duration(ms) {
+  let s = Math.max(0, Math.floor(ms / 1000));
+  const parts = [[86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']]
+    .map(([n, u]) => { const v = Math.floor(s / n); s %= n; return v ? v + u : ''; })
+    .filter(Boolean);
+  return parts.slice(0, 2).join(' ') || '0s';
+}
+
+// Fills a <ul> with one <li> per string, or a single "none" item when the list is empty.
+function fillList(ul, items) {
+  const lis = (items || []).map((t) => el('li', null, t));
+  ul.replaceChildren(...(lis.length ? lis : [el('li', 'none', 'none')]));
+}
+
+// Replaces a table's body with one row per item (built by makeRow), or a "none" row.
+function fillTable(table, items, makeRow) {
+  const cols = table.tHead.rows[0].cells.length;
+  const rows = (items || []).map(makeRow);
+  if (!rows.length) {
+    const td = el('td', 'none', 'none');
+    td.colSpan = cols;
+    rows.push(el('tr'));
+    rows[0].append(td);
+  }
+  table.tBodies[0].replaceChildren(...rows);
+  const count = $(table.id + '-count');
+  if (count) count.textContent = String((items || []).length);
+}
+
+// Builds a table row from cells given as [text, class] pairs (or plain text, or a ready Node).
+function row(...cells) {
+  const tr = el('tr');
+  for (const c of cells) {
+    const [text, cls] = Array.isArray(c) ? c : [c];
+    const td = el('td', cls);
+    if (text instanceof Node) td.append(text); else td.textContent = text ?? '';
+    tr.append(td);
+  }
+  return tr;
+}
+
+// Renders any JSON value as a DOM node: objects as key/value tables, arrays as lists, the rest as text.
+function generic(value) {
+  if (value === null || typeof value !== 'object') return el('span', 'mono', JSON.stringify(value));
+  if (Array.isArray(value)) {
+    const ul = el('ul', 'mono-list');
+    fillList(ul, value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+    return ul;
+  }
+  const table = el('table', 'kv');
+  const body = table.createTBody();
+  for (const [k, v] of Object.entries(value)) body.append(row([k, 'key'], generic(v)));
+  if (!body.rows.length) body.append(row(['none', 'none']));
+  return table;
+}
+
+// Shows extra top-level fields the page does not know (e.g. "requests", "gossipsub") as generic cards.
+function renderExtra(status) {
+  const cards = Object.keys(status).filter((k) => !KNOWN.has(k)).sort().map((k) => {
+    const card = el('section', 'card');
+    const box = el('div', 'scroll');
+    box.append(generic(status[k]));
+    card.append(el('h2', null, k), box);
+    return card;
+  });
+  $('extra').replaceChildren(...cards);
+}
+
+// Writes one /status response into the page.
+function render(s) {
+  $('peer-id').textContent = s.peerId || '—';
+  $('uptime').textContent = s.uptimeMs == null ? '—' : duration(s.uptimeMs);
+  $('version').textContent = s.version || '—';
+  fillList($('listen-addrs'), s.listenAddrs);
+  fillList($('topics'), s.topics);
+  const now = Date.now();
+  fillTable($('connections'), s.connections, (c) => {
+    const opened = c.openedAt ? new Date(c.openedAt) : null;
+    const when = el('span', null, opened ? opened.toLocaleTimeString() : '—');
+    if (opened) {
+      when.title = opened.toLocaleString();
+      when.append(el('span', 'muted', ' · ' + duration(now - c.openedAt) + ' ago'));
+    }
+    return row([c.peerId, 'id'], [c.remoteAddr, 'mono'], [el('span', 'dir ' + (c.direction === 'inbound' ? 'in' : 'out'), c.direction)],
+      when, [c.streams, 'num']);
+  });
+  fillTable($('known-peers'), s.knownPeers, (p) => {
+    const ul = el('ul', 'mono-list');
+    fillList(ul, p.addrs);
+    return row([p.peerId, 'id'], ul);
+  });
+  renderExtra(s);
+  document.title = 'tinyp2p ' + (s.peerId ? s.peerId.slice(-8) : '');
+}
+
+// Sets the live/disconnected badge; `why` explains a failure in the tooltip.
+function setLive(ok, why) {
+  const live = $('live');
+  live.textContent = ok ? 'live' : 'disconnected';
+  live.className = 'badge ' + (ok ? 'up' : 'down');
+  live.dataset.state = ok ? 'live' : 'disconnected';
+  live.title = why || '';
+  if (ok) $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+}
+
+// Fetches /status once (relative URL, 5 s timeout), renders it, then schedules the next poll.
+async function refresh() {
+  try {
+    const res = await fetch('status', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    render(await res.json());
+    setLive(true);
+  } catch (e) {
+    setLive(false, String(e && e.message || e));
+  } finally {
+    setTimeout(refresh, REFRESH_MS);
+  }
+}
+
+refresh();
