@@ -56,5 +56,12 @@ for arg in "$@"; do
     # one-machine cluster over 127.0.0.1; see config/cluster.xml
     EXTRA+=(-Dvertx.hazelcast.config=config/cluster.xml)
   fi
+  if [[ "$arg" == "-cluster" ]]; then
+    # what Hazelcast asks for on modern JDKs
+    EXTRA+=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+            --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+            --add-opens java.management/sun.management=ALL-UNNAMED
+            --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+  fi
 done
 exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} "${EXTRA[@]}" -jar "$JAR" "$@"

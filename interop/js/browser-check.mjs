@@ -1,0 +1,102 @@
+// Opens tinyp2p's status page in Debian's headless Chromium and waits until it shows a node.
+//
+//   node browser-check.mjs <url> <peerId> [connectedPeerId] [--timeout=<ms>] [--screenshot=<file.png>]
+//
+// Succeeds once #peer-id contains <peerId> and (when given) the #connections table contains
+// <connectedPeerId>. Prints one JSON line on stdout:
+//   {"ok":true,"peerId":"…","connections":N,"ms":…}                  exit 0
+//   {"ok":false,"error":"…","pageText":"<first 2000 chars of body>"}  exit 1 (timeout, launch failure…)
+// Usage errors exit 2. The browser always runs on a fresh temporary profile, removed at the end.
+// Env: CHROMIUM overrides the browser path (default /usr/bin/chromium).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// Splits argv into positional arguments and --name=value options.
+function parseArgs(argv) {
+  const opts = {};
+  const pos = [];
+  for (const a of argv) {
+    const m = /^--([^=]+)=(.*)$/.exec(a);
+    if (m) opts[m[1]] = m[2]; else pos.push(a);
+  }
+  return { pos, opts };
+}
+
+// Prints the one result line and sets the exit code.
+function finish(result, code) {
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exitCode = code;
+}
+
+// Loads url, retrying while the server is not up yet, until the deadline.
+async function gotoRetrying(page, url, deadline) {
+  for (;;) {
+    try {
+      await page.goto(url, { timeout: Math.max(1, deadline - Date.now()), waitUntil: 'domcontentloaded' });
+      return;
+    } catch (e) {
+      if (Date.now() + 250 >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+// Launches the browser, runs the check, and always closes the browser and removes its profile.
+async function main() {
+  const { pos, opts } = parseArgs(process.argv.slice(2));
+  const [url, peerId, connPeerId] = pos;
+  const timeout = Number(opts.timeout ?? 20000);
+  if (!url || !peerId || !(timeout > 0)) {
+    process.stderr.write('usage: node browser-check.mjs <url> <peerId> [connectedPeerId] [--timeout=ms] [--screenshot=file.png]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const start = Date.now();
+  const deadline = start + timeout;
+  // Last resort against a hung browser: exiting makes Playwright kill the Chromium it started.
+  setTimeout(() => {
+    finish({ ok: false, error: 'watchdog: browser did not close', pageText: '' }, 1);
+    process.exit(1);
+  }, timeout + 60000).unref();
+  const profile = mkdtempSync(join(tmpdir(), 'tinyp2p-browser-check-'));
+  let context;
+  let page;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, args: ARGS, timeout: Math.max(timeout, 30000),
+      viewport: { width: 1200, height: 800 },
+    });
+    page = context.pages()[0] || await context.newPage();
+    await gotoRetrying(page, url, deadline);
+    await page.waitForFunction(([p, c]) => {
+      const id = document.getElementById('peer-id');
+      const conns = document.getElementById('connections');
+      return !!id && id.textContent.includes(p) && (!c || (!!conns && conns.textContent.includes(c)));
+    }, [peerId, connPeerId || ''], { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
+    const connections = await page.evaluate(() =>
+      [...document.querySelectorAll('#connections tbody tr')].filter((tr) => !tr.querySelector('.none')).length);
+    if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
+    finish({ ok: true, peerId, connections, ms: Date.now() - start }, 0);
+  } catch (e) {
+    let pageText = '';
+    try {
+      if (page) pageText = (await page.evaluate(() => document.body ? document.body.innerText : '', null)).slice(0, 2000);
+    } catch { /* page unusable: leave pageText empty */ }
+    const what = `#peer-id to contain ${peerId}` + (connPeerId ? ` and #connections to contain ${connPeerId}` : '');
+    const error = e && e.name === 'TimeoutError'
+      ? `timed out after ${timeout} ms waiting for ${what}`
+      : String(e && e.message || e).split('\n')[0];
+    finish({ ok: false, error, pageText }, 1);
+  } finally {
+    if (context) await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+await main();
