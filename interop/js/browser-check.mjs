@@ -6,12 +6,12 @@
 // <connectedPeerId>. Prints one JSON line on stdout:
 //   {"ok":true,"peerId":"…","connections":N,"ms":…}                  exit 0
 //   {"ok":false,"error":"…","pageText":"<first 2000 chars of body>"}  exit 1 (timeout, launch failure…)
-// Usage errors exit 2. The browser always runs on a fresh temporary profile, removed at the end.
+// Usage errors exit 2; exit 3 (with an ok:false line) when Chromium or playwright-core is missing,
+// so a caller can skip rather than fail. The browser always runs on a fresh temporary profile, removed at the end.
 // Env: CHROMIUM overrides the browser path (default /usr/bin/chromium).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -56,6 +56,13 @@ async function main() {
     process.stderr.write('usage: node browser-check.mjs <url> <peerId> [connectedPeerId] [--timeout=ms] [--screenshot=file.png]\n');
     process.exitCode = 2;
     return;
+  }
+  if (!existsSync(CHROMIUM)) return finish({ ok: false, error: `no Chromium at ${CHROMIUM}`, pageText: '' }, 3);
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    return finish({ ok: false, error: `playwright-core not installed (npm ci): ${e.message}`, pageText: '' }, 3);
   }
   const start = Date.now();
   const deadline = start + timeout;

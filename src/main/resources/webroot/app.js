@@ -14,13 +14,13 @@ function el(tag, cls, text) {
   return e;
 }
 
-// Formats a duration in milliseconds as "1d 2h 3m 4s" (at most the two largest units).
+// Formats a duration in milliseconds as "1d 2h 3m" (at most the three largest units).
 function duration(ms) {
   let s = Math.max(0, Math.floor(ms / 1000));
   const parts = [[86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']]
     .map(([n, u]) => { const v = Math.floor(s / n); s %= n; return v ? v + u : ''; })
     .filter(Boolean);
-  return parts.slice(0, 2).join(' ') || '0s';
+  return parts.slice(0, 3).join(' ') || '0s';
 }
 
 // Fills a <ul> with one <li> per string, or a single "none" item when the list is empty.
@@ -29,7 +29,8 @@ function fillList(ul, items) {
   ul.replaceChildren(...(lis.length ? lis : [el('li', 'none', 'none')]));
 }
 
-// Replaces a table's body with one row per item (built by makeRow), or a "none" row.
+// Replaces a table's body with one row per item (built by makeRow), or a "none" row;
+// cells get their column name in data-label for the stacked narrow-window layout.
 function fillTable(table, items, makeRow) {
   const cols = table.tHead.rows[0].cells.length;
   const rows = (items || []).map(makeRow);
@@ -39,6 +40,8 @@ function fillTable(table, items, makeRow) {
     rows.push(el('tr'));
     rows[0].append(td);
   }
+  const labels = [...table.tHead.rows[0].cells].map((th) => th.textContent);
+  for (const tr of rows) [...tr.cells].forEach((td, i) => { if (!td.classList.contains('none')) td.dataset.label = labels[i]; });
   table.tBodies[0].replaceChildren(...rows);
   const count = $(table.id + '-count');
   if (count) count.textContent = String((items || []).length);
@@ -58,7 +61,7 @@ function row(...cells) {
 
 // Renders any JSON value as a DOM node: objects as key/value tables, arrays as lists, the rest as text.
 function generic(value) {
-  if (value === null || typeof value !== 'object') return el('span', 'mono', JSON.stringify(value));
+  if (value === null || typeof value !== 'object') return el('span', 'mono', typeof value === 'string' ? value : JSON.stringify(value));
   if (Array.isArray(value)) {
     const ul = el('ul', 'mono-list');
     fillList(ul, value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
@@ -99,7 +102,7 @@ function render(s) {
       when.append(el('span', 'muted', ' · ' + duration(now - c.openedAt) + ' ago'));
     }
     return row([c.peerId, 'id'], [c.remoteAddr, 'mono'], [el('span', 'dir ' + (c.direction === 'inbound' ? 'in' : 'out'), c.direction)],
-      when, [c.streams, 'num']);
+      [when, 'when'], [c.streams, 'num']);
   });
   fillTable($('known-peers'), s.knownPeers, (p) => {
     const ul = el('ul', 'mono-list');
@@ -117,6 +120,7 @@ function setLive(ok, why) {
   live.className = 'badge ' + (ok ? 'up' : 'down');
   live.dataset.state = ok ? 'live' : 'disconnected';
   live.title = why || '';
+  document.body.classList.toggle('stale', !ok);
   if (ok) $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
 }
 

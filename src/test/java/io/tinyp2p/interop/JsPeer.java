@@ -123,7 +123,9 @@ public final class JsPeer implements AutoCloseable {
       }
       Path js = jsDir();
       // libp2p's package.json is written late by npm, so this also catches an interrupted install
-      if (!Files.isRegularFile(js.resolve("node_modules").resolve("libp2p").resolve("package.json"))) {
+      Path modules = js.resolve("node_modules");
+      if (!Files.isRegularFile(modules.resolve("libp2p").resolve("package.json"))
+          || !Files.isRegularFile(modules.resolve("playwright-core").resolve("package.json"))) {
         Path log = targetDir().resolve("js-npm-ci.log");
         ProcessBuilder pb = new ProcessBuilder(npmCommand(), "ci", "--no-audit", "--no-fund")
             .directory(js.toFile())

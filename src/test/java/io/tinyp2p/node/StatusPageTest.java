@@ -1,0 +1,56 @@
+package io.tinyp2p.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tinyp2p.TestNode;
+import io.tinyp2p.interop.JsPeer;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The status page in a real headless Chromium (Debian's, driven by playwright-core): it shows
+ * the node's PeerId and, once connected, the other node in its connections table.
+ */
+class StatusPageTest {
+
+  @Test
+  void pageShowsPeerIdAndConnectedPeer() throws Exception {
+    JsPeer.ensureInstalled();
+    assertTrue(Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))),
+        "Debian's chromium is needed: apt-get install chromium (.ci/run does it)");
+    Vertx vertx = Vertx.vertx();
+    try (TestNode boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-boot")
+        .put("http", new JsonObject().put("port", 0)))) {
+      var connected = boot.expect(SwarmEvent.ConnectionOpened.class, e -> true);
+      try (TestNode node1 = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-node1")
+          .put("bootNode", boot.addr().toString()))) {
+        TestNode.join(connected);
+        String url = "http://127.0.0.1:" + boot.verticle().httpPort() + "/";
+        Path log = Path.of("target/browser-check.log").toAbsolutePath();
+        Path shot = Path.of("target/status-page.png").toAbsolutePath();
+        Process check = new ProcessBuilder("node", "browser-check.mjs", url, boot.peerId().toBase58(),
+            node1.peerId().toBase58(), "--timeout=20000", "--screenshot=" + shot)
+            .directory(JsPeer.jsDir().toFile())
+            .redirectError(log.toFile())
+            .start();
+        String out = new String(check.getInputStream().readAllBytes());
+        assertTrue(check.waitFor(90, TimeUnit.SECONDS), "browser check did not end");
+        List<String> lines = out.lines().toList();
+        assertEquals(0, check.exitValue(), "browser check failed: " + out + "\n" + Files.readString(log));
+        JsonObject result = new JsonObject(lines.get(lines.size() - 1));
+        assertTrue(result.getBoolean("ok"));
+        assertEquals(1, result.getInteger("connections"));
+        assertTrue(Files.size(shot) > 0);
+      }
+    } finally {
+      TestNode.await(vertx.close());
+    }
+  }
+}
