@@ -116,30 +116,11 @@ public final class Connection {
     }
     stream.remotePeer(remotePeer);
     Promise<P2pStream> promise = Promise.promise();
-    long timer = context.owner().setTimer(swarm.config().negotiationTimeout().toMillis(), t -> {
-      if (promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " timed out"))) {
-        stream.reset();
-      }
-    });
     stream.exceptionHandler(e -> promise.tryFail(new SwarmException("stream to " + remotePeer + " failed during negotiation: " + e.getMessage())));
     stream.closeHandler(v -> promise.tryFail(new SwarmException("stream to " + remotePeer + " closed during negotiation")));
-    Multistream ms = Multistream.dialer(protocols, stream::write, new Multistream.Listener() {
-      @Override
-      public void negotiated(String protocol, Buffer remaining) {
-        context.owner().cancelTimer(timer);
-        stream.protocol(protocol);
-        detach(stream, remaining);
-        promise.tryComplete(stream);
-      }
-
-      @Override
-      public void failed(MultistreamException error) {
-        context.owner().cancelTimer(timer);
-        promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " failed: " + error.getMessage()));
-        stream.reset();
-      }
-    });
-    stream.handler(ms::onData);
+    negotiateStream(stream, listener -> Multistream.dialer(protocols, stream::write, listener),
+        promise::tryComplete,
+        error -> promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " " + error)));
     return promise.future();
   }
 
@@ -304,28 +285,41 @@ public final class Connection {
 
   private void onInboundStream(YamuxStream stream) {
     stream.remotePeer(remotePeer);
+    negotiateStream(stream, listener -> Multistream.listener(swarm::supports, stream::write, listener),
+        swarm::dispatchInbound,
+        error -> LOG.debug("inbound stream from {}: negotiation {}", remotePeer, error));
+  }
+
+  /**
+   * Runs multistream-select on a new stream within the negotiation timeout. On success the
+   * stream carries its protocol and has no handlers of ours; on failure it is reset.
+   */
+  private void negotiateStream(YamuxStream stream,
+      java.util.function.Function<Multistream.Listener, Multistream> start,
+      java.util.function.Consumer<YamuxStream> negotiated,
+      java.util.function.Consumer<String> failed) {
     long timer = context.owner().setTimer(swarm.config().negotiationTimeout().toMillis(), t -> {
-      if (stream.protocol() == null) {
+      if (stream.protocol() == null && !stream.isClosed()) {
+        failed.accept("timed out");
         stream.reset();
       }
     });
-    Multistream ms = Multistream.listener(swarm::supports, stream::write, new Multistream.Listener() {
+    Multistream ms = start.apply(new Multistream.Listener() {
       @Override
       public void negotiated(String protocol, Buffer remaining) {
         context.owner().cancelTimer(timer);
         stream.protocol(protocol);
         detach(stream, remaining);
-        swarm.dispatchInbound(stream);
+        negotiated.accept(stream);
       }
 
       @Override
       public void failed(MultistreamException error) {
         context.owner().cancelTimer(timer);
-        LOG.debug("inbound stream from {}: {}", remotePeer, error.getMessage());
+        failed.accept("failed: " + error.getMessage());
         stream.reset();
       }
     });
-    stream.closeHandler(v -> context.owner().cancelTimer(timer));
     stream.handler(ms::onData);
   }
 
