@@ -46,6 +46,27 @@ public final class PeerStore {
     peers.put(info.peerId(), info);
   }
 
+  /**
+   * Adds addresses learnt elsewhere (a Kademlia answer) to a peer, creating an entry without
+   * protocols if Identify has not described it yet. Known addresses keep their place.
+   */
+  public void addAddresses(PeerId peer, List<Multiaddr> addrs) {
+    PeerInfo info = peers.get(peer);
+    java.util.LinkedHashSet<Multiaddr> merged = new java.util.LinkedHashSet<>();
+    if (info != null) {
+      merged.addAll(info.listenAddrs());
+    }
+    merged.addAll(addrs);
+    List<Multiaddr> list = new ArrayList<>(merged);
+    if (info == null) {
+      peers.put(peer, new PeerInfo(peer, peer.publicKey(), list, List.of(), null, null, null,
+          System.currentTimeMillis()));
+    } else if (list.size() != info.listenAddrs().size()) {
+      peers.put(peer, new PeerInfo(peer, info.publicKey(), list, info.protocols(),
+          info.protocolVersion(), info.agentVersion(), info.observedAddr(), info.updatedAt()));
+    }
+  }
+
   public PeerInfo get(PeerId peer) {
     return peers.get(peer);
   }

@@ -55,6 +55,7 @@ public final class Swarm {
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
   private final Map<Class<?>, List<Handler<?>>> listeners = new HashMap<>();
   private final PeerStore peerStore = new PeerStore();
+  private java.util.function.Function<PeerId, Future<List<Multiaddr>>> peerRouting;
   private boolean closed;
 
   /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
@@ -250,10 +251,30 @@ public final class Swarm {
       return pending;
     }
     List<Multiaddr> addrs = peerStore.addresses(peer);
-    if (addrs.isEmpty()) {
-      return Future.failedFuture(new SwarmException("no known address for " + peer));
+    if (!addrs.isEmpty()) {
+      return dialEach(peer, addrs, 0, null);
     }
-    return dialEach(peer, addrs, 0, null);
+    if (peerRouting == null) {
+      return Future.failedFuture(new PeerNotFoundException("no known address for " + peer));
+    }
+    return peerRouting.apply(peer).compose(found -> found.isEmpty()
+        ? Future.failedFuture(new PeerNotFoundException("no address found for " + peer))
+        : dialEach(peer, found, 0, null));
+  }
+
+  /**
+   * Sets how {@link #dial(PeerId)} finds addresses the peer store lacks (Kademlia's lookup).
+   * It completes with the addresses found, empty when the peer was not found.
+   */
+  public void peerRouting(java.util.function.Function<PeerId, Future<List<Multiaddr>>> routing) {
+    this.peerRouting = routing;
+  }
+
+  /** No address is known for a peer and none could be found. */
+  public static final class PeerNotFoundException extends SwarmException {
+    public PeerNotFoundException(String message) {
+      super(message);
+    }
   }
 
   private Future<Connection> dialEach(PeerId peer, List<Multiaddr> addrs, int index, Throwable last) {
