@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.function.BiFunction;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -72,6 +74,34 @@ public final class P2pClient {
   public Future<JsonObject> broadcast(String topic, Buffer payload) {
     return call(Bus.broadcast(prefix), payload, options().addHeader(Bus.TOPIC, topic))
         .map(m -> (JsonObject) m.body());
+  }
+
+  /**
+   * Answers the node's inbound requests: {@code handler} gets the requester's PeerId and the
+   * payload and completes with the response; a failed future is the error response. It runs
+   * on the caller's context; for blocking work use a worker verticle or executeBlocking.
+   * Unregister the returned consumer to stop answering.
+   */
+  public MessageConsumer<Object> handleRequests(BiFunction<String, Buffer, Future<Buffer>> handler) {
+    return vertx.eventBus().consumer(Bus.inboundRequest(prefix), msg -> {
+      if (!(msg.body() instanceof Buffer payload)) {
+        msg.fail(Failure.BAD_REQUEST.code(), "inbound request without a Buffer body");
+        return;
+      }
+      Future<Buffer> response;
+      try {
+        response = handler.apply(msg.headers().get(Bus.PEER), payload);
+      } catch (RuntimeException e) {
+        response = Future.failedFuture(e);
+      }
+      response.onComplete(ar -> {
+        if (ar.succeeded() && ar.result() != null) {
+          msg.reply(ar.result());
+        } else {
+          msg.fail(Failure.REMOTE_ERROR.code(), ar.failed() ? String.valueOf(ar.cause().getMessage()) : "no response");
+        }
+      });
+    });
   }
 
   public JsonObject statusBlocking() {

@@ -105,7 +105,14 @@ public final class PeerId implements Comparable<PeerId> {
       if (length != 32) {
         throw new IllegalArgumentException("sha2-256 PeerId must hold 32 bytes, got " + length);
       }
-    } else if (code != IDENTITY) {
+    } else if (code == IDENTITY) {
+      // an inlined key must be a libp2p PublicKey protobuf (any key type)
+      try {
+        io.tinyp2p.crypto.pb.CryptoProto.PublicKey.parseFrom(Arrays.copyOfRange(mh, 2, mh.length));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalArgumentException("PeerId inlines no valid public key");
+      }
+    } else {
       throw new IllegalArgumentException(
           "PeerId multihash must be identity or sha2-256, got code 0x" + Integer.toHexString(code));
     }

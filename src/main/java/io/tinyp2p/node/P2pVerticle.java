@@ -15,6 +15,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.protocol.reqresp.RequestException;
+import io.tinyp2p.protocol.reqresp.RequestResponse;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmConfig;
@@ -38,6 +42,8 @@ public class P2pVerticle extends VerticleBase {
   private Ping ping;
   private Identify identify;
   private StatusVerticle statusVerticle;
+  private RequestResponse reqResp;
+  private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final long startedAt = System.currentTimeMillis();
 
@@ -54,6 +60,9 @@ public class P2pVerticle extends VerticleBase {
     swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults());
     identify = new Identify(swarm);
     ping = new Ping(swarm, config.pingInterval(), Duration.ofSeconds(10));
+    reqResp = new RequestResponse(swarm, new RequestResponse.Config(config.reqResp().requestTimeout(),
+        config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest);
+    swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> false);
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> LOG.info("connected to {} ({})",
         e.peer(), e.connection()));
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> LOG.info("disconnected from {}", e.peer()));
@@ -93,13 +102,30 @@ public class P2pVerticle extends VerticleBase {
         msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.PEER + "' (the PeerId) is required"));
         return;
       }
+      PeerId target;
       try {
-        PeerId.parse(peer);
+        target = PeerId.parse(peer);
       } catch (IllegalArgumentException e) {
         msg.reply(Failure.MALFORMED_PEER_ID.exception(e.getMessage()));
         return;
       }
-      msg.reply(Failure.NOT_IMPLEMENTED.exception("request-response is not available in this version"));
+      if (!(msg.body() instanceof Buffer payload)) {
+        msg.reply(Failure.BAD_REQUEST.exception("the request body must be a Buffer"));
+        return;
+      }
+      if (stopping) {
+        msg.reply(Failure.NOT_RUNNING.exception("the node is stopping"));
+        return;
+      }
+      reqResp.request(target, payload).onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result());
+        } else if (ar.cause() instanceof RequestException re) {
+          msg.reply(re.failure().exception(re.getMessage()));
+        } else {
+          msg.reply(Failure.INTERNAL_ERROR.exception(String.valueOf(ar.cause())));
+        }
+      });
     }));
     consumers.add(bus.<Object>consumer(Bus.broadcast(prefix), msg -> {
       String topic = msg.headers().get(Bus.TOPIC);
@@ -109,6 +135,20 @@ public class P2pVerticle extends VerticleBase {
       }
       msg.reply(Failure.NOT_IMPLEMENTED.exception("broadcast is not available in this version"));
     }));
+  }
+
+  /**
+   * An inbound request goes to {@code <prefix>.inbound.request}; the consumer's reply is the
+   * response. No consumer, a failure or no reply in time: the error response.
+   */
+  private Future<Buffer> inboundRequest(PeerId peer, Buffer payload) {
+    DeliveryOptions options = new DeliveryOptions()
+        .addHeader(Bus.PEER, peer.toBase58())
+        .setSendTimeout(config.reqResp().requestTimeout().toMillis());
+    return vertx.eventBus().<Object>request(Bus.inboundRequest(config.busPrefix()), payload, options)
+        .compose(reply -> reply.body() instanceof Buffer b
+            ? Future.succeededFuture(b)
+            : Future.failedFuture("the reply to an inbound request must be a Buffer"));
   }
 
   /** The node status: what {@code GET /status} and {@code <prefix>.status} answer. */
@@ -130,6 +170,7 @@ public class P2pVerticle extends VerticleBase {
         .put("connections", connections)
         .put("knownPeers", knownPeers())
         .put("topics", new JsonArray(config.pubsubTopics()))
+        .put("requests", reqResp.stats().toJson())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
   }
@@ -147,6 +188,7 @@ public class P2pVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     List<Future<?>> closing = new ArrayList<>();
     consumers.forEach(c -> closing.add(c.unregister()));
     if (swarm != null) {
@@ -166,6 +208,10 @@ public class P2pVerticle extends VerticleBase {
 
   public Ping ping() {
     return ping;
+  }
+
+  public RequestResponse requestResponse() {
+    return reqResp;
   }
 
   public Identify identify() {

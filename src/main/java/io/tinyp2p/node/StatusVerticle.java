@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -35,6 +36,15 @@ public class StatusVerticle extends VerticleBase {
     router.get("/peers").handler(ctx -> reply(ctx, client.peers().map(a -> a.encode())));
     router.get("/healthz").handler(ctx -> reply(ctx,
         client.status().map(s -> new JsonObject().put("status", "UP").put("peerId", s.getString("peerId")).encode())));
+    router.post("/request/:peerId").handler(BodyHandler.create().setBodyLimit(64L << 20));
+    router.post("/request/:peerId").handler(ctx -> client.request(ctx.pathParam("peerId"), ctx.body().buffer() == null
+        ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer()).onComplete(ar -> {
+          if (ar.succeeded()) {
+            ctx.response().putHeader("content-type", "application/octet-stream").end(ar.result());
+          } else {
+            fail(ctx, ar.cause());
+          }
+        }));
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> {
       server = s;
@@ -52,12 +62,16 @@ public class StatusVerticle extends VerticleBase {
       if (ar.succeeded()) {
         ctx.response().putHeader("content-type", "application/json").end(ar.result());
       } else {
-        Failure f = Failure.of(ar.cause());
-        int status = f.code() >= 400 && f.code() < 600 ? f.code() : 500;
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
-            .end(new JsonObject().put("error", f.name()).put("code", f.code())
-                .put("message", ar.cause().getMessage()).encode());
+        fail(ctx, ar.cause());
       }
     });
+  }
+
+  /** A failure as HTTP: the code as the status, and {"error", "code", "message"}. */
+  private static void fail(RoutingContext ctx, Throwable cause) {
+    Failure f = Failure.of(cause);
+    ctx.response().setStatusCode(f.code()).putHeader("content-type", "application/json")
+        .end(new JsonObject().put("error", f.name()).put("code", f.code())
+            .put("message", cause.getMessage()).encode());
   }
 }

@@ -65,6 +65,8 @@ public final class Connection {
   private Buffer outPending;
   private boolean flushScheduled;
   private Throwable closeReason;
+  private int busyStreams;
+  private long lastBusy = System.currentTimeMillis();
 
   Connection(Swarm swarm, Context context, NetSocket socket, Direction direction,
       PeerId expectedPeer) {
@@ -97,6 +99,27 @@ public final class Connection {
 
   public boolean isOpen() {
     return state == State.OPEN;
+  }
+
+  /**
+   * Milliseconds this connection has had no stream that keeps it alive (anything but ping
+   * and identify); 0 while one is open.
+   */
+  public long idleSince(long now) {
+    return busyStreams > 0 ? 0 : now - lastBusy;
+  }
+
+  /** Counts a negotiated stream for keep-alive until it closes. */
+  private void track(YamuxStream stream) {
+    if (Swarm.isBackground(stream.protocol())) {
+      return;
+    }
+    busyStreams++;
+    lastBusy = System.currentTimeMillis();
+    stream.onTerminated(() -> {
+      busyStreams--;
+      lastBusy = System.currentTimeMillis();
+    });
   }
 
   public int streamCount() {
@@ -310,6 +333,7 @@ public final class Connection {
         context.owner().cancelTimer(timer);
         stream.protocol(protocol);
         detach(stream, remaining);
+        track(stream);
         negotiated.accept(stream);
       }
 

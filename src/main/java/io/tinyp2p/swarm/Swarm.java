@@ -57,6 +57,7 @@ public final class Swarm {
   private final PeerStore peerStore = new PeerStore();
   private java.util.function.Function<PeerId, Future<List<Multiaddr>>> peerRouting;
   private boolean closed;
+  private long keepAliveTimer = -1;
 
   /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
   public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config) {
@@ -374,12 +375,40 @@ public final class Swarm {
     }
   }
 
+  /**
+   * Closes connections that stay idle for {@code idle}: no stream other than ping and
+   * identify, and not {@code inUse} (a routing-table or mesh peer). Checked every second.
+   */
+  public void keepAlive(java.time.Duration idle, java.util.function.Predicate<PeerId> inUse) {
+    if (keepAliveTimer >= 0) {
+      vertx.cancelTimer(keepAliveTimer);
+    }
+    keepAliveTimer = vertx.setPeriodic(1000, t -> {
+      long now = System.currentTimeMillis();
+      for (Connection c : connections()) {
+        if (c.idleSince(now) >= idle.toMillis() && !inUse.test(c.remotePeer())
+            && !pendingDials.containsKey(c.remotePeer())) {
+          LOG.debug("closing idle connection {}", c);
+          c.close();
+        }
+      }
+    });
+  }
+
+  /** Protocols whose streams do not keep a connection alive. */
+  static boolean isBackground(String protocol) {
+    return protocol == null || protocol.startsWith("/ipfs/ping/") || protocol.startsWith("/ipfs/id/");
+  }
+
   /** Closes every connection and listener. */
   public Future<Void> close() {
     if (closed) {
       return Future.succeededFuture();
     }
     closed = true;
+    if (keepAliveTimer >= 0) {
+      vertx.cancelTimer(keepAliveTimer);
+    }
     for (Connection c : new ArrayList<>(upgrading)) {
       c.close();
     }

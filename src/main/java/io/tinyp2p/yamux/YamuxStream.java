@@ -52,6 +52,7 @@ public final class YamuxStream implements P2pStream {
   private Handler<Void> drainHandler;
   private Handler<Void> closeHandler;
   private Handler<Throwable> exceptionHandler;
+  private Runnable terminated;
 
   YamuxStream(YamuxSession session, int id, boolean outbound) {
     this.session = session;
@@ -359,6 +360,14 @@ public final class YamuxStream implements P2pStream {
     }
   }
 
+  /**
+   * Runs once when the stream is gone, after the user's handlers: for bookkeeping by the
+   * layer that owns the stream, independent of the handlers the application sets.
+   */
+  public void onTerminated(Runnable action) {
+    this.terminated = action;
+  }
+
   private void terminate(Throwable error) {
     closed = true;
     inbound.clear();
@@ -378,6 +387,9 @@ public final class YamuxStream implements P2pStream {
       } catch (RuntimeException e) {
         LOG.warn("stream {} close handler failed: {}", id, e.toString());
       }
+    }
+    if (terminated != null) {
+      terminated.run();
     }
   }
 

@@ -1,0 +1,304 @@
+package io.tinyp2p.protocol.reqresp;
+
+import io.tinyp2p.client.Failure;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.util.Varint;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The original tinyp2p's request-response protocol, {@code /tinyp2p/req-resp/1.0.0}: a new
+ * stream per request; the requester writes uvarint(length) ‖ payload and closes its write
+ * side; the responder answers uvarint(length) ‖ payload and closes; an error response is a
+ * close without any bytes.
+ *
+ * <p>Every outbound request ends in exactly one outcome: the response, or a
+ * {@link RequestException} with its {@link Failure} code. Lengths are checked against the
+ * limits before anything is buffered, in both directions.
+ */
+public final class RequestResponse {
+  private static final Logger LOG = LoggerFactory.getLogger(RequestResponse.class);
+
+  public static final String PROTOCOL_ID = "/tinyp2p/req-resp/1.0.0";
+
+  /** Limits and timeout, from {@code reqResp} in the config. */
+  public record Config(Duration requestTimeout, int maxRequestSize, int maxResponseSize) {}
+
+  private final Swarm swarm;
+  private final Config config;
+  private final BiFunction<PeerId, Buffer, Future<Buffer>> handler;
+  private final Stats stats = new Stats();
+
+  /**
+   * @param handler answers an inbound request; a failed future (or none within the request
+   *     timeout) becomes the error response. It must not block the event loop.
+   */
+  public RequestResponse(Swarm swarm, Config config, BiFunction<PeerId, Buffer, Future<Buffer>> handler) {
+    this.swarm = swarm;
+    this.config = config;
+    this.handler = handler;
+    swarm.handle(PROTOCOL_ID, this::onInbound);
+  }
+
+  public Stats stats() {
+    return stats;
+  }
+
+  // ---- outbound ----
+
+  /** Sends {@code payload} to {@code peer}: over its connection, or dialing it first. */
+  public Future<Buffer> request(PeerId peer, Buffer payload) {
+    long start = System.nanoTime();
+    stats.outbound++;
+    Future<Buffer> result;
+    if (payload.length() > config.maxRequestSize()) {
+      result = Future.failedFuture(new RequestException(Failure.REQUEST_TOO_LARGE,
+          "request of " + payload.length() + " bytes exceeds maxRequestSize " + config.maxRequestSize()));
+    } else {
+      result = send(peer, payload);
+    }
+    return result.andThen(ar -> {
+      if (ar.succeeded()) {
+        stats.recordLatency(System.nanoTime() - start);
+      } else {
+        stats.failed(ar.cause() instanceof RequestException re ? re.failure() : Failure.INTERNAL_ERROR);
+      }
+    });
+  }
+
+  private Future<Buffer> send(PeerId peer, Buffer payload) {
+    Promise<Buffer> promise = Promise.promise();
+    long timer = swarm.vertx().setTimer(config.requestTimeout().toMillis(), t -> promise.tryFail(
+        new RequestException(Failure.TIMEOUT, "no response from " + peer + " within "
+            + config.requestTimeout().toMillis() + " ms")));
+    promise.future().onComplete(ar -> swarm.vertx().cancelTimer(timer));
+    swarm.dial(peer).onComplete(dialed -> {
+      if (dialed.failed()) {
+        Throwable e = dialed.cause();
+        promise.tryFail(new RequestException(e instanceof Swarm.PeerNotFoundException
+            ? Failure.PEER_NOT_FOUND : Failure.DIAL_FAILED, e.getMessage()));
+        return;
+      }
+      dialed.result().openStream(List.of(PROTOCOL_ID)).onComplete(opened -> {
+        if (opened.failed()) {
+          promise.tryFail(new RequestException(Failure.REMOTE_ERROR,
+              "cannot open a request stream to " + peer + ": " + opened.cause().getMessage()));
+          return;
+        }
+        P2pStream stream = opened.result();
+        if (promise.future().isComplete()) { // timed out meanwhile
+          stream.reset();
+          return;
+        }
+        promise.future().onFailure(e -> stream.reset());
+        readResponse(stream, peer, promise);
+        stream.write(Varint.append(Buffer.buffer(payload.length() + 5), payload.length()).appendBuffer(payload));
+        stream.end();
+      });
+    });
+    return promise.future();
+  }
+
+  private void readResponse(P2pStream stream, PeerId peer, Promise<Buffer> promise) {
+    Frame frame = new Frame(config.maxResponseSize());
+    stream.handler(data -> {
+      try {
+        Buffer complete = frame.add(data);
+        if (complete != null) {
+          promise.tryComplete(complete);
+        }
+      } catch (FrameException e) {
+        promise.tryFail(new RequestException(e.tooLarge ? Failure.RESPONSE_TOO_LARGE : Failure.REMOTE_ERROR,
+            "response from " + peer + ": " + e.getMessage()));
+      }
+    });
+    stream.endHandler(v -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR, frame.started()
+        ? "response from " + peer + " was truncated"
+        : peer + " answered with an error response")));
+    stream.exceptionHandler(e -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR,
+        "request stream to " + peer + " failed: " + e.getMessage())));
+  }
+
+  // ---- inbound ----
+
+  private void onInbound(P2pStream stream) {
+    PeerId peer = stream.remotePeer();
+    stats.inbound++;
+    Frame frame = new Frame(config.maxRequestSize());
+    boolean[] answered = {false};
+    stream.handler(data -> {
+      if (answered[0]) {
+        return; // trailing bytes after the request: ignored
+      }
+      Buffer request;
+      try {
+        request = frame.add(data);
+      } catch (FrameException e) {
+        LOG.info("request from {}: {}", peer, e.getMessage());
+        stats.inboundFailed++;
+        stream.reset();
+        return;
+      }
+      if (request == null) {
+        return;
+      }
+      answered[0] = true;
+      Promise<Buffer> response = Promise.promise();
+      long timer = swarm.vertx().setTimer(config.requestTimeout().toMillis(),
+          t -> response.tryFail(new RequestException(Failure.TIMEOUT, "no answer in time")));
+      try {
+        handler.apply(peer, request).onComplete(ar -> {
+          if (ar.succeeded()) {
+            response.tryComplete(ar.result());
+          } else {
+            response.tryFail(ar.cause());
+          }
+        });
+      } catch (RuntimeException e) {
+        response.tryFail(e);
+      }
+      response.future().onComplete(ar -> {
+        swarm.vertx().cancelTimer(timer);
+        if (stream.isClosed()) {
+          return;
+        }
+        if (ar.succeeded() && ar.result() != null) {
+          Buffer body = ar.result();
+          stream.write(Varint.append(Buffer.buffer(body.length() + 5), body.length()).appendBuffer(body));
+        } else {
+          stats.inboundFailed++;
+          LOG.debug("request from {} gets the error response: {}", peer,
+              ar.failed() ? ar.cause().getMessage() : "no response");
+        }
+        stream.end();
+      });
+    });
+    stream.endHandler(v -> {
+      if (!answered[0]) {
+        // the requester closed before a complete request: nothing to answer
+        stream.end();
+      }
+    });
+  }
+
+  // ---- framing ----
+
+  private static final class FrameException extends Exception {
+    final boolean tooLarge;
+
+    FrameException(String message, boolean tooLarge) {
+      super(message, null, false, false);
+      this.tooLarge = tooLarge;
+    }
+  }
+
+  /** One uvarint-length-prefixed message, checked against its limit before it is buffered. */
+  private static final class Frame {
+    private final int max;
+    private Buffer header = Buffer.buffer(Varint.MAX_BYTES);
+    private long length = -1;
+    private Buffer body;
+    private boolean started;
+
+    Frame(int max) {
+      this.max = max;
+    }
+
+    boolean started() {
+      return started;
+    }
+
+    /** Adds bytes; returns the body once complete, else null. */
+    Buffer add(Buffer data) throws FrameException {
+      started |= data.length() > 0;
+      int pos = 0;
+      if (length < 0) {
+        while (pos < data.length() && length < 0) {
+          header.appendByte(data.getByte(pos++));
+          long v;
+          try {
+            v = Varint.decode(header, 0);
+          } catch (Varint.VarintException e) {
+            throw new FrameException("bad length prefix: " + e.getMessage(), false);
+          }
+          if (v != Varint.NEED_MORE) {
+            if (v > max) {
+              throw new FrameException("declared length " + v + " exceeds the limit of " + max, true);
+            }
+            length = v;
+            body = Buffer.buffer((int) v);
+          }
+        }
+        if (length < 0) {
+          return null;
+        }
+      }
+      int take = (int) Math.min(length - body.length(), data.length() - pos);
+      if (take > 0) {
+        body.appendBuffer(data, pos, take);
+      }
+      return body.length() == length ? body : null;
+    }
+  }
+
+  // ---- counters ----
+
+  /** Request counters and outbound latency, as /status shows them. */
+  public static final class Stats {
+    private static final int SAMPLES = 1024;
+    private long inbound;
+    private long inboundFailed;
+    private long outbound;
+    private final Map<Failure, Long> failures = new EnumMap<>(Failure.class);
+    private final long[] latencies = new long[SAMPLES];
+    private long latencyCount;
+
+    void recordLatency(long nanos) {
+      latencies[(int) (latencyCount++ % SAMPLES)] = nanos;
+    }
+
+    void failed(Failure f) {
+      failures.merge(f, 1L, Long::sum);
+    }
+
+    public long inbound() {
+      return inbound;
+    }
+
+    public long outbound() {
+      return outbound;
+    }
+
+    public long failures(Failure f) {
+      return failures.getOrDefault(f, 0L);
+    }
+
+    /** {@code {"inbound", "inboundFailed", "outbound", "failures": {code: n}, "latencyMs": {"p50", "p99", "samples"}}} */
+    public JsonObject toJson() {
+      JsonObject byCode = new JsonObject();
+      failures.forEach((f, n) -> byCode.put(f.name(), n));
+      int n = (int) Math.min(latencyCount, SAMPLES);
+      long[] sorted = Arrays.copyOf(latencies, n);
+      Arrays.sort(sorted);
+      JsonObject latency = new JsonObject().put("samples", n);
+      if (n > 0) {
+        latency.put("p50", sorted[(int) Math.min(n - 1, Math.round(0.50 * (n - 1)))] / 1e6)
+            .put("p99", sorted[(int) Math.min(n - 1, Math.round(0.99 * (n - 1)))] / 1e6);
+      }
+      return new JsonObject().put("inbound", inbound).put("inboundFailed", inboundFailed)
+          .put("outbound", outbound).put("failures", byCode).put("latencyMs", latency);
+    }
+  }
+}
