@@ -1,6 +1,7 @@
 // Opens tinyp2p's status page in Debian's headless Chromium and waits until it shows a node.
 //
 //   node browser-check.mjs <url> <peerId> [connectedPeerId] [--timeout=<ms>] [--screenshot=<file.png>]
+//                          [--request=<text>]  (sends text to connectedPeerId with the request form)
 //
 // Succeeds once #peer-id contains <peerId> and (when given) the #connections table contains
 // <connectedPeerId>. Prints one JSON line on stdout:
@@ -88,8 +89,20 @@ async function main() {
     }, [peerId, connPeerId || ''], { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
     const connections = await page.evaluate(() =>
       [...document.querySelectorAll('#connections tbody tr')].filter((tr) => !tr.querySelector('.none')).length);
+    let response;
+    if (opts.request != null && connPeerId) {
+      // the request form: send the text to the connected peer, wait for its answer
+      await page.fill('#request-peer', connPeerId);
+      await page.fill('#request-body', String(opts.request));
+      await page.click('#request-form button[type=submit]');
+      await page.waitForFunction(() => {
+        const r = document.getElementById('request-result');
+        return !!r && /^(response|error|failed)/.test(r.textContent);
+      }, null, { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
+      response = await page.evaluate(() => document.getElementById('request-result').textContent);
+    }
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
-    finish({ ok: true, peerId, connections, ms: Date.now() - start }, 0);
+    finish({ ok: true, peerId, connections, response, ms: Date.now() - start }, 0);
   } catch (e) {
     let pageText = '';
     try {

@@ -110,6 +110,7 @@ function render(s) {
     return row([p.peerId, 'id'], ul);
   });
   renderExtra(s);
+  updatePeerChoices(s);
   document.title = 'tinyp2p ' + (s.peerId ? s.peerId.slice(-8) : '');
 }
 
@@ -138,4 +139,28 @@ async function refresh() {
   }
 }
 
+// Sends the form's payload to POST /request/<peer> and shows the response or the error.
+async function sendRequest(event) {
+  event.preventDefault();
+  const out = $('request-result');
+  const peer = $('request-peer').value.trim();
+  out.textContent = 'sending…';
+  try {
+    const res = await fetch('request/' + encodeURIComponent(peer), {
+      method: 'POST', body: $('request-body').value, signal: AbortSignal.timeout(60000) });
+    const text = await res.text();
+    out.textContent = res.ok ? 'response: ' + text : 'error ' + res.status + ': ' + text;
+  } catch (e) {
+    out.textContent = 'failed: ' + (e && e.message || e);
+  }
+}
+
+// Offers the known and connected peers as choices for the request form.
+function updatePeerChoices(s) {
+  const ids = new Set([...(s.connections || []), ...(s.knownPeers || [])].map(p => p.peerId));
+  const list = $('peer-ids');
+  list.replaceChildren(...[...ids].map(id => { const o = document.createElement('option'); o.value = id; return o; }));
+}
+
+$('request-form').addEventListener('submit', sendRequest);
 refresh();

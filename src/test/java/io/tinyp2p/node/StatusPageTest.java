@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The status page in a real headless Chromium (Debian's, driven by playwright-core): it shows
- * the node's PeerId and, once connected, the other node in its connections table.
+ * the node's PeerId and, once connected, the other node in its connections table; its
+ * request form sends a request to that node and shows the response.
  */
 class StatusPageTest {
 
@@ -32,11 +33,12 @@ class StatusPageTest {
       try (TestNode node1 = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-node1")
           .put("bootNode", boot.addr().toString()))) {
         TestNode.join(connected);
+        new io.tinyp2p.client.P2pClient(vertx, "page-node1").handleRequests(io.tinyp2p.Responder::answer);
         String url = "http://127.0.0.1:" + boot.verticle().httpPort() + "/";
         Path log = Path.of("target/browser-check.log").toAbsolutePath();
         Path shot = Path.of("target/status-page.png").toAbsolutePath();
         Process check = new ProcessBuilder("node", "browser-check.mjs", url, boot.peerId().toBase58(),
-            node1.peerId().toBase58(), "--timeout=20000", "--screenshot=" + shot)
+            node1.peerId().toBase58(), "--timeout=20000", "--screenshot=" + shot, "--request=hello from the page")
             .directory(JsPeer.jsDir().toFile())
             .redirectError(log.toFile())
             .start();
@@ -47,6 +49,7 @@ class StatusPageTest {
         JsonObject result = new JsonObject(lines.get(lines.size() - 1));
         assertTrue(result.getBoolean("ok"));
         assertEquals(1, result.getInteger("connections"));
+        assertEquals("response: hello from the page", result.getString("response"));
         assertTrue(Files.size(shot) > 0);
       }
     } finally {
