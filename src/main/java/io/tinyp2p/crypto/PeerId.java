@@ -1,8 +1,11 @@
 package io.tinyp2p.crypto;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinyp2p.crypto.pb.CryptoProto;
 import io.tinyp2p.util.Base32;
 import io.tinyp2p.util.Base58;
 import io.tinyp2p.util.Varint;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -78,11 +81,17 @@ public final class PeerId implements Comparable<PeerId> {
           "PeerId must be base58btc (12D3KooW..., Qm...) or a CIDv1 (b..., z...): " + text);
     }
     long version = Varint.decode(cid, 0, cid.length);
+    if (version == Varint.NEED_MORE) {
+      throw new IllegalArgumentException("PeerId CID is truncated: " + text);
+    }
     if (version != 1) {
       throw new IllegalArgumentException("PeerId CID must be version 1, got " + version);
     }
     int offset = Varint.encodedLength(version);
     long codec = Varint.decode(cid, offset, cid.length);
+    if (codec == Varint.NEED_MORE) {
+      throw new IllegalArgumentException("PeerId CID is truncated: " + text);
+    }
     if (codec != LIBP2P_KEY_CODEC) {
       throw new IllegalArgumentException(
           "PeerId CID must have codec libp2p-key (0x72), got 0x" + Long.toHexString(codec));
@@ -106,11 +115,15 @@ public final class PeerId implements Comparable<PeerId> {
         throw new IllegalArgumentException("sha2-256 PeerId must hold 32 bytes, got " + length);
       }
     } else if (code == IDENTITY) {
-      // an inlined key must be a libp2p PublicKey protobuf (any key type)
+      // The spec inlines keys of at most 42 bytes, and what is inlined is a public key.
+      if (length > MAX_INLINE_KEY_LENGTH) {
+        throw new IllegalArgumentException(
+            "identity PeerId inlines at most " + MAX_INLINE_KEY_LENGTH + " bytes, got " + length);
+      }
       try {
-        io.tinyp2p.crypto.pb.CryptoProto.PublicKey.parseFrom(Arrays.copyOfRange(mh, 2, mh.length));
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-        throw new IllegalArgumentException("PeerId inlines no valid public key");
+        CryptoProto.PublicKey.parseFrom(ByteBuffer.wrap(mh, 2, length));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalArgumentException("identity PeerId does not hold a public key protobuf");
       }
     } else {
       throw new IllegalArgumentException(

@@ -26,12 +26,20 @@ public final class Base32 {
     return sb.toString();
   }
 
+  /**
+   * Decodes lower-case unpadded base32, strictly: only the canonical text of some bytes is
+   * accepted (no upper case, no impossible lengths, no stray bits in the last character).
+   */
   public static byte[] decodeLower(String text) {
+    int rest = text.length() % 8;
+    if (rest == 1 || rest == 3 || rest == 6) {
+      throw new IllegalArgumentException("invalid base32 length " + text.length());
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() * 5 / 8);
     int buffer = 0;
     int bits = 0;
     for (int i = 0; i < text.length(); i++) {
-      int v = ALPHABET.indexOf(Character.toLowerCase(text.charAt(i)));
+      int v = ALPHABET.indexOf(text.charAt(i));
       if (v < 0) {
         throw new IllegalArgumentException(
             "invalid base32 character '" + text.charAt(i) + "' at position " + i);
@@ -42,6 +50,9 @@ public final class Base32 {
         out.write((buffer >> (bits - 8)) & 0xFF);
         bits -= 8;
       }
+    }
+    if ((buffer & ((1 << bits) - 1)) != 0) {
+      throw new IllegalArgumentException("invalid base32: non-zero padding bits at the end");
     }
     return out.toByteArray();
   }
