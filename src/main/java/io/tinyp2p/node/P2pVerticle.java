@@ -5,7 +5,6 @@ import io.tinyp2p.client.Failure;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.swarm.Connection;
-import io.tinyp2p.swarm.PeerStore;
 import io.tinyp2p.swarm.Version;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -15,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.protocol.kad.Kademlia;
+import io.tinyp2p.protocol.kad.RoutingTable;
 import io.tinyp2p.protocol.reqresp.RequestException;
 import io.tinyp2p.protocol.reqresp.RequestResponse;
 import io.vertx.core.buffer.Buffer;
@@ -43,6 +44,7 @@ public class P2pVerticle extends VerticleBase {
   private Identify identify;
   private StatusVerticle statusVerticle;
   private RequestResponse reqResp;
+  private Kademlia kademlia;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final long startedAt = System.currentTimeMillis();
@@ -62,7 +64,8 @@ public class P2pVerticle extends VerticleBase {
     ping = new Ping(swarm, config.pingInterval(), Duration.ofSeconds(10));
     reqResp = new RequestResponse(swarm, new RequestResponse.Config(config.reqResp().requestTimeout(),
         config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest);
-    swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> false);
+    kademlia = new Kademlia(swarm, Kademlia.Config.of(config.discoveryInterval()), config.bootNodes());
+    swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> kademlia.routingTable().contains(peer));
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> LOG.info("connected to {} ({})",
         e.peer(), e.connection()));
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> LOG.info("disconnected from {}", e.peer()));
@@ -73,9 +76,7 @@ public class P2pVerticle extends VerticleBase {
           for (Multiaddr a : swarm.listenAddresses()) {
             LOG.info("P2P node listening on {}", a.withPeerId(swarm.localPeer()));
           }
-          for (Multiaddr boot : config.bootNodes()) {
-            swarm.dial(boot).onFailure(e -> LOG.warn("boot node {}: {}", boot, e.getMessage()));
-          }
+          kademlia.start();
           return startHttp();
         });
   }
@@ -175,13 +176,13 @@ public class P2pVerticle extends VerticleBase {
         .put("version", Version.VERSION);
   }
 
-  /** Known peers with their addresses. */
+  /** Known peers: the Kademlia routing table, with addresses. */
   public JsonArray knownPeers() {
     JsonArray peers = new JsonArray();
-    for (PeerStore.PeerInfo info : swarm.peerStore().all()) {
+    for (RoutingTable.Entry entry : kademlia.routingTable().all()) {
       JsonArray addrs = new JsonArray();
-      info.listenAddrs().forEach(a -> addrs.add(a.toString()));
-      peers.add(new JsonObject().put("peerId", info.peerId().toBase58()).put("addrs", addrs));
+      entry.addrs().forEach(a -> addrs.add(a.toString()));
+      peers.add(new JsonObject().put("peerId", entry.peer().toBase58()).put("addrs", addrs));
     }
     return peers;
   }
@@ -189,6 +190,9 @@ public class P2pVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    if (kademlia != null) {
+      kademlia.stop();
+    }
     List<Future<?>> closing = new ArrayList<>();
     consumers.forEach(c -> closing.add(c.unregister()));
     if (swarm != null) {
@@ -208,6 +212,10 @@ public class P2pVerticle extends VerticleBase {
 
   public Ping ping() {
     return ping;
+  }
+
+  public Kademlia kademlia() {
+    return kademlia;
   }
 
   public RequestResponse requestResponse() {

@@ -1,0 +1,121 @@
+package io.tinyp2p.protocol.kad;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.kad.pb.KadProto;
+import io.tinyp2p.stream.LengthPrefixed;
+import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The wire side of Kademlia {@code /ipfs/kad/1.0.0}: length-prefixed {@code Message}
+ * protobufs, one request and one response per exchange, several exchanges per stream
+ * allowed. Decoding is strict and bounded: a peer entry with an invalid id is dropped, an
+ * address we cannot parse is skipped, at most {@link #MAX_CLOSER_PEERS} peers are read.
+ */
+final class KadRpc {
+  static final String PROTOCOL_ID = "/ipfs/kad/1.0.0";
+  /** Largest message accepted (a FIND_NODE answer with 20 peers is a few KiB). */
+  static final int MAX_MESSAGE_SIZE = 64 * 1024;
+  /** Peers read from one answer; honest peers send k = 20. */
+  static final int MAX_CLOSER_PEERS = 40;
+  static final int MAX_ADDRS_PER_PEER = 16;
+
+  /** A peer in an answer. */
+  record PeerEntry(PeerId peer, List<Multiaddr> addrs) {}
+
+  private KadRpc() {}
+
+  static KadProto.Message findNode(byte[] key) {
+    return KadProto.Message.newBuilder()
+        .setType(KadProto.Message.MessageType.FIND_NODE)
+        .setKey(ByteString.copyFrom(key))
+        .build();
+  }
+
+  static KadProto.Message.Peer encodePeer(PeerId peer, List<Multiaddr> addrs) {
+    KadProto.Message.Peer.Builder b = KadProto.Message.Peer.newBuilder()
+        .setId(ByteString.copyFrom(peer.toBytes()));
+    for (Multiaddr a : addrs) {
+      b.addAddrs(ByteString.copyFrom(a.toBytes()));
+    }
+    return b.build();
+  }
+
+  static List<PeerEntry> decodePeers(List<KadProto.Message.Peer> peers) {
+    List<PeerEntry> out = new ArrayList<>();
+    for (KadProto.Message.Peer p : peers) {
+      if (out.size() >= MAX_CLOSER_PEERS) {
+        break;
+      }
+      PeerId id;
+      try {
+        id = PeerId.fromBytes(p.getId().toByteArray());
+      } catch (IllegalArgumentException e) {
+        continue;
+      }
+      List<Multiaddr> addrs = new ArrayList<>();
+      for (ByteString a : p.getAddrsList()) {
+        if (addrs.size() >= MAX_ADDRS_PER_PEER) {
+          break;
+        }
+        try {
+          addrs.add(Multiaddr.fromBytes(a.toByteArray()));
+        } catch (IllegalArgumentException e) {
+          // a transport we do not speak
+        }
+      }
+      out.add(new PeerEntry(id, addrs));
+    }
+    return out;
+  }
+
+  static KadProto.Message parse(Buffer bytes) throws SwarmException {
+    try {
+      return KadProto.Message.parseFrom(bytes.getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      throw new SwarmException("malformed kad message: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Sends one request on a new stream and completes with the answer; the stream is closed
+   * either way, and reset if no answer comes within {@code timeout}.
+   */
+  static Future<KadProto.Message> request(Swarm swarm, PeerId peer, KadProto.Message request, Duration timeout) {
+    Promise<KadProto.Message> promise = Promise.promise();
+    long timer = swarm.vertx().setTimer(timeout.toMillis(),
+        t -> promise.tryFail(new SwarmException("kad request to " + peer + " timed out")));
+    swarm.newStream(peer, PROTOCOL_ID).onComplete(ar -> {
+      if (ar.failed()) {
+        promise.tryFail(ar.cause());
+        return;
+      }
+      P2pStream stream = ar.result();
+      promise.future().onFailure(e -> stream.reset());
+      LengthPrefixed.readOne(stream, MAX_MESSAGE_SIZE).onComplete(msg -> {
+        if (msg.failed()) {
+          promise.tryFail(new SwarmException("kad request to " + peer + ": " + msg.cause().getMessage()));
+          return;
+        }
+        stream.end();
+        try {
+          promise.tryComplete(parse(msg.result()));
+        } catch (SwarmException e) {
+          promise.tryFail(e);
+        }
+      });
+      stream.write(LengthPrefixed.frame(request.toByteArray()));
+    });
+    return promise.future().andThen(ar -> swarm.vertx().cancelTimer(timer));
+  }
+}

@@ -1,0 +1,330 @@
+package io.tinyp2p.protocol.kad;
+
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.kad.pb.KadProto;
+import io.tinyp2p.stream.LengthPrefixed;
+import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.Connection;
+import io.tinyp2p.swarm.PeerStore;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.tinyp2p.swarm.SwarmException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kademlia {@code /ipfs/kad/1.0.0} in server mode, as the original runs rust-libp2p's: we
+ * answer FIND_NODE (and PING) from our routing table, and discover the network with iterative
+ * lookups. A peer enters the routing table only after it advertised the protocol in Identify
+ * and answered one of our requests; a failed dial or ping removes it. Discovery runs 5 s
+ * after start and then every {@code discoveryInterval}: a lookup for our own id, and one for
+ * a random id in every bucket not refreshed for a while. With an empty table it only logs
+ * that discovery is paused and dials the boot nodes again.
+ */
+public final class Kademlia {
+  private static final Logger LOG = LoggerFactory.getLogger(Kademlia.class);
+
+  public static final String PROTOCOL_ID = KadRpc.PROTOCOL_ID;
+  public static final int K = 20;
+  public static final int ALPHA = 3;
+
+  /** Tunables. */
+  public record Config(Duration firstDiscovery, Duration discoveryInterval, Duration requestTimeout,
+      Duration lookupDeadline) {
+    public static Config of(Duration discoveryInterval) {
+      return new Config(Duration.ofSeconds(5), discoveryInterval, Duration.ofSeconds(10), Duration.ofSeconds(60));
+    }
+  }
+
+  private final Swarm swarm;
+  private final Config config;
+  private final List<Multiaddr> bootNodes;
+  private final RoutingTable table;
+  private final Set<PeerId> probing = new HashSet<>();
+  private final List<java.util.function.IntConsumer> tableListeners = new ArrayList<>();
+  private long firstTimer = -1;
+  private long periodicTimer = -1;
+  private boolean discovering;
+  private boolean pausedLogged;
+
+  public Kademlia(Swarm swarm, Config config, List<Multiaddr> bootNodes) {
+    this.swarm = swarm;
+    this.config = config;
+    this.bootNodes = List.copyOf(bootNodes);
+    this.table = new RoutingTable(swarm.localPeer(), K, System::currentTimeMillis);
+    swarm.handle(PROTOCOL_ID, this::onInbound);
+    swarm.on(SwarmEvent.PeerIdentified.class, e -> {
+      if (e.info().supports(PROTOCOL_ID) && !table.contains(e.peer())) {
+        probe(e.peer());
+      }
+    });
+    swarm.on(SwarmEvent.DialFailed.class, e -> {
+      if (e.peer() != null) {
+        remove(e.peer(), "dial failed");
+      }
+    });
+    swarm.on(SwarmEvent.PingFailed.class, e -> remove(e.peer(), "ping failed"));
+    swarm.peerRouting(this::findPeer);
+  }
+
+  /** Starts the discovery timers and dials the boot nodes. */
+  public void start() {
+    dialBootNodes();
+    firstTimer = swarm.vertx().setTimer(config.firstDiscovery().toMillis(), t -> {
+      firstTimer = -1;
+      discover();
+      periodicTimer = swarm.vertx().setPeriodic(config.discoveryInterval().toMillis(), p -> discover());
+    });
+  }
+
+  public void stop() {
+    if (firstTimer >= 0) {
+      swarm.vertx().cancelTimer(firstTimer);
+    }
+    if (periodicTimer >= 0) {
+      swarm.vertx().cancelTimer(periodicTimer);
+    }
+  }
+
+  public RoutingTable routingTable() {
+    return table;
+  }
+
+  /** Calls {@code listener} with the table's size after every change (on the node's loop). */
+  public void onTableChange(java.util.function.IntConsumer listener) {
+    tableListeners.add(listener);
+  }
+
+  private void tableChanged() {
+    int size = table.size();
+    for (java.util.function.IntConsumer l : List.copyOf(tableListeners)) {
+      l.accept(size);
+    }
+  }
+
+  private void dialBootNodes() {
+    for (Multiaddr boot : bootNodes) {
+      swarm.dial(boot).onFailure(e -> LOG.warn("boot node {}: {}", boot, e.getMessage()));
+    }
+  }
+
+  // ---- routing table upkeep ----
+
+  /** Asks a peer that speaks kad for our own neighbourhood; if it answers, it joins the table. */
+  private void probe(PeerId peer) {
+    if (!probing.add(peer)) {
+      return;
+    }
+    findNode(peer, swarm.localPeer().toBytes())
+        .onComplete(ar -> {
+          probing.remove(peer);
+          if (ar.succeeded()) {
+            admit(peer);
+          }
+        });
+  }
+
+  /** Adds a peer that answered on kad; a full bucket pings its oldest entry first. */
+  private void admit(PeerId peer) {
+    Connection connection = swarm.connection(peer);
+    boolean loopback = connection != null && connection.remoteAddress().isLoopback();
+    List<Multiaddr> addrs = swarm.peerStore().addresses(peer);
+    RoutingTable.Outcome outcome = table.add(peer, addrs, loopback);
+    if (outcome.added()) {
+      pausedLogged = false;
+      tableChanged();
+      LOG.debug("routing table: added {} ({} peers)", peer, table.size());
+    } else if (outcome.candidate() != null) {
+      PeerId oldest = outcome.candidate();
+      swarm.dial(oldest).compose(c -> findNode(oldest, swarm.localPeer().toBytes())).onComplete(ar -> {
+        if (ar.succeeded()) {
+          table.touch(oldest);
+        } else {
+          table.replace(oldest, peer, addrs, loopback);
+          tableChanged();
+        }
+      });
+    }
+  }
+
+  private void remove(PeerId peer, String why) {
+    if (table.remove(peer)) {
+      LOG.info("Removing peer {} from the routing table: {}", peer, why);
+      tableChanged();
+    }
+  }
+
+  // ---- discovery ----
+
+  private void discover() {
+    if (table.size() == 0) {
+      if (!pausedLogged) {
+        LOG.info("routing table is empty: discovery paused until a peer is found");
+        pausedLogged = true;
+      }
+      dialBootNodes();
+      return;
+    }
+    if (discovering) {
+      return;
+    }
+    discovering = true;
+    List<Future<List<PeerId>>> lookups = new ArrayList<>();
+    lookups.add(lookup(swarm.localPeer().toBytes()));
+    for (int bucket : table.bucketsNeedingRefresh(config.discoveryInterval().toMillis())) {
+      table.markBucketRefreshed(bucket);
+      PeerId random = randomPeerInBucket(bucket);
+      if (random != null) {
+        lookups.add(lookup(random.toBytes()));
+      }
+    }
+    Future.join(lookups).onComplete(ar -> {
+      discovering = false;
+      LOG.debug("discovery round done: {} peers in the routing table", table.size());
+    });
+  }
+
+  /** Finds the addresses of a peer: the routing table's, else a lookup for it. */
+  public Future<List<Multiaddr>> findPeer(PeerId peer) {
+    RoutingTable.Entry entry = table.get(peer);
+    if (entry != null && !entry.addrs().isEmpty()) {
+      return Future.succeededFuture(entry.addrs());
+    }
+    return lookup(peer.toBytes()).map(found -> swarm.peerStore().addresses(peer));
+  }
+
+  /**
+   * A random PeerId (a sha2-256 multihash of random bytes) whose key falls in the bucket. The
+   * FIND_NODE key must be a preimage, so we draw until one lands there: bucket i (i leading
+   * bits shared) is hit with probability 2^-(i+1), so far buckets at once; we give up after
+   * 65536 draws, which only the nearest buckets (i &gt; 15, almost always empty) need.
+   */
+  private PeerId randomPeerInBucket(int bucket) {
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    byte[] mh = new byte[34];
+    mh[0] = 0x12;
+    mh[1] = 32;
+    for (int i = 0; i < 1 << 16; i++) {
+      byte[] digest = new byte[32];
+      random.nextBytes(digest);
+      System.arraycopy(digest, 0, mh, 2, 32);
+      PeerId candidate = PeerId.fromBytes(mh);
+      if (table.bucketIndex(Key.of(candidate)) == bucket) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Iterative lookup for the k peers closest to {@code target}: α requests in flight, each
+   * bounded by the request timeout, the whole bounded by the lookup deadline.
+   */
+  public Future<List<PeerId>> lookup(byte[] key) {
+    Key target = Key.ofBytes(key);
+    Lookup lookup = new Lookup(target, swarm.localPeer(),
+        table.closest(target, K).stream().map(RoutingTable.Entry::peer).toList(), ALPHA, K);
+    Promise<List<PeerId>> promise = Promise.promise();
+    long deadline = swarm.vertx().setTimer(config.lookupDeadline().toMillis(),
+        t -> promise.tryComplete(lookup.result()));
+    step(lookup, key, promise);
+    return promise.future().andThen(ar -> swarm.vertx().cancelTimer(deadline));
+  }
+
+  private void step(Lookup lookup, byte[] key, Promise<List<PeerId>> promise) {
+    if (promise.future().isComplete()) {
+      return;
+    }
+    if (lookup.isDone()) {
+      promise.tryComplete(lookup.result());
+      return;
+    }
+    for (PeerId peer : lookup.nextToQuery()) {
+      findNode(peer, key).onComplete(ar -> {
+        if (ar.succeeded()) {
+          lookup.onResponse(peer, ar.result());
+          admit(peer);
+        } else {
+          lookup.onFailure(peer);
+        }
+        step(lookup, key, promise);
+      });
+    }
+  }
+
+  // ---- wire ----
+
+  /** FIND_NODE to one peer; the peers it names are remembered as dialable. */
+  Future<List<PeerId>> findNode(PeerId peer, byte[] key) {
+    return KadRpc.request(swarm, peer, KadRpc.findNode(key), config.requestTimeout()).map(answer -> {
+      Connection connection = swarm.connection(peer);
+      boolean loopback = connection != null && connection.remoteAddress().isLoopback();
+      List<PeerId> closer = new ArrayList<>();
+      for (KadRpc.PeerEntry entry : KadRpc.decodePeers(answer.getCloserPeersList())) {
+        if (entry.peer().equals(swarm.localPeer())) {
+          continue;
+        }
+        List<Multiaddr> usable = RoutingTable.usableAddresses(entry.addrs(), loopback);
+        if (!usable.isEmpty()) {
+          swarm.peerStore().addAddresses(entry.peer(), usable);
+        }
+        closer.add(entry.peer());
+      }
+      return closer;
+    });
+  }
+
+  private void onInbound(P2pStream stream) {
+    PeerId from = stream.remotePeer();
+    LengthPrefixed decoder = new LengthPrefixed(KadRpc.MAX_MESSAGE_SIZE, bytes -> {
+      KadProto.Message request;
+      try {
+        request = KadRpc.parse(bytes);
+      } catch (SwarmException e) {
+        LOG.info("kad from {}: {}", from, e.getMessage());
+        stream.reset();
+        return;
+      }
+      stream.write(LengthPrefixed.frame(answer(from, request).toByteArray()));
+    });
+    stream.handler(data -> {
+      try {
+        decoder.onData(data);
+      } catch (LengthPrefixed.FrameException e) {
+        LOG.info("kad from {}: {}", from, e.getMessage());
+        stream.reset();
+      }
+    });
+    stream.endHandler(v -> stream.end());
+    // A server-mode peer that asks us is worth knowing: check whether it answers too.
+    PeerStore.PeerInfo info = swarm.peerStore().get(from);
+    if (info != null && info.supports(PROTOCOL_ID) && !table.contains(from)) {
+      probe(from);
+    }
+  }
+
+  /** Our answer: the k closest peers we know to the key (never the asker itself). */
+  private KadProto.Message answer(PeerId from, KadProto.Message request) {
+    KadProto.Message.Builder reply = KadProto.Message.newBuilder().setType(request.getType());
+    if (request.getType() == KadProto.Message.MessageType.PING) {
+      return reply.build();
+    }
+    reply.setKey(request.getKey());
+    Key target = Key.ofBytes(request.getKey().toByteArray());
+    for (RoutingTable.Entry entry : table.closest(target, K + 1)) {
+      if (entry.peer().equals(from) || reply.getCloserPeersCount() >= K) {
+        continue;
+      }
+      reply.addCloserPeers(KadRpc.encodePeer(entry.peer(), entry.addrs()));
+    }
+    return reply.build();
+  }
+}
