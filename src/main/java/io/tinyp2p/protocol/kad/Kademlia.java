@@ -53,6 +53,7 @@ public final class Kademlia {
   private long firstTimer = -1;
   private long periodicTimer = -1;
   private boolean discovering;
+  private boolean stopped;
   private boolean pausedLogged;
 
   public Kademlia(Swarm swarm, Config config, List<Multiaddr> bootNodes) {
@@ -72,6 +73,14 @@ public final class Kademlia {
       }
     });
     swarm.on(SwarmEvent.PingFailed.class, e -> remove(e.peer(), "ping failed"));
+    // A routing-table peer whose last connection closed is dialed again: if it is gone, the
+    // failed dial removes it; if it only closed an idle connection, we are connected again.
+    swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
+      PeerId peer = e.peer();
+      if (peer != null && table.contains(peer) && !swarm.isConnected(peer) && !stopped) {
+        swarm.dial(peer);
+      }
+    });
     swarm.peerRouting(this::findPeer);
   }
 
@@ -86,6 +95,7 @@ public final class Kademlia {
   }
 
   public void stop() {
+    stopped = true;
     if (firstTimer >= 0) {
       swarm.vertx().cancelTimer(firstTimer);
     }
