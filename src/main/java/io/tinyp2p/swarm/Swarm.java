@@ -243,6 +243,14 @@ public final class Swarm {
    * store holds for it, one after the other.
    */
   public Future<Connection> dial(PeerId peer) {
+    return dial(peer, true);
+  }
+
+  /**
+   * Dials a peer by id; {@code useRouting == false} tries only the addresses already known
+   * (what Kademlia's own requests need: a lookup must not start lookups).
+   */
+  public Future<Connection> dial(PeerId peer, boolean useRouting) {
     Connection existing = connection(peer);
     if (existing != null) {
       return Future.succeededFuture(existing);
@@ -255,7 +263,7 @@ public final class Swarm {
     if (!addrs.isEmpty()) {
       return dialEach(peer, addrs, 0, null);
     }
-    if (peerRouting == null) {
+    if (peerRouting == null || !useRouting) {
       return Future.failedFuture(new PeerNotFoundException("no known address for " + peer));
     }
     return peerRouting.apply(peer).compose(found -> found.isEmpty()

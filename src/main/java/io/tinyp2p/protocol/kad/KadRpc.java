@@ -95,7 +95,7 @@ final class KadRpc {
     Promise<KadProto.Message> promise = Promise.promise();
     long timer = swarm.vertx().setTimer(timeout.toMillis(),
         t -> promise.tryFail(new SwarmException("kad request to " + peer + " timed out")));
-    swarm.newStream(peer, PROTOCOL_ID).onComplete(ar -> {
+    swarm.dial(peer, false).compose(c -> c.openStream(List.of(PROTOCOL_ID))).onComplete(ar -> {
       if (ar.failed()) {
         promise.tryFail(ar.cause());
         return;

@@ -303,7 +303,14 @@ public final class Kademlia {
         stream.reset();
         return;
       }
-      stream.write(LengthPrefixed.frame(answer(from, request).toByteArray()));
+      KadProto.Message answer = answer(from, request);
+      if (answer == null) {
+        LOG.info("kad from {}: unsupported message type {}", from,
+            request.hasType() ? request.getType() : "(unknown)");
+        stream.reset();
+        return;
+      }
+      stream.write(LengthPrefixed.frame(answer.toByteArray()));
     });
     stream.handler(data -> {
       try {
@@ -321,11 +328,25 @@ public final class Kademlia {
     }
   }
 
-  /** Our answer: the k closest peers we know to the key (never the asker itself). */
+  /**
+   * Our answer: PING is echoed; FIND_NODE, GET_VALUE and GET_PROVIDERS get the k closest
+   * peers we know to the key (never the asker itself; we store no records). Null for what
+   * we do not serve (PUT_VALUE, ADD_PROVIDER, unknown types).
+   */
   private KadProto.Message answer(PeerId from, KadProto.Message request) {
+    if (!request.hasType()) {
+      return null;
+    }
     KadProto.Message.Builder reply = KadProto.Message.newBuilder().setType(request.getType());
-    if (request.getType() == KadProto.Message.MessageType.PING) {
-      return reply.build();
+    switch (request.getType()) {
+      case PING:
+        return reply.build();
+      case FIND_NODE:
+      case GET_VALUE:
+      case GET_PROVIDERS:
+        break;
+      default:
+        return null;
     }
     reply.setKey(request.getKey());
     Key target = Key.ofBytes(request.getKey().toByteArray());
