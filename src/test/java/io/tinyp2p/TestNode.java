@@ -96,6 +96,27 @@ public final class TestNode implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Completes when the routing table satisfies {@code condition}, checked now and after every
+   * change of the table.
+   */
+  public CompletableFuture<Void> whenTable(java.util.function.Predicate<io.tinyp2p.protocol.kad.RoutingTable> condition) {
+    CompletableFuture<Void> ok = new CompletableFuture<>();
+    onLoop(s -> {
+      var kad = verticle.kademlia();
+      kad.onTableChange(size -> {
+        if (condition.test(kad.routingTable())) {
+          ok.complete(null);
+        }
+      });
+      if (condition.test(kad.routingTable())) {
+        ok.complete(null);
+      }
+      return Future.succeededFuture();
+    });
+    return ok;
+  }
+
   public static <T> T await(Future<T> future) {
     return join(future.toCompletionStage().toCompletableFuture());
   }

@@ -65,23 +65,7 @@ class KadNetworkTest {
   @Order(1)
   void routingTablesFillAndLookupsFindEveryNode() throws Exception {
     int needed = (int) Math.ceil(0.9 * (NODES - 1));
-    List<CompletableFuture<Void>> each = new ArrayList<>();
-    for (TestNode n : nodes) {
-      CompletableFuture<Void> full = new CompletableFuture<>();
-      each.add(full);
-      n.onLoop(s -> {
-        Kademlia kad = n.verticle().kademlia();
-        kad.onTableChange(size -> {
-          if (size >= needed) {
-            full.complete(null);
-          }
-        });
-        if (kad.routingTable().size() >= needed) {
-          full.complete(null);
-        }
-        return Future.succeededFuture();
-      });
-    }
+    List<CompletableFuture<Void>> each = nodes.stream().map(n -> n.whenTable(t -> t.size() >= needed)).toList();
     CompletableFuture<Void> filled = CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
     try {
       // first round after 5 s, then every 2 s: three rounds fit in 5 + 3 * 2 s (+ slack)
@@ -110,23 +94,7 @@ class KadNetworkTest {
   /** Waits until {@code condition} holds on every node's table, re-checked on each change. */
   static void awaitTables(List<TestNode> on, java.util.function.Predicate<RoutingTable> condition, int seconds)
       throws Exception {
-    List<CompletableFuture<Void>> each = new ArrayList<>();
-    for (TestNode n : on) {
-      CompletableFuture<Void> ok = new CompletableFuture<>();
-      each.add(ok);
-      n.onLoop(s -> {
-        Kademlia kad = n.verticle().kademlia();
-        kad.onTableChange(size -> {
-          if (condition.test(kad.routingTable())) {
-            ok.complete(null);
-          }
-        });
-        if (condition.test(kad.routingTable())) {
-          ok.complete(null);
-        }
-        return Future.succeededFuture();
-      });
-    }
+    List<CompletableFuture<Void>> each = on.stream().map(n -> n.whenTable(condition)).toList();
     CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).get(seconds, java.util.concurrent.TimeUnit.SECONDS);
   }
 
