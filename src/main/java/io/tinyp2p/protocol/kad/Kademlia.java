@@ -240,8 +240,17 @@ public final class Kademlia {
    */
   public Future<List<PeerId>> lookup(byte[] key) {
     Key target = Key.ofBytes(key);
-    Lookup lookup = new Lookup(target, swarm.localPeer(),
-        table.closest(target, K).stream().map(RoutingTable.Entry::peer).toList(), ALPHA, K);
+    List<PeerId> seeds = new ArrayList<>(table.closest(target, K).stream().map(RoutingTable.Entry::peer).toList());
+    if (seeds.size() < K) {
+      // early on the table may still be empty: connected peers that speak kad help too
+      for (Connection c : swarm.connections()) {
+        PeerStore.PeerInfo info = swarm.peerStore().get(c.remotePeer());
+        if (info != null && info.supports(PROTOCOL_ID) && !seeds.contains(c.remotePeer())) {
+          seeds.add(c.remotePeer());
+        }
+      }
+    }
+    Lookup lookup = new Lookup(target, swarm.localPeer(), seeds, ALPHA, K);
     Promise<List<PeerId>> promise = Promise.promise();
     long deadline = swarm.vertx().setTimer(config.lookupDeadline().toMillis(),
         t -> promise.tryComplete(lookup.result()));

@@ -29,6 +29,7 @@ class RequestViaDiscoveryTest {
         new P2pClient(vertx, "d-target").handleRequests(Responder::answer);
         try (TestNode asker = TestNode.start(vertx, new JsonObject().put("busPrefix", "d-asker")
             .put("bootNode", boot.addr().toString()))) {
+          TestNode.join(asker.whenTable(t -> t.contains(boot.peerId())));
           assertFalse(asker.<Boolean>onLoop(s -> Future.succeededFuture(s.isConnected(target.peerId()))));
           Buffer answer = TestNode.await(new P2pClient(vertx, "d-asker")
               .request(target.peerId().toBase58(), Buffer.buffer("found you")));
