@@ -291,7 +291,7 @@ public final class Swarm {
       return Future.failedFuture(new SwarmException("all " + addrs.size() + " addresses of " + peer
           + " failed, last: " + (last == null ? "?" : last.getMessage())));
     }
-    return dial(addrs.get(index).withPeerId(peer))
+    return dialAddress(addrs.get(index).withPeerId(peer), index == addrs.size() - 1)
         .recover(e -> dialEach(peer, addrs, index + 1, e));
   }
 
@@ -300,6 +300,14 @@ public final class Swarm {
    * reused, and a different peer answering the handshake is an error.
    */
   public Future<Connection> dial(Multiaddr addr) {
+    return dialAddress(addr, true);
+  }
+
+  /**
+   * Dials one address; {@code report} says whether a failure is a {@link SwarmEvent.DialFailed}
+   * (not while other addresses of the same peer remain to be tried).
+   */
+  private Future<Connection> dialAddress(Multiaddr addr, boolean report) {
     if (closed) {
       return Future.failedFuture(new SwarmException("swarm is closed"));
     }
@@ -329,7 +337,9 @@ public final class Swarm {
     client.connect(addr.tcpPort(), addr.host()).onComplete(ar -> {
       if (ar.failed()) {
         SwarmException error = new SwarmException("dial " + addr + " failed: " + ar.cause().getMessage());
-        emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
+        if (report) {
+          emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
+        }
         promise.fail(error);
         return;
       }
@@ -347,7 +357,9 @@ public final class Swarm {
           promise.complete(connection);
         } else {
           SwarmException error = new SwarmException("dial " + addr + " failed: " + up.cause().getMessage());
-          emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
+          if (report) {
+            emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
+          }
           promise.fail(error);
         }
       });
