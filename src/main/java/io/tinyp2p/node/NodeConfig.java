@@ -26,7 +26,8 @@ public record NodeConfig(
     ReqResp reqResp,
     Http http,
     String busPrefix,
-    Duration pingInterval) {
+    Duration pingInterval,
+    boolean demo) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -37,7 +38,7 @@ public record NodeConfig(
 
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
-      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval");
+      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
   private static final Set<String> HTTP_KEYS = Set.of("host", "port", "enabled");
@@ -128,8 +129,12 @@ public record NodeConfig(
           + " (not starting or ending with '.'), got " + prefixValue);
     }
     Duration ping = seconds(json, "pingInterval", 15, 1, 3_600);
+    Object demo = json.getValue("demo", false);
+    if (!(demo instanceof Boolean)) {
+      throw new ConfigException("demo must be true or false, got " + demo);
+    }
     return new NodeConfig(addr, identity, random, List.copyOf(boot), discovery, List.copyOf(topics),
-        reqResp, http, prefix, ping);
+        reqResp, http, prefix, ping, (Boolean) demo);
   }
 
   private static void unknownKeys(JsonObject json, Set<String> allowed, String prefix) {

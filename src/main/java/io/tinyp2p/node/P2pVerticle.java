@@ -78,6 +78,13 @@ public class P2pVerticle extends VerticleBase {
           }
           kademlia.start();
           return startHttp();
+        })
+        .compose(v -> {
+          if (!config.demo()) {
+            return Future.succeededFuture();
+          }
+          return vertx.deployVerticle(new DemoVerticle(),
+              new DeploymentOptions().setConfig(new JsonObject().put("busPrefix", config.busPrefix())));
         });
   }
 
