@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.hazelcast.config.Config;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.client.P2pClient;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,12 +38,21 @@ class ClusteredBusTest {
   void statusAndPeersFromAnotherClusterMember() {
     Vertx one = clustered();
     Vertx two = clustered();
-    try (TestNode node = TestNode.start(one, new JsonObject().put("busPrefix", "clustered"))) {
+    try (TestNode node = TestNode.start(one, new JsonObject().put("busPrefix", "clustered"));
+         TestNode other = TestNode.start(one, new JsonObject().put("busPrefix", "clustered-other"))) {
       P2pClient client = new P2pClient(two, "clustered");
       JsonObject status = TestNode.await(client.status());
       assertEquals(node.peerId().toBase58(), status.getString("peerId"));
       JsonArray peers = TestNode.await(client.peers());
       assertEquals(0, peers.size());
+
+      // a request sent from member two, answered by a handler on member two, between
+      // two nodes that live on member one
+      new P2pClient(two, "clustered-other").handleRequests(
+          (peer, body) -> Future.succeededFuture(Buffer.buffer("answered on two: " + body)));
+      node.onLoop(s -> s.dial(other.addr()));
+      Buffer response = TestNode.await(client.request(other.peerId().toBase58(), Buffer.buffer("hi")));
+      assertEquals("answered on two: hi", response.toString());
     } finally {
       TestNode.await(two.close());
       TestNode.await(one.close());

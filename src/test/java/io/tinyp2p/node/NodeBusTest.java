@@ -41,6 +41,7 @@ class NodeBusTest {
         .put("bootNode", boot.addr().toString())
         .put("http", new JsonObject().put("port", 0)));
     TestNode.join(connected);
+    new P2pClient(vertx, "node1").handleRequests(io.tinyp2p.Responder::answer);
   }
 
   @AfterAll
@@ -56,7 +57,9 @@ class NodeBusTest {
 
     @Override
     public Future<?> start() {
-      new P2pClient(vertx, "boot").status().onComplete(ar -> {
+      new P2pClient(vertx, "boot").status().compose(st -> new P2pClient(vertx, "boot")
+          .request(node1.peerId().toBase58(), Buffer.buffer("from a verticle"))
+          .map(r -> st.put("response", r.toString()))).onComplete(ar -> {
         if (ar.succeeded()) {
           status.complete(ar.result());
         } else {
@@ -75,6 +78,7 @@ class NodeBusTest {
     assertEquals(boot.peerId().toBase58(), status.getString("peerId"));
     assertTrue(status.getLong("uptimeMs") >= 0);
     assertTrue(status.getString("version").length() > 0);
+    assertEquals("from a verticle", status.getString("response"));
   }
 
   @Test
