@@ -6,7 +6,9 @@
 // Ed25519 seed; random identity without it), kad, gossipsub (enable those
 // services), kadOptions / gossipsubOptions / yamuxOptions (merged into the
 // factories' init), connectionMonitor (false disables the 10 s ping heartbeat),
-// userAgent (identify's agentVersion). See README.md for the command set.
+// userAgent (identify's agentVersion), reqRespMaxRequestSize (largest request
+// the /tinyp2p/req-resp/1.0.0 server accepts, default 1 MiB). See README.md
+// for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -35,6 +37,12 @@ const ECHO_PROTOCOL = '/tinyp2p/echo/1.0.0'
 const ECHO_MAX_STREAMS = 1024
 const ECHO_CHUNK = 64 * 1024
 const DEFAULT_COMMAND_TIMEOUT_MS = 120_000
+const REQ_RESP_PROTOCOL = '/tinyp2p/req-resp/1.0.0'
+const REQ_RESP_MAX_STREAMS = 1024
+const DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024
+const DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024
+// an unsigned varint longer than this cannot describe a length we would accept
+const MAX_UVARINT_BYTES = 9
 const STOP_TIMEOUT_MS = 5_000
 
 // Nothing but protocol lines may reach stdout.
@@ -54,6 +62,26 @@ function log (...args) {
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64')
 const utf8 = new TextDecoder()
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** An Error whose name is shown in replies as "Name: message". */
+function namedError (name, message) {
+  const err = new Error(message)
+  err.name = name
+  return err
+}
+
+/** The bytes as text when they are valid UTF-8 without control characters (tab, CR, LF allowed), else null. */
+function printableText (bytes) {
+  let text
+  try {
+    text = strictUtf8.decode(bytes)
+  } catch {
+    return null
+  }
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text) ? null : text
+}
 
 /** Decodes the 32-byte Ed25519 seed; accepts plain base58btc or multibase ('z' prefixed). */
 function decodeSeed (secret) {
@@ -76,6 +104,7 @@ function decodeSeed (secret) {
 
 const options = JSON.parse(process.argv[2] ?? '{}')
 const port = options.port ?? 0
+const maxRequestSize = options.reqRespMaxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE
 const privateKey = options.secret != null
   ? await generateKeyPairFromSeed('Ed25519', decodeSeed(options.secret))
   : await generateKeyPair('Ed25519')
@@ -289,6 +318,240 @@ async function echoOnce (connection, bytes, signal) {
   throw new Error(`byte ${mismatch} differs: sent ${payload[mismatch]}, got ${received[mismatch]}`)
 }
 
+// ---------------------------------------------------------------- request-response
+
+// /tinyp2p/req-resp/1.0.0, the original (Rust) tinyp2p's wire format: one stream
+// per request. The requester writes uvarint(length) ‖ payload and closes its
+// write side; the responder reads exactly that request, answers
+// uvarint(length) ‖ payload and closes. An error response is a close without
+// any bytes at all (which is not the same as an empty response, "\x00").
+
+const reqRespStats = { inbound: 0, outbound: 0 }
+
+function encodeUvarint (value) {
+  const out = []
+  let rest = value
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80)
+    rest = Math.floor(rest / 0x80)
+  }
+  out.push(rest)
+  return Uint8Array.from(out)
+}
+
+/** Sends every chunk, waiting for 'drain' whenever the stream asks us to. */
+async function sendAll (stream, chunks, signal) {
+  for (const chunk of chunks) {
+    if (!stream.send(chunk)) await stream.onDrain({ signal })
+  }
+}
+
+/**
+ * Reads one length-prefixed message: a uvarint length, then exactly that many
+ * bytes. Resolves with the payload, or with null when the remote closed its
+ * write side without sending a single byte. Rejects with
+ *   `${label}TooLarge`  the declared length is above maxLength (nothing more is read),
+ *   ProtocolError       the remote closed mid-message, or sent an overlong varint,
+ *   the stream's error  when it was reset or aborted, or signal.reason on abort.
+ * Bytes after the message are ignored. The caller owns the stream: on
+ * rejection it should abort it.
+ */
+function readLengthPrefixed (stream, { maxLength, label, signal }) {
+  return new Promise((resolve, reject) => {
+    const header = []
+    let declared = null
+    const body = []
+    let received = 0
+    let sawBytes = false
+    let done = false
+
+    const finish = (settle, value) => {
+      if (done) return
+      done = true
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('remoteCloseWrite', onRemoteEnd)
+      stream.removeEventListener('end', onRemoteEnd)
+      stream.removeEventListener('close', onClose)
+      signal?.removeEventListener('abort', onAbort)
+      settle(value)
+    }
+
+    const onMessage = (evt) => {
+      if (done) return
+      const bytes = evt.data.subarray() // Uint8Array, or a flattened Uint8ArrayList
+      if (bytes.length > 0) sawBytes = true
+      let pos = 0
+      while (declared == null && pos < bytes.length) {
+        const b = bytes[pos++]
+        header.push(b)
+        if (b < 0x80) {
+          declared = header.reduceRight((acc, byte) => acc * 0x80 + (byte & 0x7f), 0)
+        } else if (header.length >= MAX_UVARINT_BYTES) {
+          finish(reject, namedError('ProtocolError', `${label} length prefix is longer than ${MAX_UVARINT_BYTES} bytes`))
+          return
+        }
+      }
+      if (declared == null) return
+      if (declared > maxLength) {
+        finish(reject, namedError(`${label[0].toUpperCase()}${label.slice(1)}TooLarge`,
+          `declared ${label} length ${declared} exceeds the limit of ${maxLength} bytes`))
+        return
+      }
+      const take = Math.min(bytes.length - pos, declared - received)
+      if (take > 0) {
+        body.push(bytes.subarray(pos, pos + take))
+        received += take
+      }
+      if (received === declared) {
+        const extra = bytes.length - pos - take
+        if (extra > 0) log(`ignoring ${extra} bytes after the ${declared}-byte ${label}`)
+        finish(resolve, Buffer.concat(body, declared))
+      }
+    }
+
+    // The remote closed its write side. Deferred: yamux reports a FIN before it
+    // hands over the payload of the same frame, and bytes read ahead during
+    // protocol negotiation are re-delivered on a later tick ('end' follows them).
+    const onRemoteEnd = () => queueMicrotask(() => {
+      if (done || stream.readBufferLength > 0) return
+      if (!sawBytes) {
+        finish(resolve, null)
+      } else if (declared == null) {
+        finish(reject, namedError('ProtocolError', `stream closed inside the ${label} length prefix`))
+      } else {
+        finish(reject, namedError('ProtocolError', `stream closed after ${received} of ${declared} ${label} bytes`))
+      }
+    })
+
+    const onClose = (evt) => {
+      if (evt.error != null) finish(reject, evt.error)
+      else onRemoteEnd()
+    }
+
+    const onAbort = () => finish(reject, signal.reason ?? new Error('aborted'))
+
+    stream.addEventListener('message', onMessage)
+    stream.addEventListener('remoteCloseWrite', onRemoteEnd)
+    stream.addEventListener('end', onRemoteEnd)
+    stream.addEventListener('close', onClose)
+    if (signal != null) {
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+    }
+    // the remote may have finished before we started listening
+    if (stream.remoteWriteStatus === 'closed' || stream.status !== 'open') onRemoteEnd()
+  })
+}
+
+const FAIL = Buffer.from('fail')
+const NEVER = Buffer.from('never')
+const BIG = /^big:(\d+)$/
+const BIG_CHUNK = Buffer.alloc(64 * 1024, 'x')
+
+/**
+ * The test server: echoes the request, except
+ *   "fail"   → error response (close without bytes),
+ *   "never"  → no answer at all, the stream stays open until the requester gives up,
+ *   "big:N"  → N bytes of 'x'.
+ * A declared request length above reqRespMaxRequestSize resets the stream.
+ */
+async function handleRequest (stream, connection) {
+  reqRespStats.inbound++
+  const from = connection.remotePeer.toString()
+  let request
+  try {
+    request = await readLengthPrefixed(stream, { maxLength: maxRequestSize, label: 'request' })
+  } catch (err) {
+    log(`req-resp: bad request from ${from}, resetting the stream:`, err.message)
+    stream.abort(err)
+    return
+  }
+  if (request == null) {
+    log(`req-resp: ${from} closed the stream without a request`)
+    stream.abort(namedError('ProtocolError', 'stream closed without a request'))
+    return
+  }
+  try {
+    if (request.equals(NEVER)) {
+      log(`req-resp: "never" from ${from}: not answering`)
+      return
+    }
+    if (request.equals(FAIL)) {
+      await stream.close()
+      return
+    }
+    const big = BIG.exec(request.toString('latin1'))
+    if (big != null && Number.isSafeInteger(Number(big[1]))) {
+      const size = Number(big[1])
+      const chunks = [encodeUvarint(size)]
+      for (let off = 0; off < size; off += BIG_CHUNK.length) {
+        chunks.push(BIG_CHUNK.subarray(0, Math.min(BIG_CHUNK.length, size - off)))
+      }
+      await sendAll(stream, chunks)
+    } else {
+      await sendAll(stream, [encodeUvarint(request.length), request])
+    }
+    await stream.close()
+  } catch (err) {
+    // typically the requester reset the stream (e.g. the response was too large for it)
+    log(`req-resp: answering ${from} failed:`, err.message)
+    stream.abort(err)
+  }
+}
+
+await node.handle(REQ_RESP_PROTOCOL, handleRequest, {
+  maxInboundStreams: REQ_RESP_MAX_STREAMS,
+  maxOutboundStreams: REQ_RESP_MAX_STREAMS
+})
+
+/** An open connection to the command's peer, or a new one ("addr", or "peer" through the peer store / peer routing). */
+async function connectionFor (cmd, signal) {
+  if (cmd.addr == null) {
+    const open = node.getConnections(peerArg(cmd)).find(c => c.status === 'open')
+    if (open != null) return open
+  }
+  return node.dial(targetArg(cmd), { signal })
+}
+
+/** Sends one request and waits for its response; see the "request" command. */
+async function sendRequest (cmd, signal) {
+  const payload = cmd.data != null ? Buffer.from(cmd.data, 'base64') : Buffer.from(cmd.text ?? '', 'utf8')
+  const maxResponseSize = cmd.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE
+  const target = cmd.peer ?? cmd.addr
+  const started = performance.now()
+  let stage = 'dialing'
+  let stream
+  try {
+    const connection = await connectionFor(cmd, signal)
+    stage = 'opening a stream'
+    stream = await connection.newStream(REQ_RESP_PROTOCOL, { signal })
+    reqRespStats.outbound++
+    // listen before writing: the response arrives as events
+    const response = readLengthPrefixed(stream, { maxLength: maxResponseSize, label: 'response', signal })
+    response.catch(() => {}) // observed below
+    stage = 'sending the request'
+    await sendAll(stream, [encodeUvarint(payload.length), payload], signal)
+    await stream.close({ signal })
+    stage = 'waiting for the response'
+    const body = await response
+    if (body == null) {
+      throw namedError('RemoteError', `${target} sent an error response (closed the stream without a response)`)
+    }
+    return {
+      data: b64(body),
+      text: printableText(body),
+      bytes: body.length,
+      ms: Math.round((performance.now() - started) * 1000) / 1000
+    }
+  } catch (err) {
+    stream?.abort(err)
+    if (signal.aborted && signal.reason?.name === 'TimeoutError') {
+      throw namedError('Timeout', `no response from ${target} within ${cmd.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS} ms (while ${stage})`)
+    }
+    throw err
+  }
+}
+
 // ---------------------------------------------------------------- commands
 
 function peerArg (cmd) {
@@ -378,16 +641,39 @@ const commands = {
     return selfInfo()
   },
 
+  // ---- request-response (/tinyp2p/req-resp/1.0.0)
+  async request (cmd, signal) {
+    return sendRequest(cmd, signal)
+  },
+
+  async requestStats () {
+    return { ...reqRespStats }
+  },
+
   // ---- kad-dht (only with {"kad": true})
   async findPeer (cmd, signal) {
     const dht = requireService('dht')
     const target = peerArg(cmd)
-    for await (const ev of dht.findPeer(target, { signal })) {
-      if (ev.name === 'FINAL_PEER' && ev.peer.id.equals(target)) {
-        return { peerId: ev.peer.id.toString(), addrs: ev.peer.multiaddrs.map(String) }
+    // kad answers from the peer store / routing table first when it knows the
+    // peer; "useCache": false forces a network lookup (FIND_NODE queries)
+    const lookup = async (useCache) => {
+      for await (const ev of dht.findPeer(target, { signal, useCache })) {
+        if (ev.name === 'FINAL_PEER' && ev.peer.id.equals(target)) {
+          return {
+            peerId: ev.peer.id.toString(),
+            addrs: ev.peer.multiaddrs.map(String),
+            source: ev.from.equals(node.peerId) ? 'local' : 'network',
+            from: ev.from.toString()
+          }
+        }
       }
+      return null
     }
-    throw new Error(`peer ${cmd.peer} not found`)
+    let found = await lookup(cmd.useCache !== false)
+    // a peer-store entry without addresses is no answer: ask the network
+    if (found != null && found.addrs.length === 0 && found.source === 'local') found = await lookup(false)
+    if (found == null) throw namedError('NotFoundError', `peer ${cmd.peer} not found`)
+    return found
   },
 
   async routingTable () {
@@ -396,7 +682,41 @@ const commands = {
     const peers = [...dht.routingTable.kb.toIterable()]
       .map(contact => contact.peerId.toString())
       .filter(id => id !== self)
-    return { size: peers.length, peers }
+    return { size: peers.length, peers, mode: dht.getMode() }
+  },
+
+  // Dials "addrs" (optional), then runs a lookup of our own id, which is what
+  // kad's self-query does. kad queues for its routing table every peer that
+  // answers a query and every peer named in an answer's closer-peers list, and
+  // a new contact enters the table only after it answered a ping; so the reply
+  // waits up to "settleMs" (default 2000) for all those peers to show up.
+  // With "refresh": true it also starts kad's routing-table refresh (random
+  // lookups per bucket, in the background).
+  async bootstrap (cmd, signal) {
+    const dht = requireService('dht')
+    const started = performance.now()
+    const self = node.peerId.toString()
+    const dialed = []
+    for (const addr of cmd.addrs ?? []) {
+      const conn = await node.dial(multiaddr(addr), { signal })
+      dialed.push(conn.remotePeer.toString())
+    }
+    const found = new Set()
+    for await (const ev of dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) {
+      if (ev.name === 'PEER_RESPONSE') {
+        found.add(ev.from.toString())
+        for (const p of ev.closer) found.add(p.id.toString())
+      }
+    }
+    found.delete(self)
+    if (cmd.refresh === true) await dht.refreshRoutingTable()
+    const settleUntil = performance.now() + (cmd.settleMs ?? 2000)
+    let table = await commands.routingTable()
+    while (![...found].every(id => table.peers.includes(id)) && performance.now() < settleUntil && !signal.aborted) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+      table = await commands.routingTable()
+    }
+    return { dialed, found: [...found], ...table, ms: Math.round(performance.now() - started) }
   },
 
   async getClosestPeers (cmd, signal) {

@@ -1,5 +1,6 @@
-// Self-test of the interop harness alone: two peer.mjs processes talk to each
-// other through the same JSON-lines protocol the Java tests use.
+// Self-test of the interop harness alone: two peer.mjs processes (A, B) talk to
+// each other through the same JSON-lines protocol the Java tests use; two more
+// (C, D) join them for a small kad-dht check.
 //
 //   node --import ./polyfill.mjs selftest.mjs      (or: npm run selftest)
 //
@@ -99,7 +100,7 @@ try {
   const expectedKeyA = Buffer.from(publicKeyToProtobuf(key.publicKey)).toString('base64')
 
   const a = new Peer('A', { port: 0, secret: base58btc.baseEncode(seed), kad: true, gossipsub: true })
-  const b = new Peer('B', { port: 0, kad: true, gossipsub: true, userAgent: 'selftest-b/1.0', connectionMonitor: false })
+  const b = new Peer('B', { port: 0, kad: true, gossipsub: true, userAgent: 'selftest-b/1.0', connectionMonitor: false, reqRespMaxRequestSize: 65536 })
   peers.push(a, b)
   const [readyA, readyB] = await Promise.all([
     a.awaitEvent(e => e.event === 'ready', 'ready'),
@@ -171,6 +172,71 @@ try {
   check(table.peers.includes(readyA.peerId), 'A is in B\'s kad routing table')
   const found = await b.call({ cmd: 'findPeer', peer: readyA.peerId })
   check(found.peerId === readyA.peerId, `findPeer(A) from B: ${found.addrs}`)
+
+  // request-response /tinyp2p/req-resp/1.0.0 (B's server has a 64 KiB request limit)
+  check(idOfA.protocols.includes('/tinyp2p/req-resp/1.0.0'), 'A announces /tinyp2p/req-resp/1.0.0')
+  const statsBefore = await b.call({ cmd: 'requestStats' })
+  const r1 = await a.call({ cmd: 'request', peer: readyB.peerId, text: 'hello req-resp' })
+  check(r1.text === 'hello req-resp' && Buffer.from(r1.data, 'base64').toString() === 'hello req-resp', `request echo A→B (${r1.ms} ms)`)
+  const binary = Buffer.from([0, 1, 2, 255, 254, 10])
+  const r2 = await a.call({ cmd: 'request', peer: readyB.peerId, data: binary.toString('base64') })
+  check(Buffer.from(r2.data, 'base64').equals(binary) && r2.text === null, 'binary request echoed, no "text" for unprintable bytes')
+  const r3 = await a.call({ cmd: 'request', peer: readyB.peerId, data: '' })
+  check(r3.data === '' && r3.bytes === 0, 'empty request gets an empty (not an error) response')
+  const r4 = await a.request({ cmd: 'request', peer: readyB.peerId, text: 'fail' })
+  check(r4.ok === false && r4.error.startsWith('RemoteError: '), `"fail" → ${r4.error}`)
+  const t0 = Date.now()
+  const r5 = await a.request({ cmd: 'request', peer: readyB.peerId, text: 'never', timeoutMs: 500 })
+  check(r5.ok === false && r5.error.startsWith('Timeout: ') && Date.now() - t0 < 5000, `"never" with timeoutMs 500 → ${r5.error}`)
+  const r6 = await a.request({ cmd: 'request', peer: readyB.peerId, text: 'big:100000', maxResponseSize: 1000 })
+  check(r6.ok === false && r6.error.startsWith('ResponseTooLarge: '), `"big:100000" with maxResponseSize 1000 → ${r6.error}`)
+  const r7 = await a.call({ cmd: 'request', peer: readyB.peerId, text: 'big:3000000', maxResponseSize: 3000000 })
+  check(r7.bytes === 3000000 && r7.text === 'x'.repeat(3000000), `"big:3000000" within the limit: 3000000 bytes of 'x' (${r7.ms} ms)`)
+  const r8 = await a.request({ cmd: 'request', peer: readyB.peerId, data: Buffer.alloc(65537).toString('base64') })
+  check(r8.ok === false, `request above B's reqRespMaxRequestSize is refused: ${r8.error}`)
+  const r9 = await b.call({ cmd: 'request', peer: readyA.peerId, data: Buffer.alloc(65537, 7).toString('base64') })
+  check(r9.bytes === 65537, 'the same request B→A fits A\'s default 1 MiB limit')
+  const parallel = await Promise.all(Array.from({ length: 50 }, (_, i) => a.call({ cmd: 'request', peer: readyB.peerId, text: `n${i}` })))
+  check(parallel.every((r, i) => r.text === `n${i}`), '50 parallel requests A→B each get their own response')
+  const statsB = await b.call({ cmd: 'requestStats' })
+  check(statsB.inbound - statsBefore.inbound === 58 && statsB.outbound === 1, `requestStats of B: inbound ${statsB.inbound}, outbound ${statsB.outbound}`)
+  const statsA = await a.call({ cmd: 'requestStats' })
+  check(statsA.outbound === 58 && statsA.inbound === 1, `requestStats of A: inbound ${statsA.inbound}, outbound ${statsA.outbound}`)
+
+  // kad with 4 nodes: C and D bootstrap off A only (A and B are connected
+  // already); D then finds C and sends it a request by peer id alone
+  const fastKad = { initialQuerySelfInterval: 0 }
+  const cNode = new Peer('C', { port: 0, kad: true, kadOptions: fastKad })
+  const dNode = new Peer('D', { port: 0, kad: true, kadOptions: fastKad })
+  peers.push(cNode, dNode)
+  const [readyC, readyD] = await Promise.all([
+    cNode.awaitEvent(e => e.event === 'ready', 'ready'),
+    dNode.awaitEvent(e => e.event === 'ready', 'ready')
+  ])
+  const bootC = await cNode.call({ cmd: 'bootstrap', addrs: [readyA.addrs[0]] })
+  check(bootC.dialed[0] === readyA.peerId && [readyA.peerId, readyB.peerId].every(id => bootC.peers.includes(id)),
+    `C bootstrapped off A: A and B in its routing table after ${bootC.ms} ms`)
+  const tD = Date.now()
+  await dNode.call({ cmd: 'dial', addr: readyA.addrs[0] })
+  const foundC = await dNode.call({ cmd: 'findPeer', peer: readyC.peerId, useCache: false })
+  check(foundC.source === 'network' && foundC.addrs.some(x => readyC.addrs[0].startsWith(x)), `D, knowing only A, found C through the DHT in ${Date.now() - tD} ms (answer from ${{ [readyA.peerId]: 'A', [readyB.peerId]: 'B', [readyC.peerId]: 'C' }[foundC.from] ?? foundC.from})`)
+  const viaRouting = await dNode.call({ cmd: 'request', peer: readyC.peerId, text: 'found you' })
+  check(viaRouting.text === 'found you', 'D sent C a request by peer id')
+  const everyone = [readyA, readyB, readyC, readyD].map(r => r.peerId)
+  const tFill = Date.now()
+  for (const [p, ready] of [[a, readyA], [b, readyB], [cNode, readyC], [dNode, readyD]]) {
+    let tab
+    for (let i = 0; i < 100; i++) {
+      tab = await p.call({ cmd: 'routingTable' })
+      if (everyone.every(id => id === ready.peerId || tab.peers.includes(id))) break
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    check(everyone.every(id => id === ready.peerId || tab.peers.includes(id)), `${p.name}'s routing table holds the 3 others (mode ${tab.mode}, after ${Date.now() - tFill} ms more)`)
+  }
+  const closest = await a.call({ cmd: 'getClosestPeers' })
+  check(closest.peers.length === 3, `getClosestPeers from A: ${closest.peers.length} peers`)
+  cNode.proc.stdin.end()
+  dNode.proc.stdin.end()
 
   // hangup
   await b.call({ cmd: 'hangup', peer: readyA.peerId })
