@@ -41,6 +41,8 @@ class NodeBusTest {
         .put("bootNode", boot.addr().toString())
         .put("http", new JsonObject().put("port", 0)));
     TestNode.join(connected);
+    TestNode.join(node1.whenTable(t -> t.contains(boot.peerId())));
+    TestNode.join(boot.whenTable(t -> t.contains(node1.peerId())));
     new P2pClient(vertx, "node1").handleRequests(io.tinyp2p.Responder::answer);
   }
 
@@ -95,6 +97,19 @@ class NodeBusTest {
     JsonArray known = TestNode.join(peers);
     assertTrue(known.stream().map(o -> ((JsonObject) o).getString("peerId")).anyMatch(boot.peerId().toBase58()::equals),
         known.encode());
+  }
+
+  @Test
+  void blockingVariantsFromAVirtualThreadVerticle() {
+    CompletableFuture<JsonObject> status = new CompletableFuture<>();
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        status.complete(new P2pClient(vertx, "boot").statusBlocking());
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.VIRTUAL_THREAD));
+    assertEquals(boot.peerId().toBase58(), TestNode.join(status).getString("peerId"));
   }
 
   @Test

@@ -69,7 +69,7 @@ class KadNetworkTest {
     CompletableFuture<Void> filled = CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
     try {
       // first round after 5 s, then every 2 s: three rounds fit in 5 + 3 * 2 s (+ slack)
-      filled.get(5 + 3 * INTERVAL_S + 10, java.util.concurrent.TimeUnit.SECONDS);
+      filled.get(5 + 3 * INTERVAL_S + 3, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
       List<Integer> sizes = nodes.stream().map(KadNetworkTest::tableSize).toList();
       throw new AssertionError("routing tables did not fill: " + sizes);
@@ -113,8 +113,8 @@ class KadNetworkTest {
         live.add(nodes.get(i));
       }
     }
-    // within two ping intervals plus one discovery round (and slack for a loaded machine)
-    awaitTables(live, t -> ids.stream().noneMatch(t::contains), 2 * PING_S + INTERVAL_S + 10);
+    // within two ping intervals plus one discovery round (+2 s for the test's own machinery)
+    awaitTables(live, t -> ids.stream().noneMatch(t::contains), 2 * PING_S + INTERVAL_S + 2);
     for (int i : victims) {
       nodes.set(i, TestNode.start(vertx, config(i).put("bootNode", boot.addr().toString())));
     }
