@@ -35,6 +35,23 @@ public final class Bus {
     return prefix + ".inbound.request";
   }
 
+  public static String subscribe(String prefix) {
+    return prefix + ".subscribe";
+  }
+
+  public static String unsubscribe(String prefix) {
+    return prefix + ".unsubscribe";
+  }
+
+  /**
+   * Published by the node: JSON events for dashboards ({@code GET /events}): {@code
+   * {"type":"message","topic","from","id","data","encoding"}}, {@code {"type":"peer:connect",
+   * "peerId"}}, {@code {"type":"peer:disconnect","peerId"}}.
+   */
+  public static String events(String prefix) {
+    return prefix + ".events";
+  }
+
   public static String topic(String prefix, String topic) {
     return prefix + ".topic." + topic;
   }

@@ -76,6 +76,24 @@ public final class P2pClient {
         .map(m -> (JsonObject) m.body());
   }
 
+  /** Joins a topic at run time; completes with {@code {"topics": [...]}}. */
+  public Future<JsonObject> subscribe(String topic) {
+    return call(Bus.subscribe(prefix), null, options().addHeader(Bus.TOPIC, topic)).map(m -> (JsonObject) m.body());
+  }
+
+  /** Leaves a topic; completes with {@code {"topics": [...]}}. */
+  public Future<JsonObject> unsubscribe(String topic) {
+    return call(Bus.unsubscribe(prefix), null, options().addHeader(Bus.TOPIC, topic)).map(m -> (JsonObject) m.body());
+  }
+
+  /**
+   * Listens to a topic's inbound broadcasts (headers {@code from}, {@code topic}, {@code id}).
+   * The node must have joined the topic ({@code pubsubTopics} or {@link #subscribe}).
+   */
+  public MessageConsumer<Buffer> onBroadcast(String topic, io.vertx.core.Handler<Message<Buffer>> handler) {
+    return vertx.eventBus().consumer(Bus.topic(prefix, topic), handler);
+  }
+
   /**
    * Answers the node's inbound requests: {@code handler} gets the requester's PeerId and the
    * payload and completes with the response; a failed future is the error response. It runs

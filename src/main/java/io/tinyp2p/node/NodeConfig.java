@@ -2,6 +2,7 @@ package io.tinyp2p.node;
 
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.gossipsub.GossipConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -27,7 +28,8 @@ public record NodeConfig(
     Http http,
     String busPrefix,
     Duration pingInterval,
-    boolean demo) {
+    boolean demo,
+    GossipConfig gossipsub) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -38,7 +40,9 @@ public record NodeConfig(
 
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
-      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo");
+      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub");
+  private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
+      "maxMessageSize", "messageId", "floodPublish");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
   private static final Set<String> HTTP_KEYS = Set.of("host", "port", "enabled");
@@ -87,7 +91,7 @@ public record NodeConfig(
     Object topicsValue = json.getValue("pubsubTopics");
     if (topicsValue instanceof JsonArray a) {
       for (int i = 0; i < a.size(); i++) {
-        if (!(a.getValue(i) instanceof String s) || s.isEmpty() || s.length() > 256) {
+        if (!(a.getValue(i) instanceof String s) || !validTopic(s)) {
           throw new ConfigException("pubsubTopics[" + i + "] must be a non-empty string of at most 256 characters");
         }
         topics.add(s);
@@ -134,7 +138,39 @@ public record NodeConfig(
       throw new ConfigException("demo must be true or false, got " + demo);
     }
     return new NodeConfig(addr, identity, random, List.copyOf(boot), discovery, List.copyOf(topics),
-        reqResp, http, prefix, ping, (Boolean) demo);
+        reqResp, http, prefix, ping, (Boolean) demo, gossip(object(json, "gossipsub")));
+  }
+
+  /** A topic name: 1 to 256 characters. */
+  public static boolean validTopic(String topic) {
+    return topic != null && !topic.isEmpty() && topic.length() <= 256;
+  }
+
+  private static GossipConfig gossip(JsonObject g) {
+    unknownKeys(g, GOSSIP_KEYS, "gossipsub.");
+    GossipConfig dflt = GossipConfig.defaults();
+    int d = integer(g, "D", dflt.d(), 1, 100, "gossipsub.");
+    int dLo = integer(g, "D_lo", Math.min(dflt.dLo(), d), 0, d, "gossipsub.");
+    int dHi = integer(g, "D_hi", Math.max(dflt.dHi(), d), d, 1000, "gossipsub.");
+    int dLazy = integer(g, "D_lazy", dflt.dLazy(), 0, 1000, "gossipsub.");
+    int heartbeat = integer(g, "heartbeatMs", (int) dflt.heartbeatInterval().toMillis(), 50, 60_000, "gossipsub.");
+    int maxSize = integer(g, "maxMessageSize", dflt.maxMessageSize(), 1024, 64 << 20, "gossipsub.");
+    Object id = g.getValue("messageId", "default");
+    GossipConfig.MessageIdFn fn;
+    if ("default".equals(id)) {
+      fn = GossipConfig.MessageIdFn.DEFAULT;
+    } else if ("content-hash".equals(id)) {
+      fn = GossipConfig.MessageIdFn.CONTENT_HASH;
+    } else {
+      throw new ConfigException("gossipsub.messageId must be \"default\" (from + seqno) or \"content-hash\", got " + id);
+    }
+    Object flood = g.getValue("floodPublish", true);
+    if (!(flood instanceof Boolean)) {
+      throw new ConfigException("gossipsub.floodPublish must be true or false, got " + flood);
+    }
+    int dOut = Math.min(dflt.dOut(), Math.max(0, Math.min(dLo - 1, d / 2)));
+    return dflt.withDegrees(d, dLo, dHi, dLazy, dOut).withHeartbeat(java.time.Duration.ofMillis(heartbeat))
+        .withMaxMessageSize(maxSize).withMessageIdFn(fn).withFloodPublish((Boolean) flood);
   }
 
   private static void unknownKeys(JsonObject json, Set<String> allowed, String prefix) {

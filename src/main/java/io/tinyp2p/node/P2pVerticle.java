@@ -13,6 +13,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import io.tinyp2p.protocol.gossipsub.GossipRouter;
+import io.tinyp2p.protocol.gossipsub.Gossipsub;
 import io.tinyp2p.protocol.identify.Identify;
 import io.tinyp2p.protocol.kad.Kademlia;
 import io.tinyp2p.protocol.kad.RoutingTable;
@@ -45,6 +47,7 @@ public class P2pVerticle extends VerticleBase {
   private StatusVerticle statusVerticle;
   private RequestResponse reqResp;
   private Kademlia kademlia;
+  private Gossipsub gossipsub;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final long startedAt = System.currentTimeMillis();
@@ -65,10 +68,19 @@ public class P2pVerticle extends VerticleBase {
     reqResp = new RequestResponse(swarm, new RequestResponse.Config(config.reqResp().requestTimeout(),
         config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest);
     kademlia = new Kademlia(swarm, Kademlia.Config.of(config.discoveryInterval()), config.bootNodes());
-    swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> kademlia.routingTable().contains(peer));
-    swarm.on(SwarmEvent.ConnectionOpened.class, e -> LOG.info("connected to {} ({})",
-        e.peer(), e.connection()));
-    swarm.on(SwarmEvent.ConnectionClosed.class, e -> LOG.info("disconnected from {}", e.peer()));
+    gossipsub = new Gossipsub(swarm, config.gossipsub(), this::deliver);
+    config.pubsubTopics().forEach(gossipsub::subscribe);
+    swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> kademlia.routingTable().contains(peer)
+        || gossipsub.router().hasPeer(peer));
+    swarm.on(SwarmEvent.ConnectionOpened.class, e -> {
+      LOG.info("connected to {} ({})", e.peer(), e.connection());
+      publishEvent(new JsonObject().put("type", "peer:connect").put("peerId", e.peer().toBase58())
+          .put("remoteAddr", e.connection().remoteAddress().toString()));
+    });
+    swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
+      LOG.info("disconnected from {}", e.peer());
+      publishEvent(new JsonObject().put("type", "peer:disconnect").put("peerId", e.peer().toBase58()));
+    });
     LOG.info("Local peer id: {}", swarm.localPeer());
     registerBus();
     return swarm.listen(config.addr())
@@ -141,8 +153,65 @@ public class P2pVerticle extends VerticleBase {
         msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' is required"));
         return;
       }
-      msg.reply(Failure.NOT_IMPLEMENTED.exception("broadcast is not available in this version"));
+      if (!(msg.body() instanceof Buffer payload)) {
+        msg.reply(Failure.BAD_REQUEST.exception("the broadcast body must be a Buffer"));
+        return;
+      }
+      if (payload.length() > config.gossipsub().maxMessageSize() - 1024) {
+        msg.reply(Failure.REQUEST_TOO_LARGE.exception("a broadcast of " + payload.length()
+            + " bytes does not fit gossipsub.maxMessageSize " + config.gossipsub().maxMessageSize()));
+        return;
+      }
+      GossipRouter.PublishResult result = gossipsub.publish(topic, payload.getBytes());
+      if (result.peers() == 0) {
+        msg.reply(Failure.NO_PEERS.exception("no peer to send the broadcast on '" + topic + "' to"));
+        return;
+      }
+      msg.reply(new JsonObject().put("id", messageId(result.id())).put("peers", result.peers()));
     }));
+    consumers.add(bus.<Object>consumer(Bus.subscribe(prefix), msg -> {
+      String topic = msg.headers().get(Bus.TOPIC);
+      if (!NodeConfig.validTopic(topic)) {
+        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' must be a topic name of 1-256 characters"));
+        return;
+      }
+      gossipsub.subscribe(topic);
+      msg.reply(new JsonObject().put("topics", new JsonArray(List.copyOf(gossipsub.router().topics()))));
+    }));
+    consumers.add(bus.<Object>consumer(Bus.unsubscribe(prefix), msg -> {
+      String topic = msg.headers().get(Bus.TOPIC);
+      if (!NodeConfig.validTopic(topic)) {
+        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' must be a topic name of 1-256 characters"));
+        return;
+      }
+      gossipsub.unsubscribe(topic);
+      msg.reply(new JsonObject().put("topics", new JsonArray(List.copyOf(gossipsub.router().topics()))));
+    }));
+  }
+
+  /** Message ids on the bus: base64url without padding. */
+  static String messageId(byte[] id) {
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+  }
+
+  /** An inbound broadcast: once to {@code <prefix>.topic.<name>}, and to the events stream. */
+  private void deliver(String topic, PeerId from, byte[] id, byte[] data) {
+    if (stopping) {
+      return;
+    }
+    String messageId = messageId(id);
+    DeliveryOptions headers = new DeliveryOptions()
+        .addHeader(Bus.FROM, from.toBase58()).addHeader(Bus.TOPIC, topic).addHeader(Bus.ID, messageId);
+    vertx.eventBus().publish(Bus.topic(config.busPrefix(), topic), Buffer.buffer(data), headers);
+    JsonObject event = new JsonObject().put("type", "message").put("topic", topic)
+        .put("from", from.toBase58()).put("id", messageId);
+    String text = new String(data, java.nio.charset.StandardCharsets.UTF_8);
+    if (java.util.Arrays.equals(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), data)) {
+      event.put("data", text).put("encoding", "utf8");
+    } else {
+      event.put("data", java.util.Base64.getEncoder().encodeToString(data)).put("encoding", "base64");
+    }
+    publishEvent(event);
   }
 
   /**
@@ -157,6 +226,13 @@ public class P2pVerticle extends VerticleBase {
         .compose(reply -> reply.body() instanceof Buffer b
             ? Future.succeededFuture(b)
             : Future.failedFuture("the reply to an inbound request must be a Buffer"));
+  }
+
+  /** Publishes a dashboard event on {@code <prefix>.events}. */
+  private void publishEvent(JsonObject event) {
+    if (!stopping) {
+      vertx.eventBus().publish(Bus.events(config.busPrefix()), event.put("at", System.currentTimeMillis()));
+    }
   }
 
   /** The node status: what {@code GET /status} and {@code <prefix>.status} answer. */
@@ -177,10 +253,23 @@ public class P2pVerticle extends VerticleBase {
         .put("listenAddrs", listen)
         .put("connections", connections)
         .put("knownPeers", knownPeers())
-        .put("topics", new JsonArray(config.pubsubTopics()))
+        .put("topics", new JsonArray(List.copyOf(gossipsub.router().topics())))
+        .put("gossipsub", gossipStatus())
         .put("requests", reqResp.stats().toJson())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /** Mesh and topic-peer sizes per topic, and message counters (in, out, dropped by reason). */
+  private JsonObject gossipStatus() {
+    GossipRouter r = gossipsub.router();
+    JsonObject counters = new JsonObject();
+    r.counters().forEach(counters::put);
+    counters.put("dropped.slowPeer", gossipsub.droppedSlowPeer());
+    return new JsonObject()
+        .put("mesh", new JsonObject(new java.util.HashMap<>(r.meshSizes())))
+        .put("topicPeers", new JsonObject(new java.util.HashMap<>(r.topicPeerCounts())))
+        .put("counters", counters);
   }
 
   /** Known peers: the Kademlia routing table, with addresses. */
@@ -199,6 +288,9 @@ public class P2pVerticle extends VerticleBase {
     stopping = true;
     if (kademlia != null) {
       kademlia.stop();
+    }
+    if (gossipsub != null) {
+      gossipsub.stop();
     }
     List<Future<?>> closing = new ArrayList<>();
     consumers.forEach(c -> closing.add(c.unregister()));
@@ -219,6 +311,10 @@ public class P2pVerticle extends VerticleBase {
 
   public Ping ping() {
     return ping;
+  }
+
+  public Gossipsub gossipsub() {
+    return gossipsub;
   }
 
   public Kademlia kademlia() {

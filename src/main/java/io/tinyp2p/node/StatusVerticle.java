@@ -1,5 +1,6 @@
 package io.tinyp2p.node;
 
+import io.tinyp2p.client.Bus;
 import io.tinyp2p.client.Failure;
 import io.tinyp2p.client.P2pClient;
 import io.vertx.core.Future;
@@ -45,10 +46,35 @@ public class StatusVerticle extends VerticleBase {
             fail(ctx, ar.cause());
           }
         }));
+    router.get("/events").handler(this::events);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> {
       server = s;
       LOG.info("HTTP status on http://{}:{}/", host, s.actualPort());
+    });
+  }
+
+  /**
+   * Server-sent events: every event the node publishes on {@code <prefix>.events} (inbound
+   * broadcasts, peers connecting and leaving), one {@code data:} line of JSON each. A
+   * comment line every 15 s keeps proxies from closing an idle stream.
+   */
+  private void events(RoutingContext ctx) {
+    var response = ctx.response();
+    response.setChunked(true)
+        .putHeader("content-type", "text/event-stream")
+        .putHeader("cache-control", "no-cache")
+        .putHeader("connection", "keep-alive");
+    response.write(": tinyp2p events\n\n");
+    var consumer = vertx.eventBus().<JsonObject>consumer(Bus.events(client.prefix()), msg -> {
+      if (!response.writeQueueFull()) { // a slow browser loses events rather than our memory
+        response.write("event: " + msg.body().getString("type", "event") + "\ndata: " + msg.body().encode() + "\n\n");
+      }
+    });
+    long keepAlive = vertx.setPeriodic(15_000, t -> response.write(": keep-alive\n\n"));
+    response.closeHandler(v -> {
+      consumer.unregister();
+      vertx.cancelTimer(keepAlive);
     });
   }
 

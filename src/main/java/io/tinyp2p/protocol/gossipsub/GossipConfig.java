@@ -127,6 +127,13 @@ public record GossipConfig(
         gossipRetransmission, maxTopicsPerPeer);
   }
 
+  public GossipConfig withHeartbeat(Duration interval) {
+    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, interval, fanoutTtl,
+        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
+        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
+        gossipRetransmission, maxTopicsPerPeer);
+  }
+
   public GossipConfig withFloodPublish(boolean flood) {
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,

@@ -1,0 +1,207 @@
+package io.tinyp2p.protocol.gossipsub;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
+import io.tinyp2p.stream.LengthPrefixed;
+import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.Connection;
+import io.tinyp2p.swarm.Direction;
+import io.tinyp2p.swarm.PeerStore;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.vertx.core.buffer.Buffer;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gossipsub on the wire: {@code /meshsub/1.1.0} and {@code /meshsub/1.0.0} streams around the
+ * sans-IO {@link GossipRouter}. Per peer we keep one long-lived outbound stream that carries
+ * our length-prefixed RPCs, and read the peer's RPCs from its own outbound stream (our
+ * inbound one). The router's heartbeat runs on a timer of the node's event loop.
+ *
+ * <p>Memory stays bounded: RPCs are checked against the size limit before they are buffered,
+ * RPCs for a peer whose stream is not open yet wait in a small queue, and a peer that does not
+ * read (its stream's write queue full) loses RPCs rather than growing ours.
+ */
+public final class Gossipsub {
+  private static final Logger LOG = LoggerFactory.getLogger(Gossipsub.class);
+
+  public static final String MESHSUB_1_1 = "/meshsub/1.1.0";
+  public static final String MESHSUB_1_0 = "/meshsub/1.0.0";
+  public static final List<String> PROTOCOLS = List.of(MESHSUB_1_1, MESHSUB_1_0);
+  /** RPCs held for a peer while its stream opens. */
+  static final int MAX_PENDING_RPCS = 64;
+
+  /** A message for the application. */
+  public interface Delivery {
+    void deliver(String topic, PeerId from, byte[] id, byte[] data);
+  }
+
+  private final Swarm swarm;
+  private final GossipRouter router;
+  private final Map<PeerId, PeerStreams> peers = new HashMap<>();
+  private final long heartbeatTimer;
+  private long droppedSlowPeer;
+
+  /** The streams we have with one peer. */
+  private static final class PeerStreams {
+    P2pStream outbound;
+    boolean opening;
+    final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+  }
+
+  public Gossipsub(Swarm swarm, GossipConfig config, Delivery delivery) {
+    this.swarm = swarm;
+    this.router = new GossipRouter(swarm.identity(), config, new GossipRouter.Output() {
+      @Override
+      public void send(PeerId peer, RpcProto.RPC rpc) {
+        sendRpc(peer, rpc);
+      }
+
+      @Override
+      public void deliver(String topic, PeerId from, byte[] id, byte[] data, long seqno) {
+        delivery.deliver(topic, from, id, data);
+      }
+    }, System::currentTimeMillis, new SecureRandom());
+    for (String protocol : PROTOCOLS) {
+      swarm.handle(protocol, this::onInbound);
+    }
+    swarm.on(SwarmEvent.PeerIdentified.class, e -> {
+      if (supportsGossip(e.info())) {
+        ensureOutbound(e.peer());
+      }
+    });
+    swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
+      PeerId peer = e.peer();
+      if (peer != null && !swarm.isConnected(peer) && peers.remove(peer) != null) {
+        router.removePeer(peer);
+      }
+    });
+    heartbeatTimer = swarm.vertx().setPeriodic(config.heartbeatInterval().toMillis(), t -> router.heartbeat());
+  }
+
+  public GossipRouter router() {
+    return router;
+  }
+
+  public void stop() {
+    swarm.vertx().cancelTimer(heartbeatTimer);
+  }
+
+  /** RPCs dropped because a peer did not read them. */
+  public long droppedSlowPeer() {
+    return droppedSlowPeer;
+  }
+
+  private static boolean supportsGossip(PeerStore.PeerInfo info) {
+    return info.supports(MESHSUB_1_1) || info.supports(MESHSUB_1_0);
+  }
+
+  // ---- outbound ----
+
+  private void ensureOutbound(PeerId peer) {
+    PeerStreams ps = peers.computeIfAbsent(peer, p -> new PeerStreams());
+    if (ps.outbound != null || ps.opening) {
+      return;
+    }
+    Connection connection = swarm.connection(peer);
+    if (connection == null) {
+      return;
+    }
+    ps.opening = true;
+    connection.openStream(PROTOCOLS).onComplete(ar -> {
+      ps.opening = false;
+      if (ar.failed()) {
+        LOG.debug("gossipsub stream to {} failed: {}", peer, ar.cause().getMessage());
+        return;
+      }
+      P2pStream stream = ar.result();
+      if (peers.get(peer) != ps) { // the peer left meanwhile
+        stream.reset();
+        return;
+      }
+      ps.outbound = stream;
+      stream.handler(data -> { }); // the peer sends on its own stream; drain anything here
+      stream.closeHandler(v -> {
+        if (ps.outbound == stream) {
+          ps.outbound = null;
+        }
+      });
+      router.addPeer(peer, connection.direction() == Direction.OUTBOUND);
+      while (!ps.pending.isEmpty()) {
+        stream.write(ps.pending.poll());
+      }
+    });
+  }
+
+  private void sendRpc(PeerId peer, RpcProto.RPC rpc) {
+    PeerStreams ps = peers.get(peer);
+    if (ps == null) {
+      return;
+    }
+    Buffer frame = LengthPrefixed.frame(rpc.toByteArray());
+    if (ps.outbound != null) {
+      if (ps.outbound.writeQueueFull()) {
+        droppedSlowPeer++;
+        return;
+      }
+      ps.outbound.write(frame);
+    } else if (ps.pending.size() < MAX_PENDING_RPCS) {
+      ps.pending.add(frame);
+      ensureOutbound(peer);
+    } else {
+      droppedSlowPeer++;
+    }
+  }
+
+  // ---- inbound ----
+
+  private void onInbound(P2pStream stream) {
+    PeerId peer = stream.remotePeer();
+    ensureOutbound(peer);
+    LengthPrefixed decoder = new LengthPrefixed(router.config().maxRpcSize(), bytes -> {
+      RpcProto.RPC rpc;
+      try {
+        rpc = RpcProto.RPC.parseFrom(bytes.getBytes());
+      } catch (InvalidProtocolBufferException e) {
+        LOG.info("gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
+        stream.reset();
+        return;
+      }
+      if (!router.hasPeer(peer)) {
+        Connection c = swarm.connection(peer);
+        router.addPeer(peer, c != null && c.direction() == Direction.OUTBOUND);
+      }
+      router.handleRpc(peer, rpc);
+    });
+    stream.handler(data -> {
+      try {
+        decoder.onData(data);
+      } catch (LengthPrefixed.FrameException e) {
+        LOG.info("gossipsub from {}: {}", peer, e.getMessage());
+        stream.reset();
+      }
+    });
+    stream.endHandler(v -> stream.end());
+  }
+
+  // ---- application ----
+
+  public void subscribe(String topic) {
+    router.subscribe(topic);
+  }
+
+  public void unsubscribe(String topic) {
+    router.unsubscribe(topic);
+  }
+
+  public GossipRouter.PublishResult publish(String topic, byte[] data) {
+    return router.publish(topic, data);
+  }
+}
