@@ -2,6 +2,8 @@
 //
 //   node browser-check.mjs <url> <peerId> [connectedPeerId] [--timeout=<ms>] [--screenshot=<file.png>]
 //                          [--request=<text>]  (sends text to connectedPeerId with the request form)
+//                          [--broadcast=<text>] (publishes text on "block" with the broadcast form)
+//                          [--expect-event=<text>] (waits until the live event list shows text)
 //
 // Succeeds once #peer-id contains <peerId> and (when given) the #connections table contains
 // <connectedPeerId>. Prints one JSON line on stdout:
@@ -101,8 +103,27 @@ async function main() {
       }, null, { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
       response = await page.evaluate(() => document.getElementById('request-result').textContent);
     }
+    let broadcast;
+    if (opts.broadcast != null) {
+      // the broadcast form: publish the text on "block"
+      await page.fill('#broadcast-topic', 'block');
+      await page.fill('#broadcast-body', String(opts.broadcast));
+      await page.click('#broadcast-form button[type=submit]');
+      await page.waitForFunction(() => {
+        const r = document.getElementById('broadcast-result');
+        return !!r && /^(published|error|failed)/.test(r.textContent);
+      }, null, { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
+      broadcast = await page.evaluate(() => document.getElementById('broadcast-result').textContent);
+    }
+    if (opts['expect-event'] != null) {
+      // the live event list (GET /events) shows an inbound broadcast with this text
+      await page.waitForFunction((t) => {
+        const ev = document.getElementById('events');
+        return !!ev && ev.textContent.includes(t);
+      }, String(opts['expect-event']), { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
+    }
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
-    finish({ ok: true, peerId, connections, response, ms: Date.now() - start }, 0);
+    finish({ ok: true, peerId, connections, response, broadcast, ms: Date.now() - start }, 0);
   } catch (e) {
     let pageText = '';
     try {

@@ -162,5 +162,54 @@ function updatePeerChoices(s) {
   list.replaceChildren(...[...ids].map(id => { const o = document.createElement('option'); o.value = id; return o; }));
 }
 
+// Publishes the form's text on its topic with POST /broadcast/<topic>.
+async function sendBroadcast(event) {
+  event.preventDefault();
+  const out = $('broadcast-result');
+  try {
+    const res = await fetch('broadcast/' + encodeURIComponent($('broadcast-topic').value.trim()), {
+      method: 'POST', body: $('broadcast-body').value, signal: AbortSignal.timeout(30000) });
+    const text = await res.text();
+    out.textContent = (res.ok ? 'published: ' : 'error ' + res.status + ': ') + text;
+  } catch (e) {
+    out.textContent = 'failed: ' + (e && e.message || e);
+  }
+}
+
+const MAX_EVENTS = 50;
+let eventCount = 0;
+
+// Adds one server-sent event (a broadcast, or a peer coming or going) on top of the table.
+function addEvent(ev) {
+  const body = $('events').tBodies[0];
+  const none = body.querySelector('.none');
+  if (none) none.parentElement.remove();
+  const tr = document.createElement('tr');
+  const when = new Date(ev.at || Date.now()).toLocaleTimeString();
+  const who = ev.from || ev.peerId || '';
+  const data = ev.data == null ? '' : (ev.encoding === 'base64' ? '(base64) ' : '') + ev.data;
+  for (const [text, cls] of [[when, ''], [ev.type, ''], [ev.topic || '', 'mono'], [who, 'mono id'], [data, '']]) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (cls) td.className = cls;
+    tr.append(td);
+  }
+  body.prepend(tr);
+  while (body.rows.length > MAX_EVENTS) body.lastElementChild.remove();
+  $('events-count').textContent = String(++eventCount);
+}
+
+// Follows GET /events; the browser reconnects by itself when the stream drops.
+function followEvents() {
+  const source = new EventSource('events');
+  for (const type of ['message', 'peer:connect', 'peer:disconnect']) {
+    source.addEventListener(type, (e) => {
+      try { addEvent(JSON.parse(e.data)); } catch { /* not JSON: ignore */ }
+    });
+  }
+}
+
 $('request-form').addEventListener('submit', sendRequest);
+$('broadcast-form').addEventListener('submit', sendBroadcast);
+followEvents();
 refresh();

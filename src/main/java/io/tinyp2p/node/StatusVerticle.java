@@ -46,6 +46,9 @@ public class StatusVerticle extends VerticleBase {
             fail(ctx, ar.cause());
           }
         }));
+    router.post("/broadcast/:topic").handler(BodyHandler.create().setBodyLimit(64L << 20));
+    router.post("/broadcast/:topic").handler(ctx -> reply(ctx, client.broadcast(ctx.pathParam("topic"),
+        ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer()).map(JsonObject::encode)));
     router.get("/events").handler(this::events);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> {

@@ -7,6 +7,7 @@ import io.tinyp2p.TestNode;
 import io.tinyp2p.interop.JsPeer;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,29 +28,42 @@ class StatusPageTest {
     assertTrue(Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))),
         "Debian's chromium is needed: apt-get install chromium (.ci/run does it)");
     Vertx vertx = Vertx.vertx();
+    JsonArray block = new JsonArray().add("block");
     try (TestNode boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-boot")
+        .put("pubsubTopics", block).put("gossipsub", new JsonObject().put("heartbeatMs", 200))
         .put("http", new JsonObject().put("port", 0)))) {
       var connected = boot.expect(SwarmEvent.ConnectionOpened.class, e -> true);
       try (TestNode node1 = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-node1")
+          .put("pubsubTopics", block).put("gossipsub", new JsonObject().put("heartbeatMs", 200))
           .put("bootNode", boot.addr().toString()))) {
         TestNode.join(connected);
-        new io.tinyp2p.client.P2pClient(vertx, "page-node1").handleRequests(io.tinyp2p.Responder::answer);
+        var node1Client = new io.tinyp2p.client.P2pClient(vertx, "page-node1");
+        node1Client.handleRequests(io.tinyp2p.Responder::answer);
+        // what the page publishes reaches node1
+        java.util.concurrent.CompletableFuture<String> fromPage = new java.util.concurrent.CompletableFuture<>();
+        node1Client.onBroadcast("block", m -> fromPage.complete(m.body().toString()));
+        // node1 keeps publishing until the page shows one in its live event list
+        long publisher = vertx.setPeriodic(300, t -> node1Client.broadcast("block", io.vertx.core.buffer.Buffer.buffer("hello page")));
         String url = "http://127.0.0.1:" + boot.verticle().httpPort() + "/";
         Path log = Path.of("target/browser-check.log").toAbsolutePath();
         Path shot = Path.of("target/status-page.png").toAbsolutePath();
         Process check = new ProcessBuilder("node", "browser-check.mjs", url, boot.peerId().toBase58(),
-            node1.peerId().toBase58(), "--timeout=20000", "--screenshot=" + shot, "--request=hello from the page")
+            node1.peerId().toBase58(), "--timeout=20000", "--screenshot=" + shot, "--request=hello from the page",
+            "--broadcast=hello mesh", "--expect-event=hello page")
             .directory(JsPeer.jsDir().toFile())
             .redirectError(log.toFile())
             .start();
         String out = new String(check.getInputStream().readAllBytes());
         assertTrue(check.waitFor(90, TimeUnit.SECONDS), "browser check did not end");
+        vertx.cancelTimer(publisher);
         List<String> lines = out.lines().toList();
         assertEquals(0, check.exitValue(), "browser check failed: " + out + "\n" + Files.readString(log));
         JsonObject result = new JsonObject(lines.get(lines.size() - 1));
         assertTrue(result.getBoolean("ok"));
         assertEquals(1, result.getInteger("connections"));
         assertEquals("response: hello from the page", result.getString("response"));
+        assertTrue(result.getString("broadcast").startsWith("published: "), result.encode());
+        assertEquals("hello mesh", TestNode.join(fromPage));
         assertTrue(Files.size(shot) > 0);
       }
     } finally {
