@@ -51,11 +51,19 @@ public record GossipConfig(
   /** How a message id is derived from a message. */
   public enum MessageIdFn {
     /**
-     * The spec's default, origin-stamped: the bytes of {@code from} followed by the bytes of
-     * {@code seqno} (go- and js-libp2p compute it the same way; rust-libp2p's default is the
-     * base58 PeerId followed by the decimal seqno, so its IHAVE ids do not match ours).
+     * The spec's default, origin-stamped: the bytes of {@code from} (the binary PeerId)
+     * followed by the 8 bytes of {@code seqno}, as go-libp2p computes it. Other
+     * implementations' defaults differ (see {@link #KEY_SEQNO}; rust-libp2p: base58 PeerId
+     * then decimal seqno, as text): their IHAVEs then name ids we cannot match, which costs
+     * a redundant IWANT and a duplicate, never a lost message.
      */
     DEFAULT,
+    /**
+     * js-libp2p gossipsub's default: the protobuf public key (the {@code from} multihash
+     * without its 2-byte identity header, else the {@code key} field) followed by the 8
+     * bytes of {@code seqno}.
+     */
+    KEY_SEQNO,
     /** Content-addressed: the raw 32-byte SHA-256 of {@code data}. */
     CONTENT_HASH
   }

@@ -88,6 +88,7 @@ public final class GossipRouter {
     BAD_SEQNO,
     BAD_FROM,
     BAD_KEY,
+    UNSUPPORTED_KEY,
     KEY_MISMATCH,
     NO_PUBLIC_KEY,
     INVALID_SIGNATURE;
@@ -175,6 +176,13 @@ public final class GossipRouter {
   private long rpcsFromUnknownPeers;
   private final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
 
+  /**
+   * @param identity our key: we sign every message with it
+   * @param clock milliseconds; give it the wall clock ({@code System::currentTimeMillis}):
+   *     besides timing backoffs, TTLs and the fanout, it seeds our seqno counter (clock × 10⁶),
+   *     which must keep increasing across restarts
+   * @param random every random choice (mesh and gossip peers); seed it in tests
+   */
   public GossipRouter(KeyPair identity, GossipConfig config, Output output, LongSupplier clock, Random random) {
     this.identity = identity;
     this.self = identity.peerId();
@@ -184,7 +192,10 @@ public final class GossipRouter {
     this.random = random;
     this.mcache = new MessageCache(config.mcacheLen(), config.mcacheGossip());
     this.seen = new SeenCache(config.seenTtl().toMillis(), config.seenMaxSize(), clock);
-    this.nextSeqno = random.nextLong();
+    // go-, js- and rust-libp2p seed the counter with the wall clock in nanoseconds, so seqnos
+    // keep growing across restarts: kubo drops a peer's messages whose seqno is not above the
+    // largest it saw from that peer.
+    this.nextSeqno = Math.max(0, clock.getAsLong()) * 1_000_000L + 1;
     for (DropReason r : DropReason.values()) {
       dropped.put(r, 0L);
     }
@@ -784,6 +795,11 @@ public final class GossipRouter {
   public ByteString messageId(RpcProto.Message m) {
     return switch (config.messageIdFn()) {
       case DEFAULT -> m.getFrom().concat(m.getSeqno());
+      case KEY_SEQNO -> {
+        ByteString from = m.getFrom();
+        ByteString key = from.size() > 2 && from.byteAt(0) == 0 ? from.substring(2) : m.getKey();
+        yield key.concat(m.getSeqno());
+      }
       case CONTENT_HASH -> ByteString.copyFrom(sha256(m.getData()));
     };
   }

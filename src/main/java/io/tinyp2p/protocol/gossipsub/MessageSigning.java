@@ -1,9 +1,11 @@
 package io.tinyp2p.protocol.gossipsub;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.crypto.PublicKey;
+import io.tinyp2p.crypto.pb.CryptoProto;
 import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +39,16 @@ public final class MessageSigning {
     BAD_SEQNO,
     /** from is not a PeerId. */
     BAD_FROM,
-    /** key is present but is not an Ed25519 public key protobuf. */
+    /** key is present but is not a public key protobuf. */
     BAD_KEY,
+    /**
+     * The author's key is of a type we do not verify (RSA, secp256k1, ECDSA: tinyp2p speaks
+     * Ed25519 only).
+     */
+    UNSUPPORTED_KEY,
     /** key is present but is not the key of from. */
     KEY_MISMATCH,
-    /** no key field, and from is a hashed PeerId (or inlines a key type we cannot use). */
+    /** no key field, and from is a hashed PeerId. */
     NO_PUBLIC_KEY,
     INVALID_SIGNATURE
   }
@@ -98,8 +105,12 @@ public final class MessageSigning {
     }
     PublicKey key;
     if (message.hasKey()) {
+      byte[] keyBytes = message.getKey().toByteArray();
+      if (!isEd25519(keyBytes)) {
+        return isKeyProtobuf(keyBytes) ? Result.UNSUPPORTED_KEY : Result.BAD_KEY;
+      }
       try {
-        key = PublicKey.unmarshal(message.getKey().toByteArray());
+        key = PublicKey.unmarshal(keyBytes);
       } catch (IllegalArgumentException e) {
         return Result.BAD_KEY;
       }
@@ -109,12 +120,30 @@ public final class MessageSigning {
     } else {
       key = from.publicKey();
       if (key == null) {
-        return Result.NO_PUBLIC_KEY;
+        // an identity PeerId holds a key protobuf (PeerId checked it): one we cannot use
+        return message.getFrom().byteAt(0) == 0 ? Result.UNSUPPORTED_KEY : Result.NO_PUBLIC_KEY;
       }
     }
     return key.verify(signedBytes(message), message.getSignature().toByteArray())
         ? Result.VALID
         : Result.INVALID_SIGNATURE;
+  }
+
+  private static boolean isKeyProtobuf(byte[] bytes) {
+    try {
+      CryptoProto.PublicKey.parseFrom(bytes);
+      return true;
+    } catch (InvalidProtocolBufferException e) {
+      return false;
+    }
+  }
+
+  private static boolean isEd25519(byte[] bytes) {
+    try {
+      return CryptoProto.PublicKey.parseFrom(bytes).getType() == CryptoProto.KeyType.Ed25519;
+    } catch (InvalidProtocolBufferException e) {
+      return false;
+    }
   }
 
   public static byte[] seqnoBytes(long seqno) {
