@@ -162,7 +162,17 @@ public class P2pVerticle extends VerticleBase {
             + " bytes does not fit gossipsub.maxMessageSize " + config.gossipsub().maxMessageSize()));
         return;
       }
-      GossipRouter.PublishResult result = gossipsub.publish(topic, payload.getBytes());
+      GossipRouter.PublishResult result;
+      try {
+        result = gossipsub.publish(topic, payload.getBytes());
+      } catch (IllegalArgumentException e) {
+        msg.reply(Failure.REQUEST_TOO_LARGE.exception(e.getMessage()));
+        return;
+      } catch (IllegalStateException e) {
+        // a content-hash id seen before: the same data was published within the seen TTL
+        msg.reply(Failure.BAD_REQUEST.exception("duplicate broadcast: " + e.getMessage()));
+        return;
+      }
       if (result.peers() == 0) {
         msg.reply(Failure.NO_PEERS.exception("no peer to send the broadcast on '" + topic + "' to"));
         return;

@@ -165,7 +165,8 @@ public final class Gossipsub {
   private void onInbound(P2pStream stream) {
     PeerId peer = stream.remotePeer();
     ensureOutbound(peer);
-    LengthPrefixed decoder = new LengthPrefixed(router.config().maxRpcSize(), bytes -> {
+    // js batches IWANT answers up to 4 MiB: accept that much per RPC, never less than our own limit
+    LengthPrefixed decoder = new LengthPrefixed(Math.max(router.config().maxRpcSize(), 4 << 20), bytes -> {
       RpcProto.RPC rpc;
       try {
         rpc = RpcProto.RPC.parseFrom(bytes.getBytes());
