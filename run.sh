@@ -5,6 +5,7 @@
 #   ./run.sh keygen                      print {"secret": ..., "peerId": ...}
 #   ./run.sh peer-id SECRET              print the PeerId of a secret
 #   ./run.sh test                        run every test (./mvnw verify)
+#   ./run.sh bench [--only=...] [--no-js] the benchmarks, Java and js-libp2p side by side
 # Needs a JDK >= 21: JAVA_HOME if it is one, else the default java if it is one, else the
 # newest JDK >= 21 under /usr/lib/jvm.
 set -euo pipefail
@@ -45,6 +46,11 @@ fi
 # Rebuild when any source is newer than the jar.
 if [[ ! -f "$JAR" || -n "$(find src pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
   ./mvnw -q -B -DskipTests package >&2
+fi
+
+if [[ "${1:-}" == "bench" ]]; then
+  shift
+  exec "$JAVA_HOME/bin/java" -Xmx4g ${JAVA_OPTS:-} -cp "$JAR" io.tinyp2p.bench.Bench "$@"
 fi
 
 if [[ $# -eq 0 ]]; then

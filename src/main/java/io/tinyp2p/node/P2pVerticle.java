@@ -16,6 +16,7 @@ import java.util.List;
 import io.tinyp2p.protocol.gossipsub.GossipRouter;
 import io.tinyp2p.protocol.gossipsub.Gossipsub;
 import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.protocol.perf.Perf;
 import io.tinyp2p.protocol.kad.Kademlia;
 import io.tinyp2p.protocol.kad.RoutingTable;
 import io.tinyp2p.protocol.reqresp.RequestException;
@@ -48,6 +49,7 @@ public class P2pVerticle extends VerticleBase {
   private RequestResponse reqResp;
   private Kademlia kademlia;
   private Gossipsub gossipsub;
+  private Perf perf;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final long startedAt = System.currentTimeMillis();
@@ -69,6 +71,7 @@ public class P2pVerticle extends VerticleBase {
         config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest);
     kademlia = new Kademlia(swarm, Kademlia.Config.of(config.discoveryInterval()), config.bootNodes());
     gossipsub = new Gossipsub(swarm, config.gossipsub(), this::deliver);
+    perf = new Perf(swarm);
     config.pubsubTopics().forEach(gossipsub::subscribe);
     swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> kademlia.routingTable().contains(peer)
         || gossipsub.router().hasPeer(peer));
@@ -321,6 +324,10 @@ public class P2pVerticle extends VerticleBase {
 
   public Ping ping() {
     return ping;
+  }
+
+  public Perf perf() {
+    return perf;
   }
 
   public Gossipsub gossipsub() {

@@ -17,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +63,8 @@ public final class Connection {
   private YamuxSession yamux;
   private PeerId remotePeer;
   private long handshakeTimer = -1;
-  private Buffer outPending;
+  private List<Buffer> outPending;
+  private int outBytes;
   private boolean flushScheduled;
   private Throwable closeReason;
   private int busyStreams;
@@ -236,15 +238,18 @@ public final class Connection {
     if (state == State.HANDSHAKE) {
       onHandshakeFrame(frame);
     } else {
-      byte[] cipherText = frame.getBytes();
-      byte[] plain = new byte[Math.max(cipherText.length - 16, 0)];
+      byte[] bytes = frame.getBytes();
+      int n;
       try {
-        receiveCipher.decrypt(cipherText, 0, cipherText.length, plain, 0);
+        n = receiveCipher.decrypt(bytes, 0, bytes.length, bytes, 0); // in place
       } catch (NoiseException e) {
         closeWith(new SwarmException("noise decryption failed: " + e.getMessage()));
         return;
+      } catch (IllegalArgumentException e) {
+        closeWith(new SwarmException("noise frame too short: " + bytes.length + " bytes"));
+        return;
       }
-      onPlaintext(Buffer.buffer(plain));
+      onPlaintext(Buffer.buffer(bytes).slice(0, n));
     }
   }
 
@@ -359,43 +364,70 @@ public final class Connection {
 
   /** Queues plaintext; it is encrypted and written at the end of the current task. */
   private void writePlain(Buffer plain) {
-    if (state == State.CLOSED) {
+    if (state == State.CLOSED || plain.length() == 0) {
       return;
     }
     if (outPending == null) {
-      outPending = Buffer.buffer(Math.max(plain.length(), 1024));
+      outPending = new ArrayList<>();
     }
-    outPending.appendBuffer(plain);
+    outPending.add(plain);
+    outBytes += plain.length();
     if (!flushScheduled) {
       flushScheduled = true;
       context.runOnContext(v -> flush());
     }
   }
 
+  /**
+   * Encrypts everything queued into one buffer of Noise frames: the plaintext is copied once,
+   * straight to its place between each frame's length and tag, and sealed there in place.
+   */
   private void flush() {
     flushScheduled = false;
-    Buffer plain = outPending;
+    List<Buffer> pieces = outPending;
+    int total = outBytes;
     outPending = null;
-    if (plain == null || state == State.CLOSED) {
+    outBytes = 0;
+    if (pieces == null || state == State.CLOSED) {
       return;
     }
-    byte[] in = plain.getBytes();
-    int frameCount = (in.length + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
-    byte[] out = new byte[in.length + frameCount * (2 + 16)];
-    int inPos = 0;
-    int outPos = 0;
-    while (inPos < in.length) {
-      int n = Math.min(MAX_PLAINTEXT, in.length - inPos);
-      int sealed = n + 16;
-      out[outPos] = (byte) (sealed >>> 8);
-      out[outPos + 1] = (byte) sealed;
-      try {
-        outPos += 2 + sendCipher.encrypt(in, inPos, n, out, outPos + 2);
-      } catch (NoiseException e) {
-        closeWith(new SwarmException("noise encryption failed: " + e.getMessage()));
-        return;
+    int frameCount = (total + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
+    byte[] out = new byte[total + frameCount * (2 + 16)];
+    // lay the plaintext out frame by frame
+    int frameStart = 0;
+    int room = 0;
+    int pos = 0;
+    int remaining = total;
+    for (Buffer piece : pieces) {
+      int offset = 0;
+      while (offset < piece.length()) {
+        if (room == 0) {
+          int n = Math.min(MAX_PLAINTEXT, remaining);
+          frameStart = pos == 0 ? 0 : pos + 16;
+          out[frameStart] = (byte) ((n + 16) >>> 8);
+          out[frameStart + 1] = (byte) (n + 16);
+          pos = frameStart + 2;
+          room = n;
+          remaining -= n;
+        }
+        int take = Math.min(room, piece.length() - offset);
+        piece.getBytes(offset, offset + take, out, pos);
+        offset += take;
+        pos += take;
+        room -= take;
       }
-      inPos += n;
+    }
+    // seal each frame in place
+    int at = 0;
+    try {
+      while (at < out.length) {
+        int sealed = ((out[at] & 0xFF) << 8) | (out[at + 1] & 0xFF);
+        sendCipher.encrypt(out, at + 2, sealed - 16, out, at + 2);
+        at += 2 + sealed;
+      }
+    } catch (NoiseException e) {
+      closeWith(new SwarmException("noise encryption failed: " + e.getMessage()));
+      return;
     }
     socket.write(Buffer.buffer(out));
   }
@@ -432,6 +464,7 @@ public final class Connection {
     state = State.CLOSED;
     closeReason = reason;
     outPending = null;
+    outBytes = 0;
     if (handshakeTimer >= 0) {
       context.owner().cancelTimer(handshakeTimer);
       handshakeTimer = -1;

@@ -297,10 +297,10 @@ public final class YamuxSession {
 
   // ---- called by streams ----
 
+  /** The header and the data go out as two pieces: the connection copies each once. */
   void sendData(int id, int flags, Buffer data) {
-    Buffer frame = Buffer.buffer(HEADER_LENGTH + data.length());
-    Frame.appendHeader(frame, TYPE_DATA, flags, id, data.length()).appendBuffer(data);
-    send(frame);
+    send(Frame.header(TYPE_DATA, flags, id, data.length()));
+    send(data);
   }
 
   void sendWindowUpdate(int id, int flags, long delta) {

@@ -1,0 +1,560 @@
+package io.tinyp2p.bench;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.noise.CipherState;
+import io.tinyp2p.noise.NoiseHandshake;
+import io.tinyp2p.protocol.gossipsub.GossipConfig;
+import io.tinyp2p.protocol.perf.Perf;
+import io.tinyp2p.swarm.Connection;
+import io.tinyp2p.swarm.SwarmEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The benchmark command ({@code ./run.sh bench}): every workload Java ⇄ Java and, with the
+ * same parameters in the same run, js ⇄ js (interop/js/bench/js-bench.mjs), beside the
+ * machine's ceilings (raw TCP through Vert.x NetSocket, ChaCha20-Poly1305 on one core).
+ * Prints a Markdown table with the ratios Java / js and writes target/bench.json.
+ *
+ * <p>Options: {@code --only=throughput,reqresp,gossipsub,connections,footprint},
+ * {@code --no-js}, {@code --bytes=N} (throughput size, default 256 MiB).
+ */
+public final class Bench {
+  private static final long MIB = 1024 * 1024;
+
+  private Bench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--footprint-clients")) {
+      footprintClients(args[1], Integer.parseInt(args[2]));
+      return;
+    }
+    List<String> only = List.of("ceilings", "throughput", "reqresp", "gossipsub", "connections", "footprint");
+    boolean js = true;
+    long bytes = 256 * MIB;
+    for (String a : args) {
+      if (a.startsWith("--only=")) {
+        only = List.of(a.substring(7).split(","));
+      } else if (a.equals("--no-js")) {
+        js = false;
+      } else if (a.startsWith("--bytes=")) {
+        bytes = Long.parseLong(a.substring(8));
+      } else {
+        System.err.println("unknown option " + a);
+        System.exit(2);
+      }
+    }
+    // the nodes' INFO lines would drown the table
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.WARN);
+    long started = System.nanoTime();
+    final long size = bytes;
+    JsonObject javaResult = new JsonObject();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
+    try {
+      if (only.contains("ceilings")) {
+        javaResult.put("ceilings", run(() -> ceilings(vertx, size)));
+      }
+      if (only.contains("throughput")) {
+        javaResult.put("throughput", run(() -> throughput(vertx, size)));
+      }
+      if (only.contains("reqresp")) {
+        javaResult.put("reqresp", run(() -> reqresp(vertx, 20_000, 100, 64, 2_000)));
+      }
+      if (only.contains("gossipsub")) {
+        javaResult.put("gossipsub", run(() -> gossipsub(vertx, 20, 200, 1024, 50, 3)));
+      }
+      if (only.contains("connections")) {
+        javaResult.put("connections", run(() -> connections(vertx, 200)));
+      }
+      if (only.contains("footprint")) {
+        javaResult.put("footprint", run(() -> footprint(vertx, 100)));
+      }
+    } finally {
+      BenchNode.await(vertx.close());
+    }
+    JsonObject jsResult = js ? runJs(only, bytes) : new JsonObject().put("skipped", true);
+    JsonObject all = new JsonObject()
+        .put("date", java.time.Instant.now().toString().substring(0, 19))
+        .put("machine", new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
+            .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
+            .put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch")))
+        .put("java", javaResult).put("js", jsResult)
+        .put("seconds", Math.round((System.nanoTime() - started) / 1e9));
+    Path out = Path.of("target/bench.json");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, all.encodePrettily());
+    System.out.println(table(all));
+    System.out.println("JSON: " + out.toAbsolutePath());
+  }
+
+  interface Workload {
+    JsonObject run() throws Exception;
+  }
+
+  private static JsonObject run(Workload w) {
+    try {
+      return w.run();
+    } catch (Exception | Error e) {
+      return new JsonObject().put("error", String.valueOf(e));
+    }
+  }
+
+  // ---- ceilings ----
+
+  private static JsonObject ceilings(Vertx vertx, long bytes) throws Exception {
+    return new JsonObject().put("tcpMBps", round(rawTcp(vertx, bytes))).put("chachaMBps", round(chacha(bytes)));
+  }
+
+  /** Bytes through a Vert.x NetSocket on loopback, client writing with backpressure, server discarding. */
+  private static double rawTcp(Vertx vertx, long bytes) {
+    Vertx other = Vertx.vertx();
+    try {
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      AtomicLong got = new AtomicLong();
+      long[] start = {0};
+      NetServer server = BenchNode.await(other.createNetServer().connectHandler(s -> s.handler(b -> {
+        if (got.addAndGet(b.length()) >= bytes) {
+          done.complete(System.nanoTime());
+        }
+      })).listen(0, "127.0.0.1"));
+      NetSocket socket = BenchNode.await(vertx.createNetClient().connect(server.actualPort(), "127.0.0.1"));
+      Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+      vertx.runOnContext(v -> {
+        start[0] = System.nanoTime();
+        writeAll(socket, chunk, bytes);
+      });
+      long end = BenchNode.join(done);
+      socket.close();
+      return bytes / 1e6 / ((end - start[0]) / 1e9);
+    } finally {
+      BenchNode.await(other.close());
+    }
+  }
+
+  private static void writeAll(NetSocket socket, Buffer chunk, long remaining) {
+    while (remaining > 0) {
+      socket.write(chunk);
+      remaining -= chunk.length();
+      if (socket.writeQueueFull()) {
+        long left = remaining;
+        socket.drainHandler(v -> writeAll(socket, chunk, left));
+        return;
+      }
+    }
+  }
+
+  /** ChaCha20-Poly1305 through our CipherState, on this one thread, in Noise-sized frames. */
+  private static double chacha(long bytes) throws Exception {
+    CipherState[] pair = cipherPair();
+    int size = 65519;
+    byte[] in = new byte[size];
+    byte[] out = new byte[size + 16];
+    for (int i = 0; i < 2000; i++) { // warm up the intrinsics
+      pair[0].encrypt(in, 0, size, out, 0);
+    }
+    long frames = Math.max(1, bytes / size);
+    long start = System.nanoTime();
+    for (long i = 0; i < frames; i++) {
+      pair[0].encrypt(in, 0, size, out, 0);
+    }
+    return frames * size / 1e6 / ((System.nanoTime() - start) / 1e9);
+  }
+
+  static CipherState[] cipherPair() throws Exception {
+    NoiseHandshake i = NoiseHandshake.initiator(KeyPair.generate());
+    NoiseHandshake r = NoiseHandshake.responder(KeyPair.generate());
+    r.readMessage(i.writeMessage());
+    i.readMessage(r.writeMessage());
+    r.readMessage(i.writeMessage());
+    return new CipherState[] {i.sendCipher(), r.receiveCipher()};
+  }
+
+  // ---- throughput ----
+
+  private static JsonObject throughput(Vertx vertx, long bytes) {
+    // two Vert.x instances: client and server on their own event loops, like two processes
+    Vertx other = Vertx.vertx();
+    try {
+      BenchNode server = BenchNode.deploy(other, null, null);
+      BenchNode client = BenchNode.deploy(vertx, null, null);
+      PeerId peer = server.swarm.localPeer();
+      client.onLoop(n -> n.swarm.dial(server.addr));
+      client.onLoop(n -> n.perf.run(peer, 16 * MIB, 16 * MIB)); // warm-up
+      Perf.Result up = client.onLoop(n -> n.perf.run(peer, bytes, 0));
+      Perf.Result down = client.onLoop(n -> n.perf.run(peer, 0, bytes));
+      return new JsonObject().put("bytes", bytes)
+          .put("uploadMBps", round(up.mbps())).put("downloadMBps", round(down.mbps()));
+    } finally {
+      BenchNode.await(other.close());
+    }
+  }
+
+  // ---- request-response ----
+
+  private static JsonObject reqresp(Vertx vertx, int requests, int size, int inFlight, int sequential) {
+    Vertx other = Vertx.vertx();
+    try {
+      BenchNode server = BenchNode.deploy(other, null, null);
+      BenchNode client = BenchNode.deploy(vertx, null, null);
+      PeerId peer = server.swarm.localPeer();
+      client.onLoop(n -> n.swarm.dial(server.addr));
+      Buffer payload = BenchNode.payload(size);
+      runRequests(client, peer, payload, 2_000, 64); // warm-up
+      long start = System.nanoTime();
+      long[] lat = runRequests(client, peer, payload, requests, inFlight);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long[] seq = runRequests(client, peer, payload, sequential, 1);
+      return new JsonObject().put("requests", requests).put("inFlight", inFlight)
+          .put("requestsPerSec", Math.round(requests / seconds))
+          .put("p50Ms", ms(percentile(lat, 0.50))).put("p99Ms", ms(percentile(lat, 0.99)))
+          .put("seqP50Ms", ms(percentile(seq, 0.50))).put("seqP99Ms", ms(percentile(seq, 0.99)));
+    } finally {
+      BenchNode.await(other.close());
+    }
+  }
+
+  /** Sends {@code total} requests keeping {@code inFlight} outstanding; returns each latency. */
+  private static long[] runRequests(BenchNode client, PeerId peer, Buffer payload, int total, int inFlight) {
+    long[] latencies = new long[total];
+    return client.onLoop(n -> {
+      Promise<long[]> done = Promise.promise();
+      int[] sent = {0};
+      int[] finished = {0};
+      Runnable[] next = new Runnable[1];
+      next[0] = () -> {
+        if (sent[0] >= total) {
+          return;
+        }
+        int i = sent[0]++;
+        long t0 = System.nanoTime();
+        n.reqResp.request(peer, payload).onComplete(ar -> {
+          if (ar.failed()) {
+            done.tryFail(ar.cause());
+            return;
+          }
+          latencies[i] = System.nanoTime() - t0;
+          if (++finished[0] == total) {
+            done.tryComplete(latencies);
+          } else {
+            next[0].run();
+          }
+        });
+      };
+      for (int k = 0; k < inFlight; k++) {
+        next[0].run();
+      }
+      return done.future();
+    });
+  }
+
+  // ---- gossipsub ----
+
+  private static JsonObject gossipsub(Vertx vertx, int count, int messages, int size, int rate, int degree)
+      throws Exception {
+    String topic = "bench";
+    ConcurrentHashMap<Integer, long[]> arrivals = new ConcurrentHashMap<>(); // index -> {received, last}
+    List<BenchNode> nodes = new ArrayList<>();
+    GossipConfig config = GossipConfig.defaults();
+    for (int i = 0; i < count; i++) {
+      nodes.add(BenchNode.deploy(vertx, config, (t, from, id, data) -> {
+        int index = Buffer.buffer(data).getInt(0);
+        long now = System.nanoTime();
+        arrivals.compute(index, (k, v) -> v == null ? new long[] {1, now} : new long[] {v[0] + 1, Math.max(v[1], now)});
+      }));
+    }
+    Random random = new Random(7);
+    for (int i = 0; i < count; i++) {
+      for (int k = 0; k < degree; k++) {
+        int j = random.nextInt(count);
+        if (j != i) {
+          Multiaddr to = nodes.get(j).addr;
+          nodes.get(i).onLoop(n -> n.swarm.dial(to));
+        }
+      }
+    }
+    for (BenchNode n : nodes) {
+      n.onLoop(x -> {
+        x.gossipsub.subscribe(topic);
+        return Future.succeededFuture();
+      });
+    }
+    // let the meshes form: a few heartbeats
+    long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < settle && nodes.stream().anyMatch(
+        n -> n.<Integer>onLoop(x -> Future.succeededFuture(x.gossipsub.router().meshPeers(topic).size())) < 2)) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(2000);
+    long[] published = new long[messages];
+    long interval = 1_000_000_000L / rate;
+    long t0 = System.nanoTime();
+    for (int m = 0; m < messages; m++) {
+      long due = t0 + m * interval;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      }
+      BenchNode from = nodes.get(random.nextInt(count));
+      int index = m;
+      Buffer data = Buffer.buffer(size).appendInt(index).appendBytes(new byte[size - 4]);
+      published[m] = from.onLoop(x -> {
+        long at = System.nanoTime();
+        x.gossipsub.publish(topic, data.getBytes());
+        return Future.succeededFuture(at);
+      });
+    }
+    long expectedEach = count - 1;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline && arrivals.values().stream().mapToLong(v -> v[0]).sum() < messages * expectedEach) {
+      Thread.sleep(50);
+    }
+    long received = arrivals.values().stream().mapToLong(v -> v[0]).sum();
+    long[] times = new long[messages];
+    int complete = 0;
+    for (int m = 0; m < messages; m++) {
+      long[] v = arrivals.get(m);
+      if (v != null && v[0] == expectedEach) {
+        times[complete++] = v[1] - published[m];
+      }
+    }
+    long[] done = Arrays.copyOf(times, complete);
+    for (BenchNode n : nodes) {
+      BenchNode.await(vertx.undeploy(n.deploymentID()));
+    }
+    return new JsonObject().put("nodes", count).put("messages", messages)
+        .put("p50Ms", ms(percentile(done, 0.50))).put("p99Ms", ms(percentile(done, 0.99)))
+        .put("deliveryRatio", round3((double) received / (messages * expectedEach)));
+  }
+
+  // ---- connections ----
+
+  private static JsonObject connections(Vertx vertx, int count) {
+    Vertx other = Vertx.vertx();
+    try {
+      BenchNode server = BenchNode.deploy(other, null, null);
+      BenchNode client = BenchNode.deploy(vertx, null, null);
+      PeerId peer = server.swarm.localPeer();
+      for (int i = 0; i < 20; i++) { // warm-up
+        connectOnce(client, server.addr, peer);
+      }
+      long start = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        connectOnce(client, server.addr, peer);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new JsonObject().put("count", count).put("connectionsPerSec", Math.round(count / seconds));
+    } finally {
+      BenchNode.await(other.close());
+    }
+  }
+
+  /** Dial, Noise, Yamux, and Identify's answer; then close. */
+  private static void connectOnce(BenchNode client, Multiaddr addr, PeerId peer) {
+    client.onLoop(n -> {
+      Promise<Void> identified = Promise.promise();
+      n.swarm.on(SwarmEvent.PeerIdentified.class, e -> {
+        if (e.peer().equals(peer)) {
+          identified.tryComplete();
+        }
+      });
+      return n.swarm.dial(addr).compose(c -> identified.future().map(v -> c));
+    }).close();
+    // wait until the client saw the connection go, so the next dial makes a new one
+    client.onLoop(n -> n.swarm.isConnected(peer) ? closed(n, peer) : Future.succeededFuture());
+  }
+
+  private static Future<Void> closed(BenchNode n, PeerId peer) {
+    Promise<Void> p = Promise.promise();
+    n.swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
+      if (e.peer().equals(peer) && !n.swarm.isConnected(peer)) {
+        p.tryComplete();
+      }
+    });
+    return n.swarm.isConnected(peer) ? p.future() : Future.succeededFuture();
+  }
+
+  // ---- footprint ----
+
+  /** A server node's heap, after GC, with no connection and with {@code count} idle ones from another JVM. */
+  private static JsonObject footprint(Vertx vertx, int count) throws Exception {
+    BenchNode server = BenchNode.deploy(vertx, null, null);
+    long before = heapAfterGc();
+    String jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process clients = new ProcessBuilder(java, "-cp", jar, Bench.class.getName(), "--footprint-clients",
+        server.addr.toString(), Integer.toString(count)).redirectErrorStream(true).start();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(clients.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null && !line.equals("connected")) {
+        // client logs
+      }
+      int open = server.<Integer>onLoop(n -> Future.succeededFuture(n.swarm.connections().size()));
+      long after = heapAfterGc();
+      return new JsonObject().put("connections", open)
+          .put("heapPerConnectionKiB", round((after - before) / 1024.0 / Math.max(1, open)))
+          .put("heapWith100KiB", Math.round(after / 1024.0))
+          .put("heapIdleKiB", Math.round(before / 1024.0));
+    } finally {
+      clients.destroy();
+      clients.waitFor(10, TimeUnit.SECONDS);
+      BenchNode.await(vertx.undeploy(server.deploymentID()));
+    }
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** The other JVM of the footprint workload: {@code count} identities, one connection each. */
+  private static void footprintClients(String addr, int count) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Multiaddr target = Multiaddr.parse(addr);
+    for (int i = 0; i < count; i++) {
+      BenchNode client = BenchNode.deploy(vertx, null, null);
+      Connection c = client.onLoop(n -> n.swarm.dial(target));
+      if (!c.isOpen()) {
+        throw new IllegalStateException("connection closed");
+      }
+    }
+    Thread.sleep(1000); // identify exchanges settle
+    System.out.println("connected");
+    System.out.flush();
+    // stay until the parent ends us (it reads stdin never; destroy() stops us)
+    new CompletableFuture<Void>().get();
+  }
+
+  // ---- js ----
+
+  private static JsonObject runJs(List<String> only, long bytes) {
+    Path dir = Path.of("interop/js/bench");
+    if (!Files.isDirectory(dir)) {
+      return new JsonObject().put("error", "interop/js/bench not found (run from the project root)");
+    }
+    JsonArray workloads = new JsonArray();
+    only.stream().filter(w -> !w.equals("ceilings")).forEach(workloads::add);
+    JsonObject params = new JsonObject().put("only", workloads)
+        .put("throughput", new JsonObject().put("bytes", bytes));
+    try {
+      Process node = new ProcessBuilder("node", "--import", "../polyfill.mjs", "js-bench.mjs", params.encode())
+          .directory(dir.toFile()).redirectError(Path.of("target/js-bench.log").toFile()).start();
+      String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!node.waitFor(600, TimeUnit.SECONDS)) {
+        node.destroyForcibly();
+        return new JsonObject().put("error", "js bench timed out");
+      }
+      String[] lines = out.split("\n");
+      return new JsonObject(lines[lines.length - 1]);
+    } catch (Exception e) {
+      return new JsonObject().put("error", "js bench failed: " + e.getMessage() + " (see target/js-bench.log)");
+    }
+  }
+
+  // ---- report ----
+
+  private static String table(JsonObject all) {
+    JsonObject j = all.getJsonObject("java");
+    JsonObject s = all.getJsonObject("js");
+    StringBuilder t = new StringBuilder();
+    t.append("| workload | Java ⇄ Java | js ⇄ js | Java / js |\n|---|---:|---:|---:|\n");
+    JsonObject c = j.getJsonObject("ceilings", new JsonObject());
+    row(t, "ceiling: raw TCP loopback, Vert.x NetSocket (MB/s)", c.getValue("tcpMBps"), null);
+    row(t, "ceiling: ChaCha20-Poly1305, one core (MB/s)", c.getValue("chachaMBps"), null);
+    for (String dir : List.of("upload", "download")) {
+      Object jv = path(j, "throughput", dir + "MBps");
+      row(t, "throughput " + dir + ", 1 stream, Noise+Yamux (MB/s)", jv, path(s, "throughput", dir + "MBps"));
+      if (jv instanceof Number n && c.getValue("chachaMBps") instanceof Number ch) {
+        row(t, "  … as share of the ChaCha20-Poly1305 rate", round3(n.doubleValue() / ch.doubleValue()), null);
+      }
+    }
+    row(t, "req/resp 100 B, 64 in flight (req/s)", path(j, "reqresp", "requestsPerSec"), path(s, "reqresp", "requestsPerSec"));
+    row(t, "  p50 (ms)", path(j, "reqresp", "p50Ms"), path(s, "reqresp", "p50Ms"));
+    row(t, "  p99 (ms)", path(j, "reqresp", "p99Ms"), path(s, "reqresp", "p99Ms"));
+    row(t, "req/resp sequential p50 (ms)", path(j, "reqresp", "seqP50Ms"), path(s, "reqresp", "seqP50Ms"));
+    row(t, "req/resp sequential p99 (ms)", path(j, "reqresp", "seqP99Ms"), path(s, "reqresp", "seqP99Ms"));
+    row(t, "gossipsub 20 nodes, last delivery p50 (ms)", path(j, "gossipsub", "p50Ms"), path(s, "gossipsub", "p50Ms"));
+    row(t, "gossipsub p99 (ms)", path(j, "gossipsub", "p99Ms"), path(s, "gossipsub", "p99Ms"));
+    row(t, "gossipsub delivery ratio", path(j, "gossipsub", "deliveryRatio"), path(s, "gossipsub", "deliveryRatio"));
+    row(t, "connection set-up (dial+Noise+Yamux+Identify /s)", path(j, "connections", "connectionsPerSec"),
+        path(s, "connections", "connectionsPerSec"));
+    row(t, "heap per idle connection (KiB)", path(j, "footprint", "heapPerConnectionKiB"),
+        path(s, "footprint", "heapPerConnectionKiB"));
+    row(t, "heap of a node with 100 connections (KiB)", path(j, "footprint", "heapWith100KiB"),
+        path(s, "footprint", "heapWith100KiB"));
+    for (String w : List.of("throughput", "reqresp", "gossipsub", "connections", "footprint")) {
+      for (JsonObject side : List.of(j, s)) {
+        Object e = path(side, w, "error");
+        if (e != null) {
+          t.append("\n").append(side == j ? "Java " : "js ").append(w).append(" error: ").append(e);
+        }
+      }
+    }
+    JsonObject m = all.getJsonObject("machine");
+    t.append("\n\n").append(m.getInteger("cores")).append(" cores, ").append(m.getString("jvm")).append(", ")
+        .append(s.getString("impl", "js: not run")).append(" on node ").append(s.getString("node", "?"))
+        .append("; ").append(all.getLong("seconds")).append(" s in all");
+    return t.toString();
+  }
+
+  private static Object path(JsonObject o, String a, String b) {
+    JsonObject inner = o == null ? null : o.getJsonObject(a);
+    return inner == null ? null : inner.getValue(b);
+  }
+
+  private static void row(StringBuilder t, String name, Object java, Object js) {
+    String ratio = java instanceof Number a && js instanceof Number b && b.doubleValue() != 0
+        ? String.format(Locale.ROOT, "%.2f", a.doubleValue() / b.doubleValue()) : "";
+    t.append("| ").append(name).append(" | ").append(java == null ? "—" : java).append(" | ")
+        .append(js == null ? (name.startsWith("ceiling") || name.startsWith("  …") ? "" : "—") : js)
+        .append(" | ").append(ratio).append(" |\n");
+  }
+
+  private static long percentile(long[] values, double p) {
+    if (values.length == 0) {
+      return 0;
+    }
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[(int) Math.min(sorted.length - 1, Math.round(p * (sorted.length - 1)))];
+  }
+
+  private static double ms(long nanos) {
+    return Math.round(nanos / 1e4) / 100.0;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  private static double round3(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

@@ -1,0 +1,99 @@
+package io.tinyp2p.bench;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.gossipsub.GossipConfig;
+import io.tinyp2p.protocol.gossipsub.Gossipsub;
+import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.protocol.perf.Perf;
+import io.tinyp2p.protocol.ping.Ping;
+import io.tinyp2p.protocol.reqresp.RequestResponse;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A node for benchmarks: the swarm with Identify, Ping, perf, request-response (echo) and,
+ * when asked, Gossipsub — what the js side runs too — without discovery timers or the bus.
+ */
+final class BenchNode extends VerticleBase {
+  private final GossipConfig gossip;
+  private final Gossipsub.Delivery delivery;
+  Swarm swarm;
+  Perf perf;
+  RequestResponse reqResp;
+  Gossipsub gossipsub;
+  Multiaddr addr;
+
+  BenchNode(GossipConfig gossip, Gossipsub.Delivery delivery) {
+    this.gossip = gossip;
+    this.delivery = delivery;
+  }
+
+  @Override
+  public Future<?> start() {
+    swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults());
+    new Identify(swarm);
+    new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
+    perf = new Perf(swarm);
+    reqResp = new RequestResponse(swarm, new RequestResponse.Config(Duration.ofSeconds(30), 1 << 20, 1 << 20),
+        (peer, request) -> Future.succeededFuture(request));
+    if (gossip != null) {
+      gossipsub = new Gossipsub(swarm, gossip, delivery);
+    }
+    return swarm.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).map(a -> {
+      addr = a.withPeerId(swarm.localPeer());
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (gossipsub != null) {
+      gossipsub.stop();
+    }
+    return swarm.close();
+  }
+
+  static BenchNode deploy(Vertx vertx, GossipConfig gossip, Gossipsub.Delivery delivery) {
+    BenchNode node = new BenchNode(gossip, delivery);
+    await(vertx.deployVerticle(node));
+    return node;
+  }
+
+  /** Runs {@code action} on the node's event loop and waits for its result. */
+  <T> T onLoop(Function<BenchNode, Future<T>> action) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    swarm.context().runOnContext(v -> action.apply(this).onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.complete(ar.result());
+      } else {
+        result.completeExceptionally(ar.cause());
+      }
+    }));
+    return join(result);
+  }
+
+  static <T> T await(Future<T> f) {
+    return join(f.toCompletionStage().toCompletableFuture());
+  }
+
+  static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get(300, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  static Buffer payload(int size) {
+    return Buffer.buffer(new byte[size]);
+  }
+}
