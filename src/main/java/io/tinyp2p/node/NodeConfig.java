@@ -3,6 +3,7 @@ package io.tinyp2p.node;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
+import io.tinyp2p.swarm.Limits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -29,7 +30,10 @@ public record NodeConfig(
     String busPrefix,
     Duration pingInterval,
     boolean demo,
-    GossipConfig gossipsub) {
+    GossipConfig gossipsub,
+    Limits limits,
+    Duration handshakeTimeout,
+    int maxStreamsPerConnection) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -40,7 +44,10 @@ public record NodeConfig(
 
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
-      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub");
+      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits");
+  private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
+      "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
+      "maxStreamsPerConnection");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
       "maxMessageSize", "messageId", "floodPublish");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
@@ -138,7 +145,24 @@ public record NodeConfig(
       throw new ConfigException("demo must be true or false, got " + demo);
     }
     return new NodeConfig(addr, identity, random, List.copyOf(boot), discovery, List.copyOf(topics),
-        reqResp, http, prefix, ping, (Boolean) demo, gossip(object(json, "gossipsub")));
+        reqResp, http, prefix, ping, (Boolean) demo, gossip(object(json, "gossipsub")),
+        limits(object(json, "limits")), seconds(object(json, "limits"), "handshakeTimeout", 10, 1, 300, "limits."),
+        integer(object(json, "limits"), "maxStreamsPerConnection", 1024, 1, 100_000, "limits."));
+  }
+
+  private static Limits limits(JsonObject l) {
+    unknownKeys(l, LIMIT_KEYS, "limits.");
+    Limits d = Limits.defaults();
+    Object exempt = l.getValue("exemptLoopback", d.exemptLoopback());
+    if (!(exempt instanceof Boolean)) {
+      throw new ConfigException("limits.exemptLoopback must be true or false, got " + exempt);
+    }
+    return new Limits(
+        integer(l, "maxConnections", d.maxConnections(), 1, 1_000_000, "limits."),
+        integer(l, "maxConnectionsPerPeer", d.maxConnectionsPerPeer(), 1, 100, "limits."),
+        integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, 1_000_000, "limits."),
+        integer(l, "maxPendingHandshakes", d.maxPendingHandshakes(), 1, 100_000, "limits."),
+        (Boolean) exempt);
   }
 
   /** A topic name: 1 to 256 characters. */

@@ -64,7 +64,10 @@ public class P2pVerticle extends VerticleBase {
     if (config.randomSecret()) {
       LOG.info("no secret configured: using a random identity {}", config.identity().peerId());
     }
-    swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults());
+    swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults()
+        .withHandshakeTimeout(config.handshakeTimeout())
+        .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())));
+    swarm.limits(config.limits());
     identify = new Identify(swarm);
     ping = new Ping(swarm, config.pingInterval(), Duration.ofSeconds(10));
     reqResp = new RequestResponse(swarm, new RequestResponse.Config(config.reqResp().requestTimeout(),
@@ -268,6 +271,7 @@ public class P2pVerticle extends VerticleBase {
         .put("knownPeers", knownPeers())
         .put("topics", new JsonArray(List.copyOf(gossipsub.router().topics())))
         .put("gossipsub", gossipStatus())
+        .put("limits", new JsonObject().put("refused", swarm.limitCounters().toJson()))
         .put("requests", reqResp.stats().toJson())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);

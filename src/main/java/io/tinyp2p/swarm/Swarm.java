@@ -57,6 +57,8 @@ public final class Swarm {
   private final PeerStore peerStore = new PeerStore();
   private java.util.function.Function<PeerId, Future<List<Multiaddr>>> peerRouting;
   private boolean closed;
+  private Limits limits = Limits.defaults();
+  private final Limits.Counters limitCounters = new Limits.Counters();
   private long keepAliveTimer = -1;
 
   /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
@@ -210,6 +212,13 @@ public final class Swarm {
 
   private void onInbound(NetSocket socket) {
     if (closed) {
+      socket.close();
+      return;
+    }
+    Limits.Refusal refusal = admitInbound(socket.remoteAddress().hostAddress());
+    if (refusal != null) {
+      limitCounters.count(refusal);
+      LOG.debug("refused an inbound connection from {}: {}", socket.remoteAddress(), refusal);
       socket.close();
       return;
     }
@@ -369,9 +378,47 @@ public final class Swarm {
 
   // ---- connection bookkeeping ----
 
+  /** Null when an inbound connection from {@code ip} may start its handshake. */
+  private Limits.Refusal admitInbound(String ip) {
+    if (upgrading.size() >= limits.maxPendingHandshakes()) {
+      return Limits.Refusal.PENDING_HANDSHAKES;
+    }
+    if (connections().size() + upgrading.size() >= limits.maxConnections()) {
+      return Limits.Refusal.TOTAL;
+    }
+    boolean loopback = ip.startsWith("127.") || ip.equals("::1") || ip.equals("0:0:0:0:0:0:0:1");
+    if (!(loopback && limits.exemptLoopback())) {
+      long fromIp = java.util.stream.Stream.concat(connections().stream(), upgrading.stream())
+          .filter(c -> c.direction() == Direction.INBOUND && ip.equals(c.remoteAddress().host())).count();
+      if (fromIp >= limits.maxConnectionsPerIp()) {
+        return Limits.Refusal.PER_IP;
+      }
+    }
+    return null;
+  }
+
+  public Limits limits() {
+    return limits;
+  }
+
+  public Limits.Counters limitCounters() {
+    return limitCounters;
+  }
+
+  /** Sets the connection limits (before listening). */
+  public void limits(Limits limits) {
+    this.limits = limits;
+  }
+
   private void connectionOpened(Connection connection) {
     upgrading.remove(connection);
     if (!connection.isOpen()) {
+      return;
+    }
+    List<Connection> existing = connections.get(connection.remotePeer());
+    if (existing != null && existing.size() >= limits.maxConnectionsPerPeer()) {
+      limitCounters.count(Limits.Refusal.PER_PEER);
+      connection.close();
       return;
     }
     connections.computeIfAbsent(connection.remotePeer(), k -> new ArrayList<>()).add(connection);
