@@ -24,6 +24,7 @@ import java.util.function.Function;
  * when asked, Gossipsub — what the js side runs too — without discovery timers or the bus.
  */
 final class BenchNode extends VerticleBase {
+  static final int WINDOW = Integer.getInteger("tinyp2p.bench.window", 256 * 1024);
   private final GossipConfig gossip;
   private final Gossipsub.Delivery delivery;
   Swarm swarm;
@@ -39,7 +40,8 @@ final class BenchNode extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults());
+    swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults()
+        .withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW)));
     new Identify(swarm);
     new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
     perf = new Perf(swarm);
