@@ -47,7 +47,7 @@ public record NodeConfig(
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
-      "maxStreamsPerConnection");
+      "maxStreamsPerConnection", "maxInboundStreamsPerProtocol");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
       "maxMessageSize", "messageId", "floodPublish");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
@@ -162,7 +162,8 @@ public record NodeConfig(
         integer(l, "maxConnectionsPerPeer", d.maxConnectionsPerPeer(), 1, 100, "limits."),
         integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, 1_000_000, "limits."),
         integer(l, "maxPendingHandshakes", d.maxPendingHandshakes(), 1, 100_000, "limits."),
-        (Boolean) exempt);
+        (Boolean) exempt,
+        integer(l, "maxInboundStreamsPerProtocol", d.maxInboundStreamsPerProtocol(), 1, 100_000, "limits."));
   }
 
   /** A topic name: 1 to 256 characters. */

@@ -68,6 +68,7 @@ public final class Connection {
   private boolean flushScheduled;
   private Throwable closeReason;
   private int busyStreams;
+  private final java.util.Map<String, Integer> inboundPerProtocol = new java.util.HashMap<>();
   private long lastBusy = System.currentTimeMillis();
 
   Connection(Swarm swarm, Context context, NetSocket socket, Direction direction,
@@ -314,8 +315,22 @@ public final class Connection {
   private void onInboundStream(YamuxStream stream) {
     stream.remotePeer(remotePeer);
     negotiateStream(stream, listener -> Multistream.listener(swarm::supports, stream::write, listener),
-        swarm::dispatchInbound,
+        this::admitInbound,
         error -> LOG.debug("inbound stream from {}: negotiation {}", remotePeer, error));
+  }
+
+  /** Hands a negotiated inbound stream to its protocol, unless that protocol's cap is reached. */
+  private void admitInbound(YamuxStream stream) {
+    String protocol = stream.protocol();
+    int open = inboundPerProtocol.getOrDefault(protocol, 0);
+    if (open >= swarm.inboundCap(protocol)) {
+      swarm.streamRefused();
+      stream.reset();
+      return;
+    }
+    inboundPerProtocol.put(protocol, open + 1);
+    stream.onTerminated(() -> inboundPerProtocol.merge(protocol, -1, Integer::sum));
+    swarm.dispatchInbound(stream);
   }
 
   /**

@@ -13,16 +13,18 @@ import java.util.Map;
  * @param maxConnectionsPerIp inbound connections (open or handshaking) from one IP address;
  *     loopback is exempt when {@code exemptLoopback} (local test networks share 127.0.0.1)
  * @param maxPendingHandshakes inbound connections still in their upgrade at once
+ * @param maxInboundStreamsPerProtocol inbound streams of one protocol open at once on one
+ *     connection (protocols may set a lower cap: ping and identify allow 16); one more is reset
  */
 public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConnectionsPerIp,
-    int maxPendingHandshakes, boolean exemptLoopback) {
+    int maxPendingHandshakes, boolean exemptLoopback, int maxInboundStreamsPerProtocol) {
 
   public static Limits defaults() {
-    return new Limits(512, 2, 64, 64, true);
+    return new Limits(512, 2, 64, 64, true, 256);
   }
 
-  /** Why a connection was refused. */
-  public enum Refusal { TOTAL, PER_PEER, PER_IP, PENDING_HANDSHAKES }
+  /** Why a connection or stream was refused. */
+  public enum Refusal { TOTAL, PER_PEER, PER_IP, PENDING_HANDSHAKES, STREAMS_PER_PROTOCOL }
 
   /** Counts of refused connections, for /status. */
   public static final class Counters {

@@ -50,6 +50,7 @@ public final class Swarm {
   private final List<NetServer> servers = new ArrayList<>();
   private final List<Multiaddr> listenAddrs = new ArrayList<>();
   private final Map<String, Handler<P2pStream>> handlers = new LinkedHashMap<>();
+  private final Map<String, Integer> protocolCaps = new HashMap<>();
   private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
   private final Set<Connection> upgrading = new LinkedHashSet<>();
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
@@ -101,6 +102,24 @@ public final class Swarm {
   /** Routes inbound streams that negotiate {@code protocol} to {@code handler}. */
   public void handle(String protocol, Handler<P2pStream> handler) {
     handlers.put(protocol, handler);
+  }
+
+  /**
+   * Same, with a cap on this protocol's inbound streams open at once on one connection
+   * (below the general {@code limits.maxInboundStreamsPerProtocol}).
+   */
+  public void handle(String protocol, Handler<P2pStream> handler, int maxInboundPerConnection) {
+    handlers.put(protocol, handler);
+    protocolCaps.put(protocol, maxInboundPerConnection);
+  }
+
+  /** The most inbound streams of {@code protocol} one connection may hold open. */
+  int inboundCap(String protocol) {
+    return Math.min(protocolCaps.getOrDefault(protocol, Integer.MAX_VALUE), limits.maxInboundStreamsPerProtocol());
+  }
+
+  void streamRefused() {
+    limitCounters.count(Limits.Refusal.STREAMS_PER_PROTOCOL);
   }
 
   public boolean supports(String protocol) {

@@ -52,7 +52,7 @@ public final class YamuxStream implements P2pStream {
   private Handler<Void> drainHandler;
   private Handler<Void> closeHandler;
   private Handler<Throwable> exceptionHandler;
-  private Runnable terminated;
+  private java.util.List<Runnable> terminated;
 
   YamuxStream(YamuxSession session, int id, boolean outbound) {
     this.session = session;
@@ -365,7 +365,10 @@ public final class YamuxStream implements P2pStream {
    * layer that owns the stream, independent of the handlers the application sets.
    */
   public void onTerminated(Runnable action) {
-    this.terminated = action;
+    if (terminated == null) {
+      terminated = new java.util.ArrayList<>(2);
+    }
+    terminated.add(action);
   }
 
   private void terminate(Throwable error) {
@@ -389,7 +392,7 @@ public final class YamuxStream implements P2pStream {
       }
     }
     if (terminated != null) {
-      terminated.run();
+      terminated.forEach(Runnable::run);
     }
   }
 

@@ -75,9 +75,12 @@ class HostilePeerTest {
       Arrays.sort(rtts);
       double p99 = rtts[(int) Math.round(0.99 * (rtts.length - 1))] / 1e6;
       long heapAfter = heap();
-      System.out.printf("hostile peer: %d slow-reader streams, flood %d opened / %d refused; "
-          + "honest ping p99 %.2f ms; heap %+d KiB%n", slow, flood[0], flood[1], p99,
-          (heapAfter - heapBefore) / 1024);
+      long capped = node.<Long>onLoop(s -> Future.succeededFuture(
+          s.limitCounters().refused(Limits.Refusal.STREAMS_PER_PROTOCOL)));
+      System.out.printf("hostile peer: %d slow-reader streams, flood %d opened / %d refused, "
+          + "%d over the ping cap reset; honest ping p99 %.2f ms; heap (both peers) %+d KiB%n",
+          slow, flood[0], flood[1], capped, p99, (heapAfter - heapBefore) / 1024);
+      assertTrue(capped > 0, "the per-protocol cap refused nothing");
       assertTrue(slow > 0, "no slow-reader stream opened");
       assertTrue(flood[1] > 0, "the stream limit refused nothing");
       assertTrue(p99 < 1000, "honest p99 " + p99 + " ms");

@@ -40,8 +40,8 @@ public final class Identify {
 
   public Identify(Swarm swarm) {
     this.swarm = swarm;
-    swarm.handle(PROTOCOL_ID, this::onRequest);
-    swarm.handle(PUSH_PROTOCOL_ID, this::onPush);
+    swarm.handle(PROTOCOL_ID, this::onRequest, 16);
+    swarm.handle(PUSH_PROTOCOL_ID, this::onPush, 16);
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> identify(e.connection()));
     swarm.on(SwarmEvent.ListenAddressesChanged.class, e -> pushToAll());
   }

@@ -40,7 +40,7 @@ public final class Ping {
     this.swarm = swarm;
     this.interval = interval;
     this.timeout = timeout;
-    swarm.handle(PROTOCOL_ID, this::onInbound);
+    swarm.handle(PROTOCOL_ID, this::onInbound, 16);
     if (!interval.isZero()) {
       swarm.on(SwarmEvent.ConnectionOpened.class, e -> schedule(e.connection()));
       swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
