@@ -115,6 +115,11 @@ public final class GossipRouter {
 
   private static final class PeerState {
     final boolean outbound;
+    // score inputs (a v1.1 score's basics, decayed every heartbeat)
+    double firstDeliveries;
+    double invalidMessages;
+    long meshSince = -1;
+    String ip;
     final Set<String> topics = new LinkedHashSet<>();
     /** IHAVE-carrying RPCs heeded this heartbeat. */
     int ihaves;
@@ -160,6 +165,8 @@ public final class GossipRouter {
   private long nextSeqno;
 
   private long received;
+  private long graylisted;
+  private long prunedForScore;
   private long delivered;
   private long forwarded;
   private long published;
@@ -369,6 +376,10 @@ public final class GossipRouter {
       rpcsFromUnknownPeers++;
       return;
     }
+    if (score(from) < GRAYLIST_THRESHOLD) {
+      graylisted++; // v1.1: below the graylist threshold everything the peer sends is ignored
+      return;
+    }
     for (RpcProto.RPC.SubOpts s : rpc.getSubscriptionsList()) {
       handleSubscription(from, ps, s);
     }
@@ -447,6 +458,10 @@ public final class GossipRouter {
     MessageSigning.Result result = MessageSigning.validate(m);
     if (result != MessageSigning.Result.VALID) {
       drop(DropReason.of(result));
+      PeerState src = peers.get(source);
+      if (src != null) {
+        src.invalidMessages++; // P4: the peer that sent it pays, whoever signed it
+      }
       return;
     }
     PeerId origin = PeerId.fromBytes(m.getFrom().toByteArray());
@@ -456,6 +471,10 @@ public final class GossipRouter {
     }
     seen.add(id);
     mcache.put(id, m);
+    PeerState src = peers.get(source);
+    if (src != null) {
+      src.firstDeliveries = Math.min(src.firstDeliveries + 1, FIRST_DELIVERY_CAP); // P2
+    }
     deliveries.add(new Delivery(topic, origin, id, m.getData(), MessageSigning.seqno(m)));
     for (PeerId p : mesh.get(topic)) {
       if (!p.equals(source) && !p.equals(origin)) {
@@ -565,7 +584,23 @@ public final class GossipRouter {
     for (PeerState ps : peers.values()) {
       ps.ihaves = 0;
       ps.asked = 0;
+      ps.firstDeliveries *= SCORE_DECAY;
+      ps.invalidMessages *= SCORE_DECAY;
+      if (ps.invalidMessages < 0.01) {
+        ps.invalidMessages = 0;
+      }
     }
+    Set<PeerId> meshed = new java.util.HashSet<>();
+    mesh.values().forEach(meshed::addAll);
+    for (Map.Entry<PeerId, PeerState> e : peers.entrySet()) {
+      PeerState ps = e.getValue();
+      if (!meshed.contains(e.getKey())) {
+        ps.meshSince = -1;
+      } else if (ps.meshSince < 0) {
+        ps.meshSince = now;
+      }
+    }
+    pruneNegativeScores();
     expireBackoffs(now);
     maintainMeshes();
     maintainFanout(now);
@@ -573,6 +608,68 @@ public final class GossipRouter {
     mcache.shift();
     seen.expire();
     flush();
+  }
+
+  // ---------------------------------------------------------------- peer scoring
+
+  /** Below zero a peer loses its mesh slots and gets no gossip from us. */
+  static final double GOSSIP_THRESHOLD = 0;
+  /** Below this, everything the peer sends is ignored (v1.1's graylist). */
+  static final double GRAYLIST_THRESHOLD = -80;
+  static final double FIRST_DELIVERY_CAP = 100;
+  static final double SCORE_DECAY = 0.99;
+  static final double INVALID_WEIGHT = -10;
+  static final double COLOCATION_WEIGHT = -5;
+  static final int COLOCATION_THRESHOLD = 3;
+
+  /**
+   * The basics of the v1.1 peer score: time in mesh (P1, up to +10), first deliveries (P2,
+   * +0.1 each, capped), invalid messages (P4, squared, weight -10) and IP colocation (P6:
+   * peers beyond 3 on one IP, squared, weight -5; loopback is exempt so a local test network
+   * is not punished). Inputs decay by 1 % every heartbeat.
+   */
+  public double score(PeerId peer) {
+    PeerState ps = peers.get(peer);
+    if (ps == null) {
+      return 0;
+    }
+    double score = 0.1 * ps.firstDeliveries;
+    if (ps.meshSince >= 0) {
+      score += Math.min(10, (clock.getAsLong() - ps.meshSince) / 1000.0 / 60.0 * 10);
+    }
+    score += INVALID_WEIGHT * ps.invalidMessages * ps.invalidMessages;
+    if (ps.ip != null && !ps.ip.startsWith("127.") && !ps.ip.equals("::1")) {
+      long same = peers.values().stream().filter(o -> ps.ip.equals(o.ip)).count();
+      if (same > COLOCATION_THRESHOLD) {
+        double surplus = same - COLOCATION_THRESHOLD;
+        score += COLOCATION_WEIGHT * surplus * surplus;
+      }
+    }
+    return score;
+  }
+
+  /** Tells the router a peer's IP address, for the colocation factor. */
+  public void peerAddress(PeerId peer, String ip) {
+    PeerState ps = peers.get(peer);
+    if (ps != null) {
+      ps.ip = ip;
+    }
+  }
+
+  /** Mesh peers whose score fell below zero are pruned (with backoff). */
+  private void pruneNegativeScores() {
+    long backoff = config.pruneBackoff().toMillis();
+    for (Map.Entry<String, Set<PeerId>> e : mesh.entrySet()) {
+      for (Iterator<PeerId> it = e.getValue().iterator(); it.hasNext(); ) {
+        PeerId p = it.next();
+        if (score(p) < GOSSIP_THRESHOLD) {
+          it.remove();
+          addBackoff(e.getKey(), p, backoff);
+          prune(p, e.getKey(), backoff);
+          prunedForScore++;
+        }
+      }
+    }
   }
 
   private void maintainMeshes() {
@@ -629,7 +726,8 @@ public final class GossipRouter {
   private List<PeerId> graftCandidates(String topic, Set<PeerId> current, boolean outboundOnly) {
     List<PeerId> out = new ArrayList<>();
     for (PeerId p : topicPeers.getOrDefault(topic, Set.of())) {
-      if (!current.contains(p) && !inBackoff(topic, p) && (!outboundOnly || isOutbound(p))) {
+      if (!current.contains(p) && !inBackoff(topic, p) && (!outboundOnly || isOutbound(p))
+          && score(p) >= GOSSIP_THRESHOLD) {
         out.add(p);
       }
     }
@@ -674,7 +772,7 @@ public final class GossipRouter {
       exclude.addAll(fanout.getOrDefault(topic, Set.of()));
       List<PeerId> candidates = new ArrayList<>();
       for (PeerId p : topicPeers.getOrDefault(topic, Set.of())) {
-        if (!exclude.contains(p)) {
+        if (!exclude.contains(p) && score(p) >= GOSSIP_THRESHOLD) {
           candidates.add(p);
         }
       }
@@ -912,6 +1010,8 @@ public final class GossipRouter {
   public Map<String, Long> counters() {
     Map<String, Long> out = new LinkedHashMap<>();
     out.put("received", received);
+    out.put("graylisted", graylisted);
+    out.put("prunedForScore", prunedForScore);
     out.put("delivered", delivered);
     out.put("forwarded", forwarded);
     out.put("published", published);

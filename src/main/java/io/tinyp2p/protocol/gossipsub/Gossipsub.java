@@ -134,6 +134,7 @@ public final class Gossipsub {
         }
       });
       router.addPeer(peer, connection.direction() == Direction.OUTBOUND);
+      router.peerAddress(peer, connection.remoteAddress().host());
       while (!ps.pending.isEmpty()) {
         stream.write(ps.pending.poll());
       }
@@ -178,6 +179,9 @@ public final class Gossipsub {
       if (!router.hasPeer(peer)) {
         Connection c = swarm.connection(peer);
         router.addPeer(peer, c != null && c.direction() == Direction.OUTBOUND);
+        if (c != null) {
+          router.peerAddress(peer, c.remoteAddress().host());
+        }
       }
       router.handleRpc(peer, rpc);
     });

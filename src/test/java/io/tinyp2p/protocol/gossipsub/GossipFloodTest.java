@@ -92,9 +92,19 @@ class GossipFloodTest {
       allAtHonest.get(30, TimeUnit.SECONDS);
       allAtVictim.get(30, TimeUnit.SECONDS);
       Map<String, Long> counters = victim.onLoop(s -> Future.succeededFuture(victim.verticle().gossipsub().router().counters()));
-      System.out.printf("gossip flood: %d invalid messages sent, %d dropped as invalid; %d + %d honest broadcasts, "
-          + "lost 0%n", invalid, counters.get("dropped.invalidSignature"), honestMessages, honestMessages);
-      assertEquals((long) invalid, counters.get("dropped.invalidSignature"), counters.toString());
+      double attackerScore = victim.<Double>onLoop(s -> Future.succeededFuture(
+          victim.verticle().gossipsub().router().score(attacker.peerId())));
+      double honestScore = victim.<Double>onLoop(s -> Future.succeededFuture(
+          victim.verticle().gossipsub().router().score(honest.peerId())));
+      System.out.printf("gossip flood: %d invalid messages sent, %d dropped as invalid, %d RPCs ignored once "
+          + "graylisted (score %.0f; honest peer %.1f); %d + %d honest broadcasts, lost 0%n", invalid,
+          counters.get("dropped.invalidSignature"), counters.get("graylisted"), attackerScore, honestScore,
+          honestMessages, honestMessages);
+      // the first invalid messages push the peer below the graylist: the rest is not even parsed
+      assertTrue(counters.get("dropped.invalidSignature") >= 3, counters.toString());
+      assertTrue(counters.get("graylisted") > 0, counters.toString());
+      assertTrue(attackerScore < -80, "attacker score " + attackerScore);
+      assertTrue(honestScore >= 0, "honest score " + honestScore);
       assertEquals(0L, counters.get("iwantServed"), counters.toString());
     } finally {
       TestNode.await(vertx.close());

@@ -423,6 +423,30 @@ class GossipRouterTest {
   }
 
   @Test
+  void colocatedPeersScoreBelowZeroAndLeaveTheMesh() {
+    Net net = new Net(8, GossipConfig.defaults(), 6);
+    net.connectAll();
+    net.drain();
+    net.subscribeAll(TOPIC);
+    net.heartbeats(3);
+    Net.Node victim = net.node(0);
+    // five peers behind one public address (threshold 3): each scores -5 * (5 - 3)^2 = -20
+    for (int i = 1; i <= 5; i++) {
+      victim.router.peerAddress(net.node(i).id(), "192.0.2.7");
+    }
+    for (int i = 6; i < 8; i++) {
+      victim.router.peerAddress(net.node(i).id(), "127.0.0.1"); // loopback: exempt
+    }
+    assertTrue(victim.router.score(net.node(1).id()) < 0);
+    assertTrue(victim.router.score(net.node(6).id()) >= 0);
+    net.heartbeats(1);
+    for (int i = 1; i <= 5; i++) {
+      assertFalse(victim.router.meshPeers(TOPIC).contains(net.node(i).id()), "colocated peer " + i + " kept its slot");
+    }
+    assertTrue(victim.router.counters().get("prunedForScore") > 0);
+  }
+
+  @Test
   void invalidAndDuplicateMessagesAreDroppedCountedAndNotForwarded() {
     Net net = new Net(8, GossipConfig.defaults(), 6);
     net.connectAll();
@@ -475,16 +499,23 @@ class GossipRouterTest {
     assertEquals(duplicatesBefore + 9, counters.get("dropped"));
     assertEquals(1, counters.get("dropped.keyMismatch"));
 
-    // A forgery first does not shadow the real message with the same id.
-    victim.router.handleRpc(attacker.id(), RpcProto.RPC.newBuilder().addPublish(forgedSignature).build());
-    assertEquals(2, victim.router.dropped(DropReason.INVALID_SIGNATURE));
+    // Three invalid messages sink the attacker below the graylist: it is ignored from now on.
+    assertTrue(victim.router.score(attacker.id()) < GossipRouter.GRAYLIST_THRESHOLD);
     victim.router.handleRpc(attacker.id(), RpcProto.RPC.newBuilder().addPublish(good).build());
+    assertEquals(1, victim.router.counters().get("graylisted"));
+    assertEquals(1, victim.delivered.size());
+
+    // A forgery first (from another peer) does not shadow the real message with the same id.
+    Net.Node relay = net.node(3);
+    victim.router.handleRpc(relay.id(), RpcProto.RPC.newBuilder().addPublish(forgedSignature).build());
+    assertEquals(2, victim.router.dropped(DropReason.INVALID_SIGNATURE));
+    victim.router.handleRpc(relay.id(), RpcProto.RPC.newBuilder().addPublish(good).build());
     assertEquals(2, victim.delivered.size());
     assertEquals(bytes("fresh").length, victim.delivered.get(1).data().size());
     int forwardedGood = net.queue.size();
     assertTrue(forwardedGood > 0, "the valid message is forwarded to the mesh");
     for (Envelope e : net.queue) {
-      assertFalse(e.to().equals(attacker.id()), "not back to its sender");
+      assertFalse(e.to().equals(relay.id()), "not back to its sender");
       assertFalse(e.to().equals(author.id()), "not to its author");
       assertEquals(List.of(good), e.rpc().getPublishList());
     }
