@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
 public final class YamuxStream implements P2pStream {
   private static final Logger LOG = LoggerFactory.getLogger(YamuxStream.class);
 
+  /**
+   * Hard cap on bytes queued behind the peer's window, whatever the application does: above
+   * the largest message a protocol may write at once (64 MiB), far above writeQueueMax.
+   */
+  public static final long MAX_QUEUED_BYTES = 80L << 20;
+
   private final YamuxSession session;
   private final int id;
   private final boolean outbound;
@@ -266,6 +272,11 @@ public final class YamuxStream implements P2pStream {
   public Future<Void> write(Buffer data) {
     if (closed || endRequested) {
       return Future.failedFuture(new IllegalStateException("stream " + id + " is closed for writing"));
+    }
+    if (queuedBytes + data.length() > MAX_QUEUED_BYTES) {
+      // the application ignored writeQueueFull(): refuse rather than queue without end
+      return Future.failedFuture(new IllegalStateException("stream " + id + " has " + queuedBytes
+          + " bytes queued for a peer that does not read; limit " + MAX_QUEUED_BYTES));
     }
     if (data.length() > 0) {
       outboundQueue.add(data);

@@ -149,6 +149,21 @@ class YamuxSessionTest {
   }
 
   @Test
+  void writesBeyondTheHardCapAreRefused() {
+    YamuxStream a = open();
+    pump();
+    server.accepted.get(0).handler(x -> { }).pause(); // never reads
+    Buffer chunk = Buffer.buffer(new byte[1 << 20]);
+    int accepted = 0;
+    while (a.write(chunk).succeeded()) {
+      accepted++;
+      pump();
+      assertTrue(accepted < 200, "no cap");
+    }
+    assertTrue(a.queuedBytes() <= YamuxStream.MAX_QUEUED_BYTES);
+  }
+
+  @Test
   void resetReachesTheOtherSide() {
     YamuxStream a = open();
     pump();
