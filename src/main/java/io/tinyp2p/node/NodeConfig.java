@@ -33,7 +33,9 @@ public record NodeConfig(
     GossipConfig gossipsub,
     Limits limits,
     Duration handshakeTimeout,
-    int maxStreamsPerConnection) {
+    int maxStreamsPerConnection,
+    int yamuxReceiveWindow,
+    long maxQueuedBytesPerConnection) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -47,7 +49,8 @@ public record NodeConfig(
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
-      "maxStreamsPerConnection", "maxInboundStreamsPerProtocol");
+      "maxStreamsPerConnection", "maxInboundStreamsPerProtocol", "yamuxReceiveWindow",
+      "maxQueuedBytesPerConnection");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
       "maxMessageSize", "messageId", "floodPublish");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
@@ -147,7 +150,9 @@ public record NodeConfig(
     return new NodeConfig(addr, identity, random, List.copyOf(boot), discovery, List.copyOf(topics),
         reqResp, http, prefix, ping, (Boolean) demo, gossip(object(json, "gossipsub")),
         limits(object(json, "limits")), seconds(object(json, "limits"), "handshakeTimeout", 10, 1, 300, "limits."),
-        integer(object(json, "limits"), "maxStreamsPerConnection", 1024, 1, 100_000, "limits."));
+        integer(object(json, "limits"), "maxStreamsPerConnection", 1024, 1, 100_000, "limits."),
+        integer(object(json, "limits"), "yamuxReceiveWindow", 256 * 1024, 256 * 1024, 64 << 20, "limits."),
+        (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection", 256 << 20, 1 << 20, Integer.MAX_VALUE, "limits."));
   }
 
   private static Limits limits(JsonObject l) {

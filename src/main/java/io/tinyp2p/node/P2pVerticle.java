@@ -66,7 +66,9 @@ public class P2pVerticle extends VerticleBase {
     }
     swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults()
         .withHandshakeTimeout(config.handshakeTimeout())
-        .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())));
+        .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
+            .withReceiveWindow(config.yamuxReceiveWindow())
+            .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())));
     swarm.limits(config.limits());
     identify = new Identify(swarm);
     ping = new Ping(swarm, config.pingInterval(), Duration.ofSeconds(10));

@@ -13,9 +13,11 @@ package io.tinyp2p.yamux;
  *     fits one Noise message
  * @param writeQueueMax default {@code setWriteQueueMaxSize} of a stream: bytes queued beyond
  *     the peer's window before {@code writeQueueFull()} turns true
+ * @param maxQueuedBytes hard cap on bytes queued in all streams of the session together;
+ *     writes beyond it fail (an application that ignores writeQueueFull meets it)
  */
 public record YamuxConfig(int maxStreams, int maxUnackedInbound, int receiveWindow,
-    int maxFrameData, int writeQueueMax) {
+    int maxFrameData, int writeQueueMax, long maxQueuedBytes) {
 
   public static final int INITIAL_WINDOW = 256 * 1024;
 
@@ -32,14 +34,18 @@ public record YamuxConfig(int maxStreams, int maxUnackedInbound, int receiveWind
   }
 
   public static YamuxConfig defaults() {
-    return new YamuxConfig(1024, 256, INITIAL_WINDOW, 65535 - 16 - 12, 1024 * 1024);
+    return new YamuxConfig(1024, 256, INITIAL_WINDOW, 65535 - 16 - 12, 1024 * 1024, 256L << 20);
   }
 
   public YamuxConfig withReceiveWindow(int window) {
-    return new YamuxConfig(maxStreams, maxUnackedInbound, window, maxFrameData, writeQueueMax);
+    return new YamuxConfig(maxStreams, maxUnackedInbound, window, maxFrameData, writeQueueMax, maxQueuedBytes);
+  }
+
+  public YamuxConfig withMaxQueuedBytes(long max) {
+    return new YamuxConfig(maxStreams, maxUnackedInbound, receiveWindow, maxFrameData, writeQueueMax, max);
   }
 
   public YamuxConfig withMaxStreams(int max) {
-    return new YamuxConfig(max, maxUnackedInbound, receiveWindow, maxFrameData, writeQueueMax);
+    return new YamuxConfig(max, maxUnackedInbound, receiveWindow, maxFrameData, writeQueueMax, maxQueuedBytes);
   }
 }

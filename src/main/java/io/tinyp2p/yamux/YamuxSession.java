@@ -297,6 +297,17 @@ public final class YamuxSession {
 
   // ---- called by streams ----
 
+  private long queuedBytes;
+
+  /** Bytes queued in all streams behind the peer's windows. */
+  public long queuedBytes() {
+    return queuedBytes;
+  }
+
+  void queued(long delta) {
+    queuedBytes += delta;
+  }
+
   /** The header and the data go out as two pieces: the connection copies each once. */
   void sendData(int id, int flags, Buffer data) {
     send(Frame.header(TYPE_DATA, flags, id, data.length()));

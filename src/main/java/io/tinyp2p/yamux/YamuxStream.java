@@ -273,6 +273,10 @@ public final class YamuxStream implements P2pStream {
     if (closed || endRequested) {
       return Future.failedFuture(new IllegalStateException("stream " + id + " is closed for writing"));
     }
+    if (session.queuedBytes() + data.length() > session.config.maxQueuedBytes()) {
+      return Future.failedFuture(new IllegalStateException("connection has " + session.queuedBytes()
+          + " bytes queued for a peer that does not read; limit " + session.config.maxQueuedBytes()));
+    }
     if (queuedBytes + data.length() > MAX_QUEUED_BYTES) {
       // the application ignored writeQueueFull(): refuse rather than queue without end
       return Future.failedFuture(new IllegalStateException("stream " + id + " has " + queuedBytes
@@ -281,6 +285,7 @@ public final class YamuxStream implements P2pStream {
     if (data.length() > 0) {
       outboundQueue.add(data);
       queuedBytes += data.length();
+      session.queued(data.length());
       flush();
     }
     return Future.succeededFuture();
@@ -304,6 +309,7 @@ public final class YamuxStream implements P2pStream {
       }
       sendWindow -= n;
       queuedBytes -= n;
+      session.queued(-n);
     }
     if (endRequested && !finSent && outboundQueue.isEmpty()) {
       finSent = true;
@@ -386,6 +392,7 @@ public final class YamuxStream implements P2pStream {
     closed = true;
     inbound.clear();
     outboundQueue.clear();
+    session.queued(-queuedBytes);
     queuedBytes = 0;
     session.streamClosed(this);
     if (error != null && exceptionHandler != null) {

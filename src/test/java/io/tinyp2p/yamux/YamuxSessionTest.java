@@ -164,6 +164,28 @@ class YamuxSessionTest {
   }
 
   @Test
+  void theSessionCapsWhatAllItsStreamsQueue() throws Exception {
+    End small = new End();
+    End peer = new End();
+    YamuxSession s = new YamuxSession(true, YamuxConfig.defaults().withMaxQueuedBytes(4 << 20), small.outbox::add, small);
+    YamuxSession p = new YamuxSession(false, YamuxConfig.defaults(), peer.outbox::add, peer);
+    YamuxStream one = s.openStream();
+    YamuxStream two = s.openStream();
+    while (!small.outbox.isEmpty() || !peer.outbox.isEmpty()) {
+      while (!small.outbox.isEmpty()) {
+        p.onData(small.outbox.poll());
+      }
+      while (!peer.outbox.isEmpty()) {
+        s.onData(peer.outbox.poll());
+      }
+    }
+    peer.accepted.forEach(st -> st.handler(x -> { }).pause()); // the peer never reads
+    assertTrue(one.write(Buffer.buffer(new byte[3 << 20])).succeeded());
+    assertTrue(two.write(Buffer.buffer(new byte[3 << 20])).failed(), "over the session's cap");
+    assertTrue(s.queuedBytes() <= 4 << 20);
+  }
+
+  @Test
   void resetReachesTheOtherSide() {
     YamuxStream a = open();
     pump();
