@@ -40,7 +40,14 @@ JAR=target/tinyp2p-0.1.0-SNAPSHOT-fat.jar
 
 if [[ "${1:-}" == "test" ]]; then
   shift
-  exec ./mvnw -B verify "$@"
+  rm -f target/test-figures.txt
+  status=0
+  ./mvnw -B verify "$@" || status=$?
+  if [[ -f target/test-figures.txt ]]; then
+    echo "---- figures reported by the reliability tests ----"
+    cat target/test-figures.txt
+  fi
+  exit $status
 fi
 
 # Rebuild when any source is newer than the jar.

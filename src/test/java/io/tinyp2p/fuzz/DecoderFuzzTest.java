@@ -153,6 +153,6 @@ class DecoderFuzzTest {
 
   @AfterContainer
   static void report() {
-    System.out.println("fuzz: " + INPUTS.get() + " inputs tried on framing, identify, kad and gossipsub decoders");
+    io.tinyp2p.Figures.report("fuzz: " + INPUTS.get() + " inputs tried on framing, identify, kad and gossipsub decoders");
   }
 }

@@ -69,8 +69,8 @@ class SoakTest {
       }
       System.gc();
       heaps.add(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-      System.out.printf("soak: %d min, %d requests ok, %d failed, %d broadcasts delivered, heap after GC per minute (MiB): %s%n",
-          minutes, ok.get(), failed.get(), delivered.get(), heaps.stream().map(h -> h >> 20).toList());
+      io.tinyp2p.Figures.report(String.format("soak: %d min, %d requests ok, %d failed, %d broadcasts delivered, heap after GC per minute (MiB): %s",
+          minutes, ok.get(), failed.get(), delivered.get(), heaps.stream().map(h -> h >> 20).toList()));
       assertEquals(0, failed.get());
       long first = heaps.get(Math.min(1, heaps.size() - 1)); // after the first minute's warm-up
       long last = heaps.get(heaps.size() - 1);

@@ -77,9 +77,9 @@ class HostilePeerTest {
       long heapAfter = heap();
       long capped = node.<Long>onLoop(s -> Future.succeededFuture(
           s.limitCounters().refused(Limits.Refusal.STREAMS_PER_PROTOCOL)));
-      System.out.printf("hostile peer: %d slow-reader streams, flood %d opened / %d refused, "
-          + "%d over the ping cap reset; honest ping p99 %.2f ms; heap (both peers) %+d KiB%n",
-          slow, flood[0], flood[1], capped, p99, (heapAfter - heapBefore) / 1024);
+      io.tinyp2p.Figures.report(String.format("hostile peer: %d slow-reader streams, flood %d opened / %d refused, "
+          + "%d over the ping cap reset; honest ping p99 %.2f ms; heap (both peers) %+d KiB",
+          slow, flood[0], flood[1], capped, p99, (heapAfter - heapBefore) / 1024));
       assertTrue(capped > 0, "the per-protocol cap refused nothing");
       assertTrue(slow > 0, "no slow-reader stream opened");
       assertTrue(flood[1] > 0, "the stream limit refused nothing");

@@ -135,9 +135,9 @@ class ChurnTest {
         }
         Thread.sleep(100);
       }
-      System.out.printf("churn: %d requests ended %s, %d over the timeout, %d never ended; %d broadcasts, lost %d%n",
+      io.tinyp2p.Figures.report(String.format("churn: %d requests ended %s, %d over the timeout, %d never ended; %d broadcasts, lost %d",
           outcomes.values().stream().mapToInt(AtomicInteger::get).sum(), outcomes, slow.get(), pending.get(),
-          broadcasts.size(), lost);
+          broadcasts.size(), lost));
       assertEquals(0, pending.get(), "requests that never ended");
       assertEquals(0, slow.get(), "requests that ended after requestTimeout + 1 s");
       assertTrue(outcomes.getOrDefault("OK", new AtomicInteger()).get() > 0);

@@ -96,10 +96,10 @@ class GossipFloodTest {
           victim.verticle().gossipsub().router().score(attacker.peerId())));
       double honestScore = victim.<Double>onLoop(s -> Future.succeededFuture(
           victim.verticle().gossipsub().router().score(honest.peerId())));
-      System.out.printf("gossip flood: %d invalid messages sent, %d dropped as invalid, %d RPCs ignored once "
-          + "graylisted (score %.0f; honest peer %.1f); %d + %d honest broadcasts, lost 0%n", invalid,
+      io.tinyp2p.Figures.report(String.format("gossip flood: %d invalid messages sent, %d dropped as invalid, %d RPCs ignored once "
+          + "graylisted (score %.0f; honest peer %.1f); %d + %d honest broadcasts, lost 0", invalid,
           counters.get("dropped.invalidSignature"), counters.get("graylisted"), attackerScore, honestScore,
-          honestMessages, honestMessages);
+          honestMessages, honestMessages));
       // the first invalid messages push the peer below the graylist: the rest is not even parsed
       assertTrue(counters.get("dropped.invalidSignature") >= 3, counters.toString());
       assertTrue(counters.get("graylisted") > 0, counters.toString());
