@@ -117,6 +117,25 @@ public final class TestNode implements AutoCloseable {
     return ok;
   }
 
+  /**
+   * Waits until this node's gossipsub mesh for {@code topic} holds at least {@code peers}
+   * peers. The router has no mesh-change event, so the node's own loop checks once per
+   * 100 ms (bounded by {@link #TIMEOUT}).
+   */
+  public void awaitMesh(String topic, int peers) {
+    CompletableFuture<Void> meshed = new CompletableFuture<>();
+    long timer = vertx.setPeriodic(100, t -> verticle.swarm().context().runOnContext(v -> {
+      if (verticle.gossipsub().router().meshPeers(topic).size() >= peers) {
+        meshed.complete(null);
+      }
+    }));
+    try {
+      join(meshed);
+    } finally {
+      vertx.cancelTimer(timer);
+    }
+  }
+
   public static <T> T await(Future<T> future) {
     return join(future.toCompletionStage().toCompletableFuture());
   }

@@ -303,6 +303,9 @@ public final class Bench {
         return Future.succeededFuture();
       });
     }
+    // The bench drives the load from its own thread (never a node's loop), paced by the wall
+    // clock: sleeps here are the workload's rate, not waits for events. Deliveries arrive on
+    // the 20 nodes' event loops at once, hence the concurrent map above.
     // let the meshes form: a few heartbeats
     long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (System.nanoTime() < settle && nodes.stream().anyMatch(
@@ -440,12 +443,16 @@ public final class Bench {
     Multiaddr target = Multiaddr.parse(addr);
     for (int i = 0; i < count; i++) {
       BenchNode client = BenchNode.deploy(vertx, null, null);
-      Connection c = client.onLoop(n -> n.swarm.dial(target));
+      // connected once identify answered: the connection is then as it stays while idle
+      Connection c = client.onLoop(n -> {
+        Promise<Void> identified = Promise.promise();
+        n.swarm.on(SwarmEvent.PeerIdentified.class, e -> identified.tryComplete());
+        return n.swarm.dial(target).compose(conn -> identified.future().map(v -> conn));
+      });
       if (!c.isOpen()) {
         throw new IllegalStateException("connection closed");
       }
     }
-    Thread.sleep(1000); // identify exchanges settle
     System.out.println("connected");
     System.out.flush();
     // stay until the parent ends us (it reads stdin never; destroy() stops us)

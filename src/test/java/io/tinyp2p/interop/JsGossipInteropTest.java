@@ -52,19 +52,8 @@ class JsGossipInteropTest {
       }
     }
     // wait until each js node has a mesh with its Java neighbours, and each Java node with its js ones
-    for (int i = 0; i < 2; i++) {
-      TestNode n = java.get(i);
-      CompletableFuture<Void> meshed = new CompletableFuture<>();
-      long timer = vertx.setPeriodic(100, t -> n.verticle().swarm().context().runOnContext(v -> {
-        if (n.verticle().gossipsub().router().meshPeers("block").size() >= 2) {
-          meshed.complete(null);
-        }
-      }));
-      try {
-        meshed.get(30, TimeUnit.SECONDS);
-      } finally {
-        vertx.cancelTimer(timer);
-      }
+    for (TestNode n : java) {
+      n.awaitMesh("block", 2);
     }
   }
 

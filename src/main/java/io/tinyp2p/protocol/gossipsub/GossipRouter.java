@@ -165,6 +165,8 @@ public final class GossipRouter {
   private long nextSeqno;
 
   private long received;
+  /** Peers per (non-loopback) IP address, for the colocation factor: O(1) per score. */
+  private final Map<String, Integer> peersPerIp = new HashMap<>();
   private long graylisted;
   private long prunedForScore;
   private long delivered;
@@ -243,6 +245,7 @@ public final class GossipRouter {
     if (ps == null) {
       return;
     }
+    forgetIp(ps);
     for (String topic : ps.topics) {
       leaveTopicPeers(topic, peer);
     }
@@ -638,8 +641,8 @@ public final class GossipRouter {
       score += Math.min(10, (clock.getAsLong() - ps.meshSince) / 1000.0 / 60.0 * 10);
     }
     score += INVALID_WEIGHT * ps.invalidMessages * ps.invalidMessages;
-    if (ps.ip != null && !ps.ip.startsWith("127.") && !ps.ip.equals("::1")) {
-      long same = peers.values().stream().filter(o -> ps.ip.equals(o.ip)).count();
+    if (ps.ip != null) {
+      int same = peersPerIp.getOrDefault(ps.ip, 0);
       if (same > COLOCATION_THRESHOLD) {
         double surplus = same - COLOCATION_THRESHOLD;
         score += COLOCATION_WEIGHT * surplus * surplus;
@@ -651,8 +654,20 @@ public final class GossipRouter {
   /** Tells the router a peer's IP address, for the colocation factor. */
   public void peerAddress(PeerId peer, String ip) {
     PeerState ps = peers.get(peer);
-    if (ps != null) {
+    if (ps == null || ip == null || ip.equals(ps.ip)) {
+      return;
+    }
+    forgetIp(ps);
+    if (!ip.startsWith("127.") && !ip.equals("::1")) { // loopback is exempt: never counted
       ps.ip = ip;
+      peersPerIp.merge(ip, 1, Integer::sum);
+    }
+  }
+
+  private void forgetIp(PeerState ps) {
+    if (ps.ip != null) {
+      peersPerIp.computeIfPresent(ps.ip, (k, n) -> n > 1 ? n - 1 : null);
+      ps.ip = null;
     }
   }
 

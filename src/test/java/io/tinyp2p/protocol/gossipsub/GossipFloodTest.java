@@ -36,14 +36,7 @@ class GossipFloodTest {
          TestNode honest = TestNode.start(vertx, gossip.copy().put("busPrefix", "fh"));
          TestNode attacker = TestNode.start(vertx, new JsonObject().put("busPrefix", "fa"))) {
       honest.onLoop(s -> s.dial(victim.addr()));
-      CompletableFuture<Void> meshed = new CompletableFuture<>();
-      long timer = vertx.setPeriodic(100, t -> victim.verticle().swarm().context().runOnContext(v -> {
-        if (!victim.verticle().gossipsub().router().meshPeers("block").isEmpty()) {
-          meshed.complete(null);
-        }
-      }));
-      meshed.get(30, TimeUnit.SECONDS);
-      vertx.cancelTimer(timer);
+      victim.awaitMesh("block", 1);
 
       // the attacker: 50 RPCs of 100 messages with broken signatures, and IWANTs for 10 000 ids
       KeyPair mallory = attacker.verticle().swarm().identity();

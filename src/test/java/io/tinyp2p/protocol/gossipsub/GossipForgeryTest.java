@@ -47,14 +47,7 @@ class GossipForgeryTest {
         }
       });
       // wait for the victim's mesh with its neighbour
-      CompletableFuture<Void> meshed = new CompletableFuture<>();
-      long timer = vertx.setPeriodic(100, t -> victim.verticle().swarm().context().runOnContext(v -> {
-        if (!victim.verticle().gossipsub().router().meshPeers("block").isEmpty()) {
-          meshed.complete(null);
-        }
-      }));
-      meshed.get(30, TimeUnit.SECONDS);
-      vertx.cancelTimer(timer);
+      victim.awaitMesh("block", 1);
 
       KeyPair mallory = attacker.verticle().swarm().identity();
       KeyPair alice = KeyPair.generate();

@@ -56,17 +56,7 @@ class GossipNetworkTest {
     }
     // wait until every node has mesh peers in "block"
     for (TestNode n : nodes) {
-      CompletableFuture<Void> meshed = new CompletableFuture<>();
-      long timer = vertx.setPeriodic(100, t -> n.verticle().swarm().context().runOnContext(v -> {
-        if (n.verticle().gossipsub().router().meshPeers("block").size() >= 1) {
-          meshed.complete(null);
-        }
-      }));
-      try {
-        meshed.get(30, TimeUnit.SECONDS);
-      } finally {
-        vertx.cancelTimer(timer);
-      }
+      n.awaitMesh("block", 1);
     }
   }
 
