@@ -30,10 +30,12 @@ class NodeBusTest {
   static Vertx vertx;
   static TestNode boot;
   static TestNode node1;
+  static io.vertx.core.http.HttpClient HTTP;
 
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
+    HTTP = vertx.createHttpClient();
     boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "boot")
         .put("http", new JsonObject().put("port", 0)));
     var connected = boot.expect(SwarmEvent.PeerIdentified.class, e -> true);
@@ -130,9 +132,7 @@ class NodeBusTest {
   void eachStatusListsTheOtherUnderConnections() {
     for (TestNode[] pair : new TestNode[][] {{boot, node1}, {node1, boot}}) {
       int port = pair[0].verticle().httpPort();
-      JsonObject status = TestNode.await(vertx.createHttpClient()
-          .request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/status")
-          .compose(req -> req.send()).compose(resp -> resp.body()).map(Buffer::toJsonObject));
+      JsonObject status = getJson(port, "/status");
       JsonArray connections = status.getJsonArray("connections");
       assertEquals(1, connections.size(), status.encodePrettily());
       JsonObject c = connections.getJsonObject(0);
@@ -146,9 +146,7 @@ class NodeBusTest {
   @Test
   void healthz() {
     int port = boot.verticle().httpPort();
-    JsonObject health = TestNode.await(vertx.createHttpClient()
-        .request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/healthz")
-        .compose(req -> req.send()).compose(resp -> resp.body()).map(Buffer::toJsonObject));
+    JsonObject health = getJson(port, "/healthz");
     assertEquals("UP", health.getString("status"));
   }
 
@@ -160,6 +158,19 @@ class NodeBusTest {
     assertCode(Failure.BAD_REQUEST, () -> TestNode.await(vertx.eventBus().request(Bus.broadcast("boot"),
         Buffer.buffer("x"), new DeliveryOptions())));
     assertCode(Failure.NOT_RUNNING, () -> TestNode.await(new P2pClient(vertx, "nobody").status()));
+  }
+
+  /**
+   * GET with a 10 s request timeout, asked at most twice: one CI run saw a /healthz request
+   * go unanswered (not reproduced since); a second silence still fails the test.
+   */
+  private static JsonObject getJson(int port, String path) {
+    io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions()
+        .setMethod(io.vertx.core.http.HttpMethod.GET).setPort(port).setHost("127.0.0.1")
+        .setURI(path).setIdleTimeout(10_000);
+    java.util.function.Supplier<Future<JsonObject>> get = () -> HTTP.request(options)
+        .compose(req -> req.send()).compose(resp -> resp.body()).map(Buffer::toJsonObject);
+    return TestNode.await(get.get().recover(e -> get.get()));
   }
 
   private static void assertCode(Failure expected, Runnable call) {
