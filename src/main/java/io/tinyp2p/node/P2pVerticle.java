@@ -66,6 +66,7 @@ public class P2pVerticle extends VerticleBase {
     }
     swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults()
         .withHandshakeTimeout(config.handshakeTimeout())
+        .withWriteStallTimeout(config.writeStallTimeout())
         .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
             .withReceiveWindow(config.yamuxReceiveWindow())
             .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())));
@@ -273,7 +274,8 @@ public class P2pVerticle extends VerticleBase {
         .put("knownPeers", knownPeers())
         .put("topics", new JsonArray(List.copyOf(gossipsub.router().topics())))
         .put("gossipsub", gossipStatus())
-        .put("limits", new JsonObject().put("refused", swarm.limitCounters().toJson()))
+        .put("limits", new JsonObject().put("refused", swarm.limitCounters().toJson())
+            .put("closed", swarm.limitCounters().closedJson()))
         .put("requests", reqResp.stats().toJson())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);

@@ -61,6 +61,7 @@ public final class Swarm {
   private Limits limits = Limits.defaults();
   private final Limits.Counters limitCounters = new Limits.Counters();
   private long keepAliveTimer = -1;
+  private final long housekeepingTimer;
 
   /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
   public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config) {
@@ -71,6 +72,16 @@ public final class Swarm {
     this.client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) config.dialTimeout().toMillis())
         .setTcpNoDelay(true));
+    this.housekeepingTimer = vertx.setPeriodic(1000, t -> housekeeping());
+  }
+
+  /** Once a second: connections whose output stalled are closed, stalled streams reset. */
+  private void housekeeping() {
+    long now = System.currentTimeMillis();
+    long stall = config.writeStallTimeout().toMillis();
+    for (Connection c : connections()) {
+      c.tick(now, stall);
+    }
   }
 
   public KeyPair identity() {
@@ -116,6 +127,17 @@ public final class Swarm {
   /** The most inbound streams of {@code protocol} one connection may hold open. */
   int inboundCap(String protocol) {
     return Math.min(protocolCaps.getOrDefault(protocol, Integer.MAX_VALUE), limits.maxInboundStreamsPerProtocol());
+  }
+
+  /**
+   * The one log line for an inbound stream whose message was malformed, too long or too slow
+   * (the reader has reset it); timeouts are counted.
+   */
+  public void streamReadFailed(P2pStream stream, String protocol, io.tinyp2p.stream.LengthPrefixed.FrameException e) {
+    if (e.isTimeout()) {
+      limitCounters.count(Limits.Closure.READ_TIMEOUT);
+    }
+    LOG.info("{} from {}: {}", protocol, stream.remotePeer(), e.getMessage());
   }
 
   void streamRefused() {
@@ -492,6 +514,7 @@ public final class Swarm {
       return Future.succeededFuture();
     }
     closed = true;
+    vertx.cancelTimer(housekeepingTimer);
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
     }
