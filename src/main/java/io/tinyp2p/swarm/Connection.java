@@ -539,7 +539,15 @@ public final class Connection {
       flush();
     }
     terminate(reason);
-    socket.close();
+    if (socketBlocked) {
+      // a graceful close would wait behind output the peer does not read: drop it
+      // (Vert.x's close waits for pending writes to flush; the channel's own unsafe close does not)
+      io.netty.channel.Channel channel = ((io.vertx.core.internal.net.NetSocketInternal) socket)
+          .channelHandlerContext().channel();
+      channel.unsafe().close(channel.unsafe().voidPromise());
+    } else {
+      socket.close();
+    }
   }
 
   private void terminate(Throwable reason) {

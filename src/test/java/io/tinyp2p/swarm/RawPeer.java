@@ -77,6 +77,11 @@ final class RawPeer implements AutoCloseable {
     writeFrame(send.encrypt(plaintext));
   }
 
+  /** Reads one Noise transport message and decrypts it. */
+  byte[] readDecrypted() throws Exception {
+    return receive.decrypt(readFrame());
+  }
+
   void writeFrame(byte[] frame) throws IOException {
     byte[] b = new byte[2 + frame.length];
     b[0] = (byte) (frame.length >>> 8);
