@@ -35,7 +35,8 @@ public record NodeConfig(
     Duration handshakeTimeout,
     int maxStreamsPerConnection,
     int yamuxReceiveWindow,
-    long maxQueuedBytesPerConnection) {
+    long maxQueuedBytesPerConnection,
+    Duration writeStallTimeout) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -50,7 +51,7 @@ public record NodeConfig(
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
       "maxStreamsPerConnection", "maxInboundStreamsPerProtocol", "yamuxReceiveWindow",
-      "maxQueuedBytesPerConnection", "maxPendingHandshakesPerIp", "maxPendingHandshakesPerSubnet",
+      "maxQueuedBytesPerConnection", "writeStallTimeout", "maxPendingHandshakesPerIp", "maxPendingHandshakesPerSubnet",
       "maxDialsInFlight", "maxDialsPerSecond", "dialBackoffInitial", "dialBackoffMax", "allowDnsAddrs");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
       "maxMessageSize", "messageId", "floodPublish");
@@ -153,7 +154,23 @@ public record NodeConfig(
         limits(object(json, "limits")), seconds(object(json, "limits"), "handshakeTimeout", 10, 1, 300, "limits."),
         integer(object(json, "limits"), "maxStreamsPerConnection", 1024, 1, 100_000, "limits."),
         integer(object(json, "limits"), "yamuxReceiveWindow", 256 * 1024, 256 * 1024, 64 << 20, "limits."),
-        (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection", 256 << 20, 1 << 20, Integer.MAX_VALUE, "limits."));
+        (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
+            defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
+        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."));
+  }
+
+  /**
+   * Bytes a connection may hold for a peer that does not read: 64 MiB, or twice the largest
+   * message the node may send if that is more.
+   */
+  private static int defaultQueuedBytes(ReqResp reqResp, int gossipMax) {
+    long largest = Math.max(Math.max(reqResp.maxRequestSize(), reqResp.maxResponseSize()), gossipMax);
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(64L << 20, 2 * largest + (1 << 20)));
+  }
+
+  private static int gossipsubMaxMessageSize(JsonObject json) {
+    Object g = json.getValue("gossipsub");
+    return g instanceof JsonObject o && o.getValue("maxMessageSize") instanceof Number n ? n.intValue() : 0;
   }
 
   private static Limits limits(JsonObject l) {

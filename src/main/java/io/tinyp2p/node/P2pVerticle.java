@@ -66,6 +66,7 @@ public class P2pVerticle extends VerticleBase {
     }
     swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults()
         .withHandshakeTimeout(config.handshakeTimeout())
+        .withWriteStallTimeout(config.writeStallTimeout())
         .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
             .withReceiveWindow(config.yamuxReceiveWindow())
             .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())));

@@ -3,24 +3,49 @@ package io.tinyp2p.stream;
 import io.tinyp2p.util.Varint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
  * uvarint-length-prefixed messages, the framing of Identify, Kademlia, Gossipsub and
- * request-response. The decoder checks each length against its limit before it buffers the
- * message, so a peer cannot make it allocate more than the limit.
+ * request-response. The decoder checks each length against its limit before it buffers
+ * anything of the message, and it holds only the bytes that arrived (never the declared
+ * length up front), so a peer cannot make it allocate more than it sent, nor more than the
+ * limit. Bytes are copied at most once into the buffer of an unfinished message; complete
+ * messages are handed out as slices.
  */
 public final class LengthPrefixed {
   private final int maxLength;
   private final Consumer<Buffer> messages;
-  private Buffer pending;
+  private Buffer partial; // the bytes of an unfinished message (its length prefix included)
   private boolean failed;
+  private long completed;
 
-  /** Thrown for a malformed or over-long length prefix. */
+  /** Thrown for a malformed or over-long length prefix, or a message past its deadline. */
   public static final class FrameException extends Exception {
+    /** What went wrong. */
+    public enum Kind { MALFORMED, TOO_LARGE, TIMEOUT, ENDED }
+
+    private final Kind kind;
+
     public FrameException(String message) {
+      this(message, Kind.ENDED);
+    }
+
+    FrameException(String message, Kind kind) {
       super(message, null, false, false);
+      this.kind = kind;
+    }
+
+    public Kind kind() {
+      return kind;
+    }
+
+    /** Whether the message did not complete within its deadline (rather than being malformed). */
+    public boolean isTimeout() {
+      return kind == Kind.TIMEOUT;
     }
   }
 
@@ -42,64 +67,166 @@ public final class LengthPrefixed {
 
   /** Feeds bytes; calls the consumer for each complete message. */
   public void onData(Buffer data) throws FrameException {
-    if (failed) {
+    if (failed || data.length() == 0) {
       return;
     }
-    Buffer buf = pending == null || pending.length() == 0 ? data : pending.appendBuffer(data);
+    Buffer buf;
+    if (partial == null) {
+      buf = data;
+    } else {
+      partial.appendBuffer(data); // grows by doubling: at most twice what arrived
+      buf = partial;
+    }
     int pos = 0;
-    while (pos < buf.length()) {
+    int len = buf.length();
+    while (pos < len) {
       long length;
       try {
         length = Varint.decode(buf, pos);
       } catch (Varint.VarintException e) {
-        failed = true;
-        throw new FrameException("bad length prefix: " + e.getMessage());
+        fail();
+        throw new FrameException("bad length prefix: " + e.getMessage(), FrameException.Kind.MALFORMED);
       }
       if (length == Varint.NEED_MORE) {
         break;
       }
       if (length > maxLength) {
-        failed = true;
-        throw new FrameException("message of " + length + " bytes exceeds the limit of " + maxLength);
+        fail();
+        throw new FrameException("message of " + length + " bytes exceeds the limit of " + maxLength,
+            FrameException.Kind.TOO_LARGE);
       }
       int start = pos + Varint.encodedLength(length);
-      if (buf.length() - start < length) {
+      if (len - start < length) {
         break;
       }
       pos = start + (int) length;
-      messages.accept(buf.getBuffer(start, pos));
+      completed++;
+      messages.accept(buf.slice(start, pos));
+      if (failed) {
+        return; // the consumer gave up on the stream
+      }
     }
-    pending = pos == buf.length() ? null : buf.getBuffer(pos, buf.length());
+    if (pos == len) {
+      partial = null;
+    } else if (buf != partial || pos > 0) {
+      // keep only the unfinished message, in a buffer of its own (the slices handed out above
+      // keep the old one unchanged)
+      partial = Buffer.buffer(Math.max(len - pos, 64)).appendBuffer(buf, pos, len - pos);
+    }
+  }
+
+  private void fail() {
+    failed = true;
+    partial = null;
+  }
+
+  /** Stops decoding: later bytes are ignored and the partial message is released. */
+  public void stop() {
+    fail();
   }
 
   /** Whether a message has been started but not finished. */
   public boolean hasPartial() {
-    return pending != null && pending.length() > 0;
+    return partial != null;
+  }
+
+  /** Bytes held of the unfinished message. */
+  public int buffered() {
+    return partial == null ? 0 : partial.length();
+  }
+
+  /**
+   * Reads messages from a stream until it ends. Each message must complete within
+   * {@code deadline} of its first byte; an idle stream between messages has no deadline. On a
+   * malformed or over-long message, or one past its deadline, the stream is reset and
+   * {@code failed} hears why (once); the stream's end is left to the caller's end handler.
+   */
+  public static void read(P2pStream stream, Vertx vertx, int maxLength, Duration deadline,
+      Consumer<Buffer> onMessage, Consumer<FrameException> failed) {
+    new DeadlineReader(stream, vertx, maxLength, deadline, onMessage, failed).start();
   }
 
   /**
    * Reads exactly one message from a stream, then stops reading (the stream's handler is
-   * cleared). Fails if the stream ends, resets or sends garbage first; the stream is reset on
-   * garbage.
+   * cleared). Fails if the stream ends, resets, sends garbage or does not complete the message
+   * within {@code deadline} of its first byte; the stream is reset on garbage and on timeout.
    */
-  public static Future<Buffer> readOne(P2pStream stream, int maxLength) {
+  public static Future<Buffer> readOne(P2pStream stream, Vertx vertx, int maxLength, Duration deadline) {
     Promise<Buffer> promise = Promise.promise();
-    LengthPrefixed decoder = new LengthPrefixed(maxLength, msg -> {
+    DeadlineReader reader = new DeadlineReader(stream, vertx, maxLength, deadline, msg -> {
       if (promise.tryComplete(msg)) {
         stream.handler(null);
       }
-    });
-    stream.handler(data -> {
-      try {
-        decoder.onData(data);
-      } catch (FrameException e) {
-        stream.reset();
-        promise.tryFail(e);
-      }
-    });
+    }, promise::tryFail);
+    reader.start();
     stream.endHandler(v -> promise.tryFail(new FrameException("stream ended before a complete message")));
     stream.exceptionHandler(e -> promise.tryFail(e));
     stream.closeHandler(v -> promise.tryFail(new FrameException("stream closed before a complete message")));
+    promise.future().onComplete(ar -> reader.decoder.stop());
     return promise.future();
+  }
+
+  /** A decoder on a stream, with a deadline per message that starts at its first byte. */
+  private static final class DeadlineReader {
+    private final P2pStream stream;
+    private final Vertx vertx;
+    private final long deadlineMillis;
+    private final Consumer<FrameException> failed;
+    private final LengthPrefixed decoder;
+    private long partialSince; // when the unfinished message began; 0 when none
+    private long timer = -1;
+
+    DeadlineReader(P2pStream stream, Vertx vertx, int maxLength, Duration deadline,
+        Consumer<Buffer> onMessage, Consumer<FrameException> failed) {
+      this.stream = stream;
+      this.vertx = vertx;
+      this.deadlineMillis = Math.max(1, deadline.toMillis());
+      this.failed = failed;
+      this.decoder = new LengthPrefixed(maxLength, onMessage);
+    }
+
+    void start() {
+      stream.handler(this::onData);
+    }
+
+    private void onData(Buffer data) {
+      long before = decoder.completed;
+      try {
+        decoder.onData(data);
+      } catch (FrameException e) {
+        abort(e);
+        return;
+      }
+      if (!decoder.hasPartial()) {
+        partialSince = 0;
+      } else if (partialSince == 0 || decoder.completed != before) {
+        // a new message began in this chunk (a message that completes in one chunk costs no timer)
+        partialSince = System.currentTimeMillis();
+        if (timer < 0) {
+          timer = vertx.setTimer(deadlineMillis, t -> onTimer());
+        }
+      }
+    }
+
+    private void onTimer() {
+      timer = -1;
+      if (partialSince == 0 || stream.isClosed()) {
+        return;
+      }
+      long elapsed = System.currentTimeMillis() - partialSince;
+      if (elapsed < deadlineMillis) {
+        timer = vertx.setTimer(deadlineMillis - elapsed, t -> onTimer());
+        return;
+      }
+      abort(new FrameException("message not complete within " + deadlineMillis + " ms of its first byte ("
+          + decoder.buffered() + " bytes arrived)", FrameException.Kind.TIMEOUT));
+    }
+
+    private void abort(FrameException e) {
+      decoder.stop();
+      partialSince = 0;
+      stream.reset();
+      failed.accept(e);
+    }
   }
 }

@@ -67,4 +67,19 @@ public interface P2pStream extends ReadStream<Buffer>, WriteStream<Buffer> {
 
   @Override
   Future<Void> end();
+
+  /**
+   * For protocols that answer what they read: when the write queue is full, stop reading
+   * until it drains, so a peer that sends requests without reading the answers only stalls
+   * itself. Sets the drain handler.
+   */
+  default void pauseWhileWriteQueueFull() {
+    if (writeQueueFull()) {
+      pause();
+      drainHandler(v -> {
+        drainHandler(null);
+        resume();
+      });
+    }
+  }
 }

@@ -34,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * end of one stage flow on into the next. Anything malformed closes the connection with one
  * log line. Plaintext written during one event-loop task is encrypted and written in one go
  * at its end, so a Yamux header and its data share a Noise frame and a syscall.
+ *
+ * <p>Output is bounded: stream data is handed down only while the socket is writable and less
+ * than {@link #OUT_HIGH} bytes wait for the end of the task; otherwise the Yamux streams keep
+ * it (and their writers see {@code writeQueueFull()}) until the socket drains. Control frames
+ * still go out; if a peer keeps making us answer while it reads nothing, we stop reading it
+ * too. A socket that stays unwritable for the stall timeout closes the connection.
  */
 public final class Connection {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -42,6 +48,10 @@ public final class Connection {
   public static final String YAMUX = "/yamux/1.0.0";
   /** Largest plaintext in one Noise transport message (65535 minus the 16-byte tag). */
   static final int MAX_PLAINTEXT = 65535 - 16;
+  /** Plaintext that may wait for the end of the task before streams have to hold their data. */
+  static final int OUT_HIGH = 512 * 1024;
+  /** Bytes written into an unwritable socket (control frames) before we stop reading the peer. */
+  static final int BLOCKED_WRITE_BOUND = 256 * 1024;
 
   private enum State { SECURITY, HANDSHAKE, MUXER, OPEN, CLOSED }
 
@@ -71,6 +81,10 @@ public final class Connection {
   private int busyStreams;
   private final java.util.Map<String, Integer> inboundPerProtocol = new java.util.HashMap<>();
   private long lastBusy = System.currentTimeMillis();
+  private boolean socketBlocked; // the socket's write queue is full: wait for its drain
+  private long blockedAt;
+  private long writtenWhileBlocked;
+  private boolean readPaused;
 
   Connection(Swarm swarm, Context context, NetSocket socket, Direction direction,
       PeerId expectedPeer) {
@@ -178,6 +192,7 @@ public final class Connection {
     socket.handler(this::onSocketData);
     socket.closeHandler(v -> onSocketClosed());
     socket.exceptionHandler(e -> closeWith(new SwarmException("socket error: " + e.getMessage())));
+    socket.drainHandler(v -> onSocketDrained());
     negotiation = negotiate(NOISE, this::onNoiseNegotiated, socket::write);
   }
 
@@ -309,9 +324,13 @@ public final class Connection {
 
           @Override
           public void closed(Throwable error) {
+            if (error instanceof YamuxSession.SlowReaderException) {
+              swarm.limitCounters().count(Limits.Closure.QUEUE_OVERFLOW);
+            }
             closeWith(error == null ? null : new SwarmException("yamux: " + error.getMessage()));
           }
         });
+    yamux.transport(this::acceptsData);
     upgraded.tryComplete(this);
     if (remaining != null && state == State.OPEN) {
       yamux.onData(remaining);
@@ -383,6 +402,42 @@ public final class Connection {
 
   // ---- output ----
 
+  /** Whether stream data may be handed down now (else the streams hold it). */
+  private boolean acceptsData() {
+    return state == State.OPEN && !socketBlocked && outBytes < OUT_HIGH;
+  }
+
+  private void onSocketDrained() {
+    socketBlocked = false;
+    writtenWhileBlocked = 0;
+    if (readPaused) {
+      readPaused = false;
+      socket.resume();
+    }
+    if (yamux != null && state == State.OPEN) {
+      yamux.outputReady();
+    }
+  }
+
+  /**
+   * Housekeeping, about once a second: a socket that has not drained for {@code stallMillis}
+   * closes the connection (the peer stopped reading); streams the peer gives no window reset.
+   */
+  void tick(long now, long stallMillis) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (socketBlocked && now - blockedAt >= stallMillis) {
+      swarm.limitCounters().count(Limits.Closure.WRITE_STALLED);
+      closeWith(new SwarmException("peer stopped reading: our output has not drained for "
+          + (now - blockedAt) + " ms"));
+      return;
+    }
+    if (yamux != null) {
+      swarm.limitCounters().count(Limits.Closure.STREAM_STALLED, yamux.tick(now, stallMillis));
+    }
+  }
+
   /** Queues plaintext; it is encrypted and written at the end of the current task. */
   private void writePlain(Buffer plain) {
     if (state == State.CLOSED || plain.length() == 0) {
@@ -450,7 +505,22 @@ public final class Connection {
       closeWith(new SwarmException("noise encryption failed: " + e.getMessage()));
       return;
     }
+    if (socketBlocked) {
+      // only control frames get here while blocked; a peer that keeps asking for them without
+      // reading the answers is not read either until it does
+      writtenWhileBlocked += out.length;
+      if (writtenWhileBlocked > BLOCKED_WRITE_BOUND && !readPaused) {
+        readPaused = true;
+        socket.pause();
+      }
+    }
     socket.write(Buffer.buffer(out));
+    if (!socketBlocked && socket.writeQueueFull()) {
+      socketBlocked = true;
+      blockedAt = System.currentTimeMillis();
+    } else if (!socketBlocked && yamux != null) {
+      yamux.outputReady(); // streams that were held back by OUT_HIGH may go on
+    }
   }
 
   // ---- closing ----

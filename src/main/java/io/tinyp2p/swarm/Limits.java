@@ -52,15 +52,31 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
   /** Why a connection or stream was refused. */
   public enum Refusal { TOTAL, PER_PEER, PER_IP, PENDING_HANDSHAKES, STREAMS_PER_PROTOCOL }
 
+  /** Why we ended a connection or stream that was open. */
+  public enum Closure {
+    /** our output to the peer did not drain for the stall timeout */
+    WRITE_STALLED,
+    /** the peer left more than the per-connection queue limit unread */
+    QUEUE_OVERFLOW,
+    /** a stream whose peer granted no window for the stall timeout was reset */
+    STREAM_STALLED,
+    /** an inbound message did not complete within its deadline; the stream was reset */
+    READ_TIMEOUT
+  }
+
   /** Which pending-handshake limit made a half-open connection give way to a newcomer. */
   public enum Eviction { PENDING_HANDSHAKES, PENDING_PER_IP, PENDING_PER_SUBNET }
 
   /** Why a dial failed fast without touching the network. */
   public enum DialSuppression { BACKOFF, IN_FLIGHT, RATE, UNDIALABLE }
 
-  /** Counts of refused and evicted connections, dropped addresses, suppressed dials, for /status. */
+  /**
+   * Counts of refused, evicted and ended connections, dropped addresses and suppressed dials,
+   * for /status.
+   */
   public static final class Counters {
     private final Map<Refusal, Long> refused = new EnumMap<>(Refusal.class);
+    private final Map<Closure, Long> closed = new EnumMap<>(Closure.class);
     private final Map<Eviction, Long> evicted = new EnumMap<>(Eviction.class);
     private final Map<AddressPolicy.AddressClass, Long> addressesDropped =
         new EnumMap<>(AddressPolicy.AddressClass.class);
@@ -85,6 +101,25 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
 
     void countDuplicateIdentity() {
       duplicateIdentities++;
+    }
+
+    /** Counts one connection or stream we ended; protocols report their read timeouts here. */
+    public void count(Closure c) {
+      count(c, 1);
+    }
+
+    void count(Closure c, long n) {
+      if (n > 0) {
+        closed.merge(c, n, Long::sum);
+      }
+    }
+
+    public long closed(Closure c) {
+      return closed.getOrDefault(c, 0L);
+    }
+
+    public JsonObject closedJson() {
+      return json(Closure.values(), this::closed);
     }
 
     public long refused(Refusal r) {
@@ -114,13 +149,14 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
     }
 
     /**
-     * What /status shows under {@code limits}: {@code refused}, {@code evicted},
+     * What /status shows under {@code limits}: {@code refused}, {@code closed}, {@code evicted},
      * {@code addressesDropped}, {@code dialsSuppressed} (each by reason) and
      * {@code duplicateIdentities}.
      */
     public JsonObject statusJson() {
       return new JsonObject()
           .put("refused", toJson())
+          .put("closed", closedJson())
           .put("evicted", json(Eviction.values(), this::evicted))
           .put("addressesDropped", json(AddressPolicy.AddressClass.dropped(), this::addressesDropped))
           .put("dialsSuppressed", json(DialSuppression.values(), this::dialsSuppressed))

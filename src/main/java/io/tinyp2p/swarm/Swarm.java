@@ -68,6 +68,7 @@ public final class Swarm {
   private final Map<String, Future<Connection>> dialsByAddress = new HashMap<>();
   private final DuplicateIdentity duplicates = new DuplicateIdentity();
   private long keepAliveTimer = -1;
+  private final long housekeepingTimer;
 
   /** Where a pending inbound handshake comes from; {@code exempt}: loopback, not counted per IP. */
   private record Pending(String ip, String subnet, boolean exempt) {}
@@ -81,6 +82,16 @@ public final class Swarm {
     this.client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) config.dialTimeout().toMillis())
         .setTcpNoDelay(true));
+    this.housekeepingTimer = vertx.setPeriodic(1000, t -> housekeeping());
+  }
+
+  /** Once a second: connections whose output stalled are closed, stalled streams reset. */
+  private void housekeeping() {
+    long now = System.currentTimeMillis();
+    long stall = config.writeStallTimeout().toMillis();
+    for (Connection c : connections()) {
+      c.tick(now, stall);
+    }
   }
 
   public KeyPair identity() {
@@ -126,6 +137,17 @@ public final class Swarm {
   /** The most inbound streams of {@code protocol} one connection may hold open. */
   int inboundCap(String protocol) {
     return Math.min(protocolCaps.getOrDefault(protocol, Integer.MAX_VALUE), limits.maxInboundStreamsPerProtocol());
+  }
+
+  /**
+   * The one log line for an inbound stream whose message was malformed, too long or too slow
+   * (the reader has reset it); timeouts are counted.
+   */
+  public void streamReadFailed(P2pStream stream, String protocol, io.tinyp2p.stream.LengthPrefixed.FrameException e) {
+    if (e.isTimeout()) {
+      limitCounters.count(Limits.Closure.READ_TIMEOUT);
+    }
+    LOG.info("{} from {}: {}", protocol, stream.remotePeer(), e.getMessage());
   }
 
   void streamRefused() {
@@ -607,6 +629,7 @@ public final class Swarm {
       return Future.succeededFuture();
     }
     closed = true;
+    vertx.cancelTimer(housekeepingTimer);
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
     }

@@ -11,20 +11,27 @@ import java.time.Duration;
  * @param dialTimeout TCP connect
  * @param yamux stream limits and windows
  * @param agentVersion what Identify tells peers we run
+ * @param writeStallTimeout how long our output to a peer may stay undrained (socket full, or a
+ *     stream's send window closed with data waiting) before the connection is closed or the
+ *     stream reset
  */
 public record SwarmConfig(Duration handshakeTimeout, Duration negotiationTimeout,
-    Duration dialTimeout, YamuxConfig yamux, String agentVersion) {
+    Duration dialTimeout, YamuxConfig yamux, String agentVersion, Duration writeStallTimeout) {
 
   public static SwarmConfig defaults() {
     return new SwarmConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        YamuxConfig.defaults(), "tinyp2p-jvm/" + Version.VERSION);
+        YamuxConfig.defaults(), "tinyp2p-jvm/" + Version.VERSION, Duration.ofSeconds(20));
   }
 
   public SwarmConfig withYamux(YamuxConfig yamux) {
-    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion);
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout);
   }
 
   public SwarmConfig withHandshakeTimeout(Duration timeout) {
-    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion);
+    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout);
+  }
+
+  public SwarmConfig withWriteStallTimeout(Duration timeout) {
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, timeout);
   }
 }

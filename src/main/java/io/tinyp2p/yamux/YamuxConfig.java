@@ -34,7 +34,7 @@ public record YamuxConfig(int maxStreams, int maxUnackedInbound, int receiveWind
   }
 
   public static YamuxConfig defaults() {
-    return new YamuxConfig(1024, 256, INITIAL_WINDOW, 65535 - 16 - 12, 1024 * 1024, 256L << 20);
+    return new YamuxConfig(1024, 256, INITIAL_WINDOW, 65535 - 16 - 12, 1024 * 1024, 64L << 20);
   }
 
   public YamuxConfig withReceiveWindow(int window) {

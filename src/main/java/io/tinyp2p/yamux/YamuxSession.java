@@ -31,6 +31,15 @@ import java.util.function.Consumer;
  * stream that was closed is ignored (it may have been in flight); a frame for a stream that
  * never existed is a protocol error. At most 256 of our streams wait for the peer's ACK at a
  * time; further opens wait for an ACK before their SYN goes out.
+ *
+ * <p>Backpressure towards the transport: data frames go out only while the transport says it
+ * is writable ({@link #transport}); streams that have data but meet a full transport wait in a
+ * round-robin queue until {@link #outputReady} is called, so one busy stream cannot starve the
+ * others and nothing piles up below the streams. Control frames (window updates, ACKs, pings,
+ * resets) are small and always go out. Bytes that streams hold for the peer are bounded: past
+ * {@code maxQueuedBytes / 4} every stream reports {@code writeQueueFull()}, past
+ * {@code maxQueuedBytes} the session ends (the peer does not read), and {@link #tick} resets a
+ * stream whose peer granted no window for the stall timeout.
  */
 public final class YamuxSession {
   /** Streams of ours that may await the peer's ACK at once (the spec's backlog). */
@@ -57,6 +66,11 @@ public final class YamuxSession {
   private boolean goAwayReceived;
   private boolean goAwaySent;
   private boolean closed;
+  private java.util.function.BooleanSupplier transportWritable = () -> true;
+  private final ArrayDeque<YamuxStream> waitingForTransport = new ArrayDeque<>();
+  private final java.util.LinkedHashSet<YamuxStream> windowBlocked = new java.util.LinkedHashSet<>();
+  private final java.util.LinkedHashSet<YamuxStream> waitingForDrain = new java.util.LinkedHashSet<>();
+  private long stalledStreamsReset;
 
   // Parser: a header is collected in headerBytes; a data body streams to bodyStream.
   private final byte[] headerBytes = new byte[HEADER_LENGTH];
@@ -299,13 +313,111 @@ public final class YamuxSession {
 
   private long queuedBytes;
 
-  /** Bytes queued in all streams behind the peer's windows. */
+  /** Bytes queued in all streams: behind the peer's windows or a full transport. */
   public long queuedBytes() {
     return queuedBytes;
   }
 
   void queued(long delta) {
     queuedBytes += delta;
+    if (delta < 0 && !waitingForDrain.isEmpty() && queuedBytes <= softQueueLimit() / 2) {
+      for (YamuxStream stream : new ArrayList<>(waitingForDrain)) {
+        waitingForDrain.remove(stream);
+        stream.sessionDrained();
+      }
+    }
+  }
+
+  /** Past this, every stream of the session reports {@code writeQueueFull()}. */
+  long softQueueLimit() {
+    return config.maxQueuedBytes() / 4;
+  }
+
+  boolean overSoftQueueLimit(YamuxStream asking) {
+    if (queuedBytes < softQueueLimit()) {
+      return false;
+    }
+    waitingForDrain.add(asking);
+    return true;
+  }
+
+  /**
+   * A write would take the session past {@code maxQueuedBytes}: the peer does not read what
+   * we send. The session ends with a {@link SlowReaderException}.
+   */
+  void queueOverflow(long wanted) {
+    if (!closed) {
+      shutdown(new SlowReaderException("peer does not read: " + (queuedBytes + wanted)
+          + " bytes would be queued for it, limit " + config.maxQueuedBytes()));
+    }
+  }
+
+  // ---- transport backpressure ----
+
+  /** Tells the session when its transport takes more data (default: always). */
+  public void transport(java.util.function.BooleanSupplier writable) {
+    this.transportWritable = writable;
+  }
+
+  boolean transportWritable() {
+    return transportWritable.getAsBoolean();
+  }
+
+  void waitForTransport(YamuxStream stream) {
+    if (!stream.waitingForTransport) {
+      stream.waitingForTransport = true;
+      waitingForTransport.add(stream);
+    }
+  }
+
+  /**
+   * The transport drained: streams that waited for it send again, one after the other, until
+   * it is full again. A stream that still has data goes to the back of the queue.
+   */
+  public void outputReady() {
+    int turns = waitingForTransport.size();
+    while (turns-- > 0 && !closed && transportWritable.getAsBoolean()) {
+      YamuxStream stream = waitingForTransport.poll();
+      if (stream == null) {
+        break;
+      }
+      stream.waitingForTransport = false;
+      stream.flushQueued();
+    }
+  }
+
+  void windowBlocked(YamuxStream stream, boolean blocked) {
+    if (blocked) {
+      windowBlocked.add(stream);
+    } else if (windowBlocked.remove(stream)) {
+      stream.windowBlockedSince = 0;
+    }
+  }
+
+  /**
+   * Housekeeping, about once a second: resets streams whose peer has granted no send window
+   * for {@code stallMillis} while we had data for it; returns how many.
+   */
+  public int tick(long now, long stallMillis) {
+    if (windowBlocked.isEmpty()) {
+      return 0;
+    }
+    int reset = 0;
+    for (YamuxStream stream : new ArrayList<>(windowBlocked)) {
+      if (stream.windowBlockedSince == 0) {
+        stream.windowBlockedSince = now;
+      } else if (now - stream.windowBlockedSince >= stallMillis) {
+        stalledStreamsReset++;
+        reset++;
+        stream.reset();
+      }
+    }
+    return reset;
+  }
+
+  /** Streams reset because their peer stopped granting window. */
+  public long stalledStreamsReset() {
+    return stalledStreamsReset;
   }
 
   /** The header and the data go out as two pieces: the connection copies each once. */
@@ -320,6 +432,8 @@ public final class YamuxSession {
 
   void streamClosed(YamuxStream stream) {
     streams.remove(stream.id());
+    windowBlocked.remove(stream);
+    waitingForDrain.remove(stream);
     if (stream.isOutbound() && !stream.acked() && stream.isSynSent()) {
       unacked--;
     }
@@ -359,6 +473,13 @@ public final class YamuxSession {
     shutdown(new YamuxException(message));
   }
 
+  /** The session ended because the peer left our data unread past the queue limit. */
+  public static final class SlowReaderException extends YamuxException {
+    public SlowReaderException(String message) {
+      super(message);
+    }
+  }
+
   private void shutdown(Throwable reason) {
     if (closed) {
       return;
@@ -370,6 +491,9 @@ public final class YamuxSession {
     }
     streams.clear();
     awaitingSyn.clear();
+    waitingForTransport.clear();
+    windowBlocked.clear();
+    waitingForDrain.clear();
     listener.closed(reason);
   }
 }

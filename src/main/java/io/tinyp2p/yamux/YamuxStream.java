@@ -51,6 +51,8 @@ public final class YamuxStream implements P2pStream {
   private boolean endRequested;
   private boolean finSent;
   private boolean needsDrain;
+  boolean waitingForTransport; // in the session's queue of streams waiting for the transport
+  long windowBlockedSince; // when the session's tick first saw us blocked on the peer's window
 
   private boolean closed;
   private Handler<Buffer> handler;
@@ -135,6 +137,7 @@ public final class YamuxStream implements P2pStream {
   }
 
   void addSendWindow(long delta) {
+    session.windowBlocked(this, false);
     sendWindow += delta;
     // A window beyond 2^32 - 1 can only come from a broken or hostile peer; cap it rather than
     // trust it, the peer's own buffers are its problem.
@@ -274,6 +277,7 @@ public final class YamuxStream implements P2pStream {
       return Future.failedFuture(new IllegalStateException("stream " + id + " is closed for writing"));
     }
     if (session.queuedBytes() + data.length() > session.config.maxQueuedBytes()) {
+      session.queueOverflow(data.length()); // ends the session: the peer does not read
       return Future.failedFuture(new IllegalStateException("connection has " + session.queuedBytes()
           + " bytes queued for a peer that does not read; limit " + session.config.maxQueuedBytes()));
     }
@@ -291,12 +295,17 @@ public final class YamuxStream implements P2pStream {
     return Future.succeededFuture();
   }
 
+  /** Sends what the peer's window and the transport allow (the session calls it on drain). */
+  void flushQueued() {
+    flush();
+  }
+
   private void flush() {
     if (!synSent || closed) {
       return;
     }
     int maxFrame = session.config.maxFrameData();
-    while (sendWindow > 0 && !outboundQueue.isEmpty()) {
+    while (sendWindow > 0 && !outboundQueue.isEmpty() && session.transportWritable()) {
       Buffer head = outboundQueue.peek();
       int n = (int) Math.min(Math.min(head.length(), sendWindow), maxFrame);
       if (n == head.length()) {
@@ -311,15 +320,38 @@ public final class YamuxStream implements P2pStream {
       queuedBytes -= n;
       session.queued(-n);
     }
+    if (!outboundQueue.isEmpty()) {
+      if (sendWindow <= 0) {
+        session.windowBlocked(this, true);
+      } else {
+        session.waitForTransport(this);
+      }
+    }
     if (endRequested && !finSent && outboundQueue.isEmpty()) {
       finSent = true;
       session.sendWindowUpdate(id, Frame.FLAG_FIN, 0);
       maybeClosed();
     }
-    if (needsDrain && queuedBytes <= writeQueueMax / 2) {
-      needsDrain = false;
-      if (drainHandler != null) {
+    if (needsDrain && queuedBytes <= writeQueueMax / 2 && session.queuedBytes() < session.softQueueLimit()) {
+      drained();
+    }
+  }
+
+  /** The session's queue went below its soft limit. */
+  void sessionDrained() {
+    if (!closed && needsDrain && queuedBytes <= writeQueueMax / 2) {
+      drained();
+    }
+  }
+
+  private void drained() {
+    needsDrain = false;
+    if (drainHandler != null) {
+      try {
         drainHandler.handle(null);
+      } catch (RuntimeException e) {
+        LOG.warn("stream {} drain handler failed, resetting: {}", id, e.toString());
+        reset();
       }
     }
   }
@@ -342,7 +374,7 @@ public final class YamuxStream implements P2pStream {
 
   @Override
   public boolean writeQueueFull() {
-    if (queuedBytes >= writeQueueMax) {
+    if (queuedBytes >= writeQueueMax || session.overSoftQueueLimit(this)) {
       needsDrain = true;
       return true;
     }
@@ -355,7 +387,7 @@ public final class YamuxStream implements P2pStream {
     return this;
   }
 
-  /** Bytes written but not yet sent because the peer's window is exhausted. */
+  /** Bytes written but not yet sent: the peer's window or the transport is full. */
   public long queuedBytes() {
     return queuedBytes;
   }

@@ -181,8 +181,88 @@ class YamuxSessionTest {
     }
     peer.accepted.forEach(st -> st.handler(x -> { }).pause()); // the peer never reads
     assertTrue(one.write(Buffer.buffer(new byte[3 << 20])).succeeded());
+    assertTrue(one.writeQueueFull(), "past a quarter of the session cap every stream is full");
+    assertTrue(two.writeQueueFull());
     assertTrue(two.write(Buffer.buffer(new byte[3 << 20])).failed(), "over the session's cap");
-    assertTrue(s.queuedBytes() <= 4 << 20);
+    assertTrue(small.closed, "a peer that leaves the cap unread loses the session");
+    assertInstanceOf(YamuxSession.SlowReaderException.class, small.closedWith);
+  }
+
+  @Test
+  void aFullTransportHoldsDataInTheStreamsAndReleasesThemInTurn() {
+    boolean[] writable = {true};
+    client.session.transport(() -> writable[0]);
+    YamuxStream a = open();
+    YamuxStream b = open();
+    pump();
+    Buffer atA = Buffer.buffer();
+    Buffer atB = Buffer.buffer();
+    server.accepted.get(0).handler(atA::appendBuffer);
+    server.accepted.get(1).handler(atB::appendBuffer);
+    writable[0] = false;
+    a.write(Buffer.buffer(new byte[100_000]));
+    b.write(Buffer.buffer(new byte[100_000]));
+    pump();
+    assertEquals(0, atA.length() + atB.length(), "nothing passes a full transport");
+    assertEquals(100_000, a.queuedBytes());
+    a.setWriteQueueMaxSize(50_000);
+    assertTrue(a.writeQueueFull(), "the writer sees the transport's backpressure");
+    boolean[] drained = {false};
+    a.drainHandler(v -> drained[0] = true);
+    // the transport takes one data frame (header and body), then is full again: the streams
+    // take turns, the one that sent goes to the back of the queue
+    int mark = client.outbox.size();
+    client.session.transport(() -> client.outbox.size() - mark < 2);
+    client.session.outputReady();
+    assertTrue(a.queuedBytes() < 100_000, "a went first");
+    assertEquals(100_000, b.queuedBytes());
+    int mark2 = client.outbox.size();
+    client.session.transport(() -> client.outbox.size() - mark2 < 2);
+    client.session.outputReady();
+    assertTrue(b.queuedBytes() < 100_000, "then b");
+    writable[0] = true;
+    client.session.transport(() -> writable[0]);
+    client.session.outputReady();
+    client.session.outputReady();
+    pump();
+    assertEquals(100_000, atA.length());
+    assertEquals(100_000, atB.length());
+    assertTrue(drained[0]);
+  }
+
+  @Test
+  void aStreamWhosePeerGrantsNoWindowIsResetAfterTheStall() {
+    YamuxStream a = open();
+    pump();
+    server.accepted.get(0).handler(x -> { }).pause(); // never reads: no window comes back
+    a.write(Buffer.buffer(new byte[YamuxConfig.INITIAL_WINDOW + 1000]));
+    pump();
+    assertEquals(1000, a.queuedBytes());
+    assertEquals(0, client.session.tick(1_000, 5_000), "first sight starts the clock");
+    assertEquals(0, client.session.tick(4_000, 5_000));
+    assertEquals(1, client.session.tick(6_000, 5_000));
+    assertTrue(a.isClosed());
+    assertEquals(1, client.session.stalledStreamsReset());
+    pump();
+    assertTrue(server.accepted.get(0).isClosed(), "the peer heard the reset");
+  }
+
+  @Test
+  void windowProgressRestartsTheStallClock() {
+    YamuxStream a = open();
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    b.handler(x -> { }).pause();
+    a.write(Buffer.buffer(new byte[2 * YamuxConfig.INITIAL_WINDOW]));
+    pump();
+    client.session.tick(1_000, 5_000);
+    b.resume(); // reads: window comes back, the stream is not stalled
+    pump();
+    b.pause();
+    a.write(Buffer.buffer(new byte[2 * YamuxConfig.INITIAL_WINDOW]));
+    pump();
+    assertEquals(0, client.session.tick(6_500, 5_000));
+    assertFalse(a.isClosed());
   }
 
   @Test

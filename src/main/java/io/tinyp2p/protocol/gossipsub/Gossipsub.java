@@ -37,6 +37,8 @@ public final class Gossipsub {
   public static final List<String> PROTOCOLS = List.of(MESHSUB_1_1, MESHSUB_1_0);
   /** RPCs held for a peer while its stream opens. */
   static final int MAX_PENDING_RPCS = 64;
+  /** How long one RPC may take to arrive from its first byte. */
+  static final java.time.Duration READ_DEADLINE = java.time.Duration.ofSeconds(30);
 
   /** A message for the application. */
   public interface Delivery {
@@ -167,7 +169,7 @@ public final class Gossipsub {
     PeerId peer = stream.remotePeer();
     ensureOutbound(peer);
     // js batches IWANT answers up to 4 MiB: accept that much per RPC, never less than our own limit
-    LengthPrefixed decoder = new LengthPrefixed(Math.max(router.config().maxRpcSize(), 4 << 20), bytes -> {
+    LengthPrefixed.read(stream, swarm.vertx(), Math.max(router.config().maxRpcSize(), 4 << 20), READ_DEADLINE, bytes -> {
       RpcProto.RPC rpc;
       try {
         rpc = RpcProto.RPC.parseFrom(bytes.getBytes());
@@ -184,15 +186,7 @@ public final class Gossipsub {
         }
       }
       router.handleRpc(peer, rpc);
-    });
-    stream.handler(data -> {
-      try {
-        decoder.onData(data);
-      } catch (LengthPrefixed.FrameException e) {
-        LOG.info("gossipsub from {}: {}", peer, e.getMessage());
-        stream.reset();
-      }
-    });
+    }, e -> swarm.streamReadFailed(stream, "gossipsub", e));
     stream.endHandler(v -> stream.end());
   }
 

@@ -35,6 +35,8 @@ public final class Identify {
   public static final String PROTOCOL_VERSION = "ipfs/0.1.0";
   /** Largest identify message accepted. */
   public static final int MAX_MESSAGE_SIZE = 64 * 1024;
+  /** How long an identify message may take from its first byte. */
+  static final java.time.Duration READ_DEADLINE = java.time.Duration.ofSeconds(10);
 
   private final Swarm swarm;
 
@@ -71,7 +73,7 @@ public final class Identify {
 
   private void onPush(P2pStream stream) {
     PeerId peer = stream.remotePeer();
-    LengthPrefixed.readOne(stream, MAX_MESSAGE_SIZE).onComplete(ar -> {
+    LengthPrefixed.readOne(stream, swarm.vertx(), MAX_MESSAGE_SIZE, READ_DEADLINE).onComplete(ar -> {
       stream.end();
       if (ar.failed()) {
         LOG.debug("identify push from {} failed: {}", peer, ar.cause().getMessage());
@@ -85,7 +87,7 @@ public final class Identify {
   public Future<PeerStore.PeerInfo> identify(Connection connection) {
     PeerId peer = connection.remotePeer();
     return connection.openStream(List.of(PROTOCOL_ID))
-        .compose(stream -> LengthPrefixed.readOne(stream, MAX_MESSAGE_SIZE)
+        .compose(stream -> LengthPrefixed.readOne(stream, swarm.vertx(), MAX_MESSAGE_SIZE, READ_DEADLINE)
             .andThen(ar -> {
               if (ar.succeeded()) {
                 stream.end();

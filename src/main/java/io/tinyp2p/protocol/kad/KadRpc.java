@@ -102,7 +102,7 @@ final class KadRpc {
       }
       P2pStream stream = ar.result();
       promise.future().onFailure(e -> stream.reset());
-      LengthPrefixed.readOne(stream, MAX_MESSAGE_SIZE).onComplete(msg -> {
+      LengthPrefixed.readOne(stream, swarm.vertx(), MAX_MESSAGE_SIZE, timeout).onComplete(msg -> {
         if (msg.failed()) {
           promise.tryFail(new SwarmException("kad request to " + peer + ": " + msg.cause().getMessage()));
           return;

@@ -304,7 +304,7 @@ public final class Kademlia {
 
   private void onInbound(P2pStream stream) {
     PeerId from = stream.remotePeer();
-    LengthPrefixed decoder = new LengthPrefixed(KadRpc.MAX_MESSAGE_SIZE, bytes -> {
+    LengthPrefixed.read(stream, swarm.vertx(), KadRpc.MAX_MESSAGE_SIZE, config.requestTimeout(), bytes -> {
       KadProto.Message request;
       try {
         request = KadRpc.parse(bytes);
@@ -321,15 +321,8 @@ public final class Kademlia {
         return;
       }
       stream.write(LengthPrefixed.frame(answer.toByteArray()));
-    });
-    stream.handler(data -> {
-      try {
-        decoder.onData(data);
-      } catch (LengthPrefixed.FrameException e) {
-        LOG.info("kad from {}: {}", from, e.getMessage());
-        stream.reset();
-      }
-    });
+      stream.pauseWhileWriteQueueFull(); // a peer that asks without reading waits for its answers
+    }, e -> swarm.streamReadFailed(stream, "kad", e));
     stream.endHandler(v -> stream.end());
     // A server-mode peer that asks us is worth knowing: check whether it answers too.
     PeerStore.PeerInfo info = swarm.peerStore().get(from);

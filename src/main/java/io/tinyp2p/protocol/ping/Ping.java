@@ -66,12 +66,9 @@ public final class Ping {
    * the echo fills our write queue; we then stop reading, so its window closes too.
    */
   private void onInbound(P2pStream stream) {
-    stream.drainHandler(v -> stream.resume());
     stream.handler(data -> {
       stream.write(data);
-      if (stream.writeQueueFull()) {
-        stream.pause();
-      }
+      stream.pauseWhileWriteQueueFull();
     });
     stream.endHandler(v -> stream.end());
   }

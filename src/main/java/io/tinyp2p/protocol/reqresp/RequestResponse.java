@@ -2,7 +2,9 @@ package io.tinyp2p.protocol.reqresp;
 
 import io.tinyp2p.client.Failure;
 import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.util.Varint;
 import io.vertx.core.Future;
@@ -112,145 +114,101 @@ public final class RequestResponse {
   }
 
   private void readResponse(P2pStream stream, PeerId peer, Promise<Buffer> promise) {
-    Frame frame = new Frame(config.maxResponseSize());
+    boolean[] started = {false};
+    LengthPrefixed decoder = new LengthPrefixed(config.maxResponseSize(), promise::tryComplete);
     stream.handler(data -> {
+      started[0] |= data.length() > 0;
       try {
-        Buffer complete = frame.add(data);
-        if (complete != null) {
-          promise.tryComplete(complete);
-        }
-      } catch (FrameException e) {
-        promise.tryFail(new RequestException(e.tooLarge ? Failure.RESPONSE_TOO_LARGE : Failure.REMOTE_ERROR,
-            "response from " + peer + ": " + e.getMessage()));
+        decoder.onData(data);
+      } catch (LengthPrefixed.FrameException e) {
+        promise.tryFail(new RequestException(e.kind() == LengthPrefixed.FrameException.Kind.TOO_LARGE
+            ? Failure.RESPONSE_TOO_LARGE : Failure.REMOTE_ERROR, "response from " + peer + ": " + e.getMessage()));
       }
     });
-    stream.endHandler(v -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR, frame.started()
+    stream.endHandler(v -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR, started[0]
         ? "response from " + peer + " was truncated"
         : peer + " answered with an error response")));
     stream.exceptionHandler(e -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR,
         "request stream to " + peer + " failed: " + e.getMessage())));
+    promise.future().onComplete(ar -> decoder.stop());
   }
 
   // ---- inbound ----
 
+  /**
+   * One inbound request: it must arrive whole within {@code requestTimeout} of the stream's
+   * opening (else the stream is reset and counted), and the handler has as long again to
+   * answer. Only the bytes that arrived are buffered, never the declared length.
+   */
   private void onInbound(P2pStream stream) {
     PeerId peer = stream.remotePeer();
     stats.inbound++;
-    Frame frame = new Frame(config.maxRequestSize());
     boolean[] answered = {false};
-    stream.handler(data -> {
-      if (answered[0]) {
-        return; // trailing bytes after the request: ignored
+    LengthPrefixed[] decoder = new LengthPrefixed[1];
+    long readTimer = swarm.vertx().setTimer(config.requestTimeout().toMillis(), t -> {
+      if (!answered[0] && !stream.isClosed()) {
+        decoder[0].stop();
+        stats.inboundFailed++;
+        swarm.limitCounters().count(Limits.Closure.READ_TIMEOUT);
+        LOG.info("request from {}: not complete within {} ms, stream reset", peer, config.requestTimeout().toMillis());
+        stream.reset();
       }
-      Buffer request;
+    });
+    decoder[0] = new LengthPrefixed(config.maxRequestSize(), request -> {
+      answered[0] = true;
+      decoder[0].stop(); // trailing bytes after the request are ignored
+      swarm.vertx().cancelTimer(readTimer);
+      answer(stream, peer, request);
+    });
+    stream.handler(data -> {
       try {
-        request = frame.add(data);
-      } catch (FrameException e) {
+        decoder[0].onData(data);
+      } catch (LengthPrefixed.FrameException e) {
+        swarm.vertx().cancelTimer(readTimer);
         LOG.info("request from {}: {}", peer, e.getMessage());
         stats.inboundFailed++;
         stream.reset();
-        return;
       }
-      if (request == null) {
-        return;
-      }
-      answered[0] = true;
-      Promise<Buffer> response = Promise.promise();
-      long timer = swarm.vertx().setTimer(config.requestTimeout().toMillis(),
-          t -> response.tryFail(new RequestException(Failure.TIMEOUT, "no answer in time")));
-      try {
-        handler.apply(peer, request).onComplete(ar -> {
-          if (ar.succeeded()) {
-            response.tryComplete(ar.result());
-          } else {
-            response.tryFail(ar.cause());
-          }
-        });
-      } catch (RuntimeException e) {
-        response.tryFail(e);
-      }
-      response.future().onComplete(ar -> {
-        swarm.vertx().cancelTimer(timer);
-        if (stream.isClosed()) {
-          return;
-        }
-        if (ar.succeeded() && ar.result() != null) {
-          Buffer body = ar.result();
-          stream.write(Varint.append(Buffer.buffer(body.length() + 5), body.length()).appendBuffer(body));
-        } else {
-          stats.inboundFailed++;
-          LOG.debug("request from {} gets the error response: {}", peer,
-              ar.failed() ? ar.cause().getMessage() : "no response");
-        }
-        stream.end();
-      });
     });
     stream.endHandler(v -> {
       if (!answered[0]) {
         // the requester closed before a complete request: nothing to answer
+        swarm.vertx().cancelTimer(readTimer);
         stream.end();
       }
     });
   }
 
-  // ---- framing ----
-
-  private static final class FrameException extends Exception {
-    final boolean tooLarge;
-
-    FrameException(String message, boolean tooLarge) {
-      super(message, null, false, false);
-      this.tooLarge = tooLarge;
-    }
-  }
-
-  /** One uvarint-length-prefixed message, checked against its limit before it is buffered. */
-  private static final class Frame {
-    private final int max;
-    private Buffer header = Buffer.buffer(Varint.MAX_BYTES);
-    private long length = -1;
-    private Buffer body;
-    private boolean started;
-
-    Frame(int max) {
-      this.max = max;
-    }
-
-    boolean started() {
-      return started;
-    }
-
-    /** Adds bytes; returns the body once complete, else null. */
-    Buffer add(Buffer data) throws FrameException {
-      started |= data.length() > 0;
-      int pos = 0;
-      if (length < 0) {
-        while (pos < data.length() && length < 0) {
-          header.appendByte(data.getByte(pos++));
-          long v;
-          try {
-            v = Varint.decode(header, 0);
-          } catch (Varint.VarintException e) {
-            throw new FrameException("bad length prefix: " + e.getMessage(), false);
-          }
-          if (v != Varint.NEED_MORE) {
-            if (v > max) {
-              throw new FrameException("declared length " + v + " exceeds the limit of " + max, true);
-            }
-            length = v;
-            body = Buffer.buffer((int) v);
-          }
+  private void answer(P2pStream stream, PeerId peer, Buffer request) {
+    Promise<Buffer> response = Promise.promise();
+    long timer = swarm.vertx().setTimer(config.requestTimeout().toMillis(),
+        t -> response.tryFail(new RequestException(Failure.TIMEOUT, "no answer in time")));
+    try {
+      handler.apply(peer, request).onComplete(ar -> {
+        if (ar.succeeded()) {
+          response.tryComplete(ar.result());
+        } else {
+          response.tryFail(ar.cause());
         }
-        if (length < 0) {
-          return null;
-        }
-      }
-      int take = (int) Math.min(length - body.length(), data.length() - pos);
-      if (take > 0) {
-        body.appendBuffer(data, pos, take);
-      }
-      return body.length() == length ? body : null;
+      });
+    } catch (RuntimeException e) {
+      response.tryFail(e);
     }
+    response.future().onComplete(ar -> {
+      swarm.vertx().cancelTimer(timer);
+      if (stream.isClosed()) {
+        return;
+      }
+      if (ar.succeeded() && ar.result() != null) {
+        Buffer body = ar.result();
+        stream.write(Varint.append(Buffer.buffer(body.length() + 5), body.length()).appendBuffer(body));
+      } else {
+        stats.inboundFailed++;
+        LOG.debug("request from {} gets the error response: {}", peer,
+            ar.failed() ? ar.cause().getMessage() : "no response");
+      }
+      stream.end();
+    });
   }
 
   // ---- counters ----
