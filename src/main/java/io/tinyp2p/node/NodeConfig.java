@@ -51,7 +51,8 @@ public record NodeConfig(
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
       "maxStreamsPerConnection", "maxInboundStreamsPerProtocol", "yamuxReceiveWindow",
-      "maxQueuedBytesPerConnection", "writeStallTimeout");
+      "maxQueuedBytesPerConnection", "writeStallTimeout", "maxPendingHandshakesPerIp", "maxPendingHandshakesPerSubnet",
+      "maxDialsInFlight", "maxDialsPerSecond", "dialBackoffInitial", "dialBackoffMax", "allowDnsAddrs");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
       "maxMessageSize", "messageId", "floodPublish");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
@@ -175,17 +176,40 @@ public record NodeConfig(
   private static Limits limits(JsonObject l) {
     unknownKeys(l, LIMIT_KEYS, "limits.");
     Limits d = Limits.defaults();
-    Object exempt = l.getValue("exemptLoopback", d.exemptLoopback());
-    if (!(exempt instanceof Boolean)) {
-      throw new ConfigException("limits.exemptLoopback must be true or false, got " + exempt);
+    int perIp = integer(l, "maxPendingHandshakesPerIp", d.maxPendingHandshakesPerIp(), 1, 100_000, "limits.");
+    int perSubnet = integer(l, "maxPendingHandshakesPerSubnet", Math.max(perIp, d.maxPendingHandshakesPerSubnet()),
+        1, 100_000, "limits.");
+    if (perSubnet < perIp) {
+      throw new ConfigException("limits.maxPendingHandshakesPerSubnet (" + perSubnet
+          + ") must be at least limits.maxPendingHandshakesPerIp (" + perIp + ")");
+    }
+    Duration backoff = seconds(l, "dialBackoffInitial", (int) d.dialBackoffInitial().toSeconds(), 0, 3_600, "limits.");
+    Duration backoffMax = seconds(l, "dialBackoffMax", (int) Math.max(d.dialBackoffMax().toSeconds(), backoff.toSeconds()),
+        0, 86_400, "limits.");
+    if (backoffMax.compareTo(backoff) < 0) {
+      throw new ConfigException("limits.dialBackoffMax (" + backoffMax.toMillis() / 1000.0
+          + " s) must be at least limits.dialBackoffInitial (" + backoff.toMillis() / 1000.0 + " s)");
     }
     return new Limits(
         integer(l, "maxConnections", d.maxConnections(), 1, 1_000_000, "limits."),
         integer(l, "maxConnectionsPerPeer", d.maxConnectionsPerPeer(), 1, 100, "limits."),
         integer(l, "maxConnectionsPerIp", d.maxConnectionsPerIp(), 1, 1_000_000, "limits."),
         integer(l, "maxPendingHandshakes", d.maxPendingHandshakes(), 1, 100_000, "limits."),
-        (Boolean) exempt,
-        integer(l, "maxInboundStreamsPerProtocol", d.maxInboundStreamsPerProtocol(), 1, 100_000, "limits."));
+        bool(l, "exemptLoopback", d.exemptLoopback()),
+        integer(l, "maxInboundStreamsPerProtocol", d.maxInboundStreamsPerProtocol(), 1, 100_000, "limits."),
+        perIp, perSubnet,
+        integer(l, "maxDialsInFlight", d.maxDialsInFlight(), 1, 100_000, "limits."),
+        integer(l, "maxDialsPerSecond", d.maxDialsPerSecond(), 1, 100_000, "limits."),
+        backoff, backoffMax,
+        bool(l, "allowDnsAddrs", d.allowDnsAddrs()));
+  }
+
+  private static boolean bool(JsonObject l, String key, boolean dflt) {
+    Object v = l.getValue(key, dflt);
+    if (!(v instanceof Boolean b)) {
+      throw new ConfigException("limits." + key + " must be true or false, got " + v);
+    }
+    return b;
   }
 
   /** A topic name: 1 to 256 characters. */

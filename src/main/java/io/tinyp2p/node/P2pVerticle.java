@@ -274,8 +274,7 @@ public class P2pVerticle extends VerticleBase {
         .put("knownPeers", knownPeers())
         .put("topics", new JsonArray(List.copyOf(gossipsub.router().topics())))
         .put("gossipsub", gossipStatus())
-        .put("limits", new JsonObject().put("refused", swarm.limitCounters().toJson())
-            .put("closed", swarm.limitCounters().closedJson()))
+        .put("limits", swarm.limitCounters().statusJson())
         .put("requests", reqResp.stats().toJson())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);

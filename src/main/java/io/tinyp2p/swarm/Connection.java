@@ -65,6 +65,7 @@ public final class Connection {
   private final long openedAt = System.currentTimeMillis();
 
   private State state = State.SECURITY;
+  private State closedIn = State.SECURITY; // the state it was in when it closed
   private Multistream negotiation;
   private NoiseHandshake handshake;
   private CipherState sendCipher;
@@ -116,6 +117,11 @@ public final class Connection {
 
   public boolean isOpen() {
     return state == State.OPEN;
+  }
+
+  /** How far the upgrade got: 0 security negotiation, 1 Noise, 2 muxer, 3 open (kept once closed). */
+  int upgradeStage() {
+    return (state == State.CLOSED ? closedIn : state).ordinal();
   }
 
   /**
@@ -554,6 +560,7 @@ public final class Connection {
     if (state == State.CLOSED) {
       return;
     }
+    closedIn = state;
     state = State.CLOSED;
     closeReason = reason;
     outPending = null;

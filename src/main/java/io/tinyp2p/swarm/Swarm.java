@@ -60,8 +60,18 @@ public final class Swarm {
   private boolean closed;
   private Limits limits = Limits.defaults();
   private final Limits.Counters limitCounters = new Limits.Counters();
+  /** Inbound connections in their upgrade, oldest first, with where they come from. */
+  private final Map<Connection, Pending> pendingInbound = new LinkedHashMap<>();
+  private AddressPolicy addressPolicy = new AddressPolicy(limits.allowDnsAddrs(), limitCounters);
+  private DialBackoff dialBackoff = new DialBackoff(limits, System::currentTimeMillis);
+  /** The dial in flight to each host:port: a second dial there waits for it. */
+  private final Map<String, Future<Connection>> dialsByAddress = new HashMap<>();
+  private final DuplicateIdentity duplicates = new DuplicateIdentity();
   private long keepAliveTimer = -1;
   private final long housekeepingTimer;
+
+  /** Where a pending inbound handshake comes from; {@code exempt}: loopback, not counted per IP. */
+  private record Pending(String ip, String subnet, boolean exempt) {}
 
   /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
   public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config) {
@@ -256,15 +266,19 @@ public final class Swarm {
       socket.close();
       return;
     }
-    Limits.Refusal refusal = admitInbound(socket.remoteAddress().hostAddress());
+    String ip = socket.remoteAddress().hostAddress();
+    Limits.Refusal refusal = admitInbound(ip);
     if (refusal != null) {
       limitCounters.count(refusal);
       LOG.debug("refused an inbound connection from {}: {}", socket.remoteAddress(), refusal);
       socket.close();
       return;
     }
+    Pending from = new Pending(ip, AddressPolicy.subnet(ip), limits.exemptLoopback() && AddressPolicy.isLoopback(ip));
+    makeRoomForHandshake(from);
     Connection connection = new Connection(this, context, socket, Direction.INBOUND, null);
     upgrading.add(connection);
+    pendingInbound.put(connection, from);
     connection.start();
     connection.upgradeFuture().onSuccess(this::connectionOpened);
   }
@@ -341,6 +355,12 @@ public final class Swarm {
       return Future.failedFuture(new SwarmException("all " + addrs.size() + " addresses of " + peer
           + " failed, last: " + (last == null ? "?" : last.getMessage())));
     }
+    if (!addressPolicy.dialable(addrs.get(index))) {
+      // learnt addresses pass the address policy; this is the last line of defence
+      limitCounters.count(Limits.DialSuppression.UNDIALABLE);
+      return dialEach(peer, addrs, index + 1, new SwarmException("not dialing " + addrs.get(index)
+          + ": " + AddressPolicy.classify(addrs.get(index)) + " address"));
+    }
     return dialAddress(addrs.get(index).withPeerId(peer), index == addrs.size() - 1)
         .recover(e -> dialEach(peer, addrs, index + 1, e));
   }
@@ -378,14 +398,40 @@ public final class Swarm {
     if (addr.tcpPort() < 0 || addr.host() == null) {
       return Future.failedFuture(new SwarmException("cannot dial " + addr + ": need a host and /tcp/<port>"));
     }
+    if (addr.isUnspecified()) {
+      return Future.failedFuture(new SwarmException("cannot dial " + addr + ": an unspecified address"));
+    }
+    String key = DialBackoff.key(addr);
+    Future<Connection> busy = dialsByAddress.get(key);
+    if (busy != null) {
+      // one dial per host:port at a time; after it, a connection is reused or the backoff answers
+      return busy.transform(ar -> dialAddress(addr, report));
+    }
+    DialBackoff.SuppressedException suppressed = dialBackoff.check(addr, expected);
+    if (suppressed != null) {
+      limitCounters.count(suppressed.reason());
+      LOG.debug("{}", suppressed.getMessage());
+      if (report && suppressed.reason() == Limits.DialSuppression.BACKOFF) {
+        emit(new SwarmEvent.DialFailed(expected, addr.toString(), suppressed));
+      }
+      return Future.failedFuture(suppressed);
+    }
     Promise<Connection> promise = Promise.promise();
     Future<Connection> future = promise.future();
     if (expected != null) {
       pendingDials.put(expected, future);
       future.onComplete(ar -> pendingDials.remove(expected, future));
     }
+    dialBackoff.started();
+    dialsByAddress.put(key, future);
+    DialBackoff backoff = dialBackoff;
+    future.onComplete(ar -> {
+      dialsByAddress.remove(key, future);
+      backoff.finished();
+    });
     client.connect(addr.tcpPort(), addr.host()).onComplete(ar -> {
       if (ar.failed()) {
+        backoff.failed(addr, expected, false);
         SwarmException error = new SwarmException("dial " + addr + " failed: " + ar.cause().getMessage());
         if (report) {
           emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
@@ -403,9 +449,12 @@ public final class Swarm {
       connection.start();
       connection.upgradeFuture().onComplete(up -> {
         if (up.succeeded()) {
+          backoff.succeeded(addr, connection.remotePeer());
           connectionOpened(connection);
           promise.complete(connection);
         } else {
+          // past the security negotiation the far end speaks libp2p: back off only this peer there
+          backoff.failed(addr, expected, connection.upgradeStage() >= 1);
           SwarmException error = new SwarmException("dial " + addr + " failed: " + up.cause().getMessage());
           if (report) {
             emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
@@ -419,15 +468,15 @@ public final class Swarm {
 
   // ---- connection bookkeeping ----
 
-  /** Null when an inbound connection from {@code ip} may start its handshake. */
+  /**
+   * Null when an inbound connection from {@code ip} may start its handshake (the connection
+   * limits; pending handshakes make room instead, see {@link #makeRoomForHandshake}).
+   */
   private Limits.Refusal admitInbound(String ip) {
-    if (upgrading.size() >= limits.maxPendingHandshakes()) {
-      return Limits.Refusal.PENDING_HANDSHAKES;
-    }
     if (connections().size() + upgrading.size() >= limits.maxConnections()) {
       return Limits.Refusal.TOTAL;
     }
-    boolean loopback = ip.startsWith("127.") || ip.equals("::1") || ip.equals("0:0:0:0:0:0:0:1");
+    boolean loopback = AddressPolicy.isLoopback(ip);
     if (!(loopback && limits.exemptLoopback())) {
       long fromIp = java.util.stream.Stream.concat(connections().stream(), upgrading.stream())
           .filter(c -> c.direction() == Direction.INBOUND && ip.equals(c.remoteAddress().host())).count();
@@ -438,21 +487,85 @@ public final class Swarm {
     return null;
   }
 
+  /**
+   * Makes room for one more pending handshake from {@code from}: when its IP, its subnet or the
+   * node as a whole is at its limit, the least advanced (a half-open one that sent nothing
+   * useful first), oldest pending handshake of that IP, subnet or node is closed. A newcomer
+   * always gets in: a flood of half-open connections only evicts its own kind, while an honest
+   * handshake advances within milliseconds past them. Loopback is exempt from the IP and subnet
+   * limits when {@code exemptLoopback}.
+   */
+  private void makeRoomForHandshake(Pending from) {
+    if (!from.exempt()) {
+      evictWhileFull(p -> p.ip().equals(from.ip()), limits.maxPendingHandshakesPerIp(),
+          Limits.Eviction.PENDING_PER_IP);
+      evictWhileFull(p -> !p.exempt() && p.subnet().equals(from.subnet()), limits.maxPendingHandshakesPerSubnet(),
+          Limits.Eviction.PENDING_PER_SUBNET);
+    }
+    evictWhileFull(p -> true, limits.maxPendingHandshakes(), Limits.Eviction.PENDING_HANDSHAKES);
+  }
+
+  private void evictWhileFull(java.util.function.Predicate<Pending> group, int limit, Limits.Eviction reason) {
+    while (true) {
+      Connection victim = null;
+      int count = 0;
+      for (Map.Entry<Connection, Pending> e : pendingInbound.entrySet()) {
+        if (group.test(e.getValue())) {
+          count++;
+          // oldest first (insertion order): replace only by one strictly less advanced
+          if (victim == null || e.getKey().upgradeStage() < victim.upgradeStage()) {
+            victim = e.getKey();
+          }
+        }
+      }
+      if (count < limit || victim == null) {
+        return;
+      }
+      limitCounters.count(reason);
+      LOG.debug("evicting the pending handshake {} (stage {}) for a newcomer: {}", victim, victim.upgradeStage(), reason);
+      pendingInbound.remove(victim);
+      victim.close();
+    }
+  }
+
   public Limits limits() {
     return limits;
+  }
+
+  /** The rules for addresses learnt from peers (and the counters of those dropped). */
+  public AddressPolicy addressPolicy() {
+    return addressPolicy;
+  }
+
+  /**
+   * Identify described the peer on {@code connection} with these listen addresses (as sent,
+   * before the address policy): checked against the peer's other open connections for a second
+   * node that uses the same identity.
+   */
+  public void connectionIdentified(Connection connection, List<Multiaddr> listenAddrs) {
+    if (!connection.isOpen() || connection.remotePeer() == null) {
+      return;
+    }
+    List<Connection> open = connections.getOrDefault(connection.remotePeer(), List.of());
+    if (open.contains(connection) && duplicates.identified(connection, listenAddrs, open)) {
+      limitCounters.countDuplicateIdentity();
+    }
   }
 
   public Limits.Counters limitCounters() {
     return limitCounters;
   }
 
-  /** Sets the connection limits (before listening). */
+  /** Sets the connection, dial and address limits (before listening and dialing). */
   public void limits(Limits limits) {
     this.limits = limits;
+    this.addressPolicy = new AddressPolicy(limits.allowDnsAddrs(), limitCounters);
+    this.dialBackoff = new DialBackoff(limits, System::currentTimeMillis);
   }
 
   private void connectionOpened(Connection connection) {
     upgrading.remove(connection);
+    pendingInbound.remove(connection);
     if (!connection.isOpen()) {
       return;
     }
@@ -469,6 +582,8 @@ public final class Swarm {
 
   void connectionClosed(Connection connection, Throwable reason) {
     upgrading.remove(connection);
+    pendingInbound.remove(connection);
+    duplicates.closed(connection);
     if (reason != null) {
       // The one log line for a connection that failed; the node carries on.
       LOG.info("connection {} closed: {}", connection, reason.getMessage());

@@ -101,4 +101,42 @@ class NodeConfigTest {
     assertRejected(new JsonObject().put("busPrefix", "has space"), "busPrefix");
     assertRejected(new JsonObject().put("busPrefix", "trailing."), "busPrefix");
   }
+  @Test
+  void admissionDialAndAddressLimits() {
+    NodeConfig d = NodeConfig.from(new JsonObject());
+    assertEquals(8, d.limits().maxPendingHandshakesPerIp());
+    assertEquals(16, d.limits().maxPendingHandshakesPerSubnet());
+    assertEquals(64, d.limits().maxDialsInFlight());
+    assertEquals(50, d.limits().maxDialsPerSecond());
+    assertEquals(Duration.ofSeconds(1), d.limits().dialBackoffInitial());
+    assertEquals(Duration.ofMinutes(2), d.limits().dialBackoffMax());
+    assertFalse(d.limits().allowDnsAddrs());
+    NodeConfig c = NodeConfig.from(new JsonObject().put("limits", new JsonObject()
+        .put("maxPendingHandshakesPerIp", 4).put("maxPendingHandshakesPerSubnet", 8)
+        .put("maxDialsInFlight", 10).put("maxDialsPerSecond", 5)
+        .put("dialBackoffInitial", 0.5).put("dialBackoffMax", 30).put("allowDnsAddrs", true)));
+    assertEquals(4, c.limits().maxPendingHandshakesPerIp());
+    assertEquals(8, c.limits().maxPendingHandshakesPerSubnet());
+    assertEquals(10, c.limits().maxDialsInFlight());
+    assertEquals(5, c.limits().maxDialsPerSecond());
+    assertEquals(Duration.ofMillis(500), c.limits().dialBackoffInitial());
+    assertEquals(Duration.ofSeconds(30), c.limits().dialBackoffMax());
+    assertTrue(c.limits().allowDnsAddrs());
+    // a per-IP limit above the default per-subnet one raises the latter's default with it
+    assertEquals(32, NodeConfig.from(new JsonObject().put("limits", new JsonObject()
+        .put("maxPendingHandshakesPerIp", 32))).limits().maxPendingHandshakesPerSubnet());
+    for (String key : new String[] {"maxPendingHandshakesPerIp", "maxPendingHandshakesPerSubnet",
+        "maxDialsInFlight", "maxDialsPerSecond"}) {
+      assertRejected(new JsonObject().put("limits", new JsonObject().put(key, 0)), "limits." + key);
+      assertRejected(new JsonObject().put("limits", new JsonObject().put(key, "many")), "limits." + key);
+    }
+    assertRejected(new JsonObject().put("limits", new JsonObject().put("maxPendingHandshakesPerIp", 8)
+        .put("maxPendingHandshakesPerSubnet", 4)), "limits.maxPendingHandshakesPerSubnet");
+    assertRejected(new JsonObject().put("limits", new JsonObject().put("dialBackoffInitial", -1)),
+        "limits.dialBackoffInitial");
+    assertRejected(new JsonObject().put("limits", new JsonObject().put("dialBackoffInitial", 10)
+        .put("dialBackoffMax", 5)), "limits.dialBackoffMax");
+    assertRejected(new JsonObject().put("limits", new JsonObject().put("allowDnsAddrs", "yes")),
+        "limits.allowDnsAddrs");
+  }
 }

@@ -101,6 +101,23 @@ final class RawPeer implements AutoCloseable {
     socket.shutdownOutput();
   }
 
+  /**
+   * Whether the node keeps the connection open for {@code millis} (nothing arrives and no EOF);
+   * restores the usual read timeout afterwards.
+   */
+  boolean staysOpenFor(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    try {
+      return socket.getInputStream().read() >= 0; // a byte: open; EOF: closed
+    } catch (SocketTimeoutException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    } finally {
+      socket.setSoTimeout(20_000);
+    }
+  }
+
   /** Reads and discards until the node closes the connection; false if it stays open. */
   boolean awaitClosedByPeer() throws IOException {
     InputStream raw = socket.getInputStream();

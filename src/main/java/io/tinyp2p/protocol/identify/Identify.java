@@ -79,7 +79,7 @@ public final class Identify {
         LOG.debug("identify push from {} failed: {}", peer, ar.cause().getMessage());
         return;
       }
-      accept(peer, ar.result(), true);
+      accept(peer, ar.result(), true, swarm.connection(peer));
     });
   }
 
@@ -94,7 +94,7 @@ public final class Identify {
               }
             }))
         .compose(message -> {
-          PeerStore.PeerInfo info = accept(peer, message, false);
+          PeerStore.PeerInfo info = accept(peer, message, false, connection);
           return info == null
               ? Future.<PeerStore.PeerInfo>failedFuture(new SwarmException("invalid identify record from " + peer))
               : Future.succeededFuture(info);
@@ -102,7 +102,12 @@ public final class Identify {
         .onFailure(e -> LOG.debug("identify {} failed: {}", peer, e.getMessage()));
   }
 
-  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, boolean push) {
+  /**
+   * Takes a peer's record into the peer store. Its listen addresses pass the swarm's address
+   * policy for the connection they came over ({@code via}; null if none is open): a record that
+   * names private, link-local or DNS addresses does not make us dial them unless that fits.
+   */
+  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, boolean push, Connection via) {
     IdentifyProto.Identify record;
     try {
       record = IdentifyProto.Identify.parseFrom(message.getBytes());
@@ -132,6 +137,10 @@ public final class Identify {
         // A transport we do not speak (quic, webrtc...): not an address for us.
       }
     }
+    if (via != null && !push) {
+      swarm.connectionIdentified(via, addrs);
+    }
+    addrs = swarm.addressPolicy().filter(addrs, via == null ? null : via.remoteAddress());
     Multiaddr observed = null;
     if (record.hasObservedAddr()) {
       try {

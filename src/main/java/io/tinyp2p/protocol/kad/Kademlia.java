@@ -144,10 +144,9 @@ public final class Kademlia {
 
   /** Adds a peer that answered on kad; a full bucket pings its oldest entry first. */
   private void admit(PeerId peer) {
-    Connection connection = swarm.connection(peer);
-    boolean loopback = connection != null && connection.remoteAddress().isLoopback();
+    // the peer store holds only addresses that passed the swarm's address policy
     List<Multiaddr> addrs = swarm.peerStore().addresses(peer);
-    RoutingTable.Outcome outcome = table.add(peer, addrs, loopback);
+    RoutingTable.Outcome outcome = table.add(peer, addrs);
     if (outcome.added()) {
       pausedLogged = false;
       tableChanged();
@@ -158,7 +157,7 @@ public final class Kademlia {
         if (ar.succeeded()) {
           table.touch(oldest);
         } else {
-          table.replace(oldest, peer, addrs, loopback);
+          table.replace(oldest, peer, addrs);
           tableChanged();
         }
       });
@@ -285,13 +284,15 @@ public final class Kademlia {
   Future<List<PeerId>> findNode(PeerId peer, byte[] key) {
     return KadRpc.request(swarm, peer, KadRpc.findNode(key), config.requestTimeout()).map(answer -> {
       Connection connection = swarm.connection(peer);
-      boolean loopback = connection != null && connection.remoteAddress().isLoopback();
+      Multiaddr via = connection == null ? null : connection.remoteAddress();
       List<PeerId> closer = new ArrayList<>();
       for (KadRpc.PeerEntry entry : KadRpc.decodePeers(answer.getCloserPeersList())) {
         if (entry.peer().equals(swarm.localPeer())) {
           continue;
         }
-        List<Multiaddr> usable = RoutingTable.usableAddresses(entry.addrs(), loopback);
+        // addresses one peer tells us about others: only those the address policy allows for
+        // what we reached the teller over; dials to them are backed off per address (swarm)
+        List<Multiaddr> usable = RoutingTable.normalize(swarm.addressPolicy().filter(entry.addrs(), via));
         if (!usable.isEmpty()) {
           swarm.peerStore().addAddresses(entry.peer(), usable);
         }

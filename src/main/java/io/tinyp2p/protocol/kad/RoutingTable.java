@@ -54,32 +54,33 @@ public final class RoutingTable {
   }
 
   /**
-   * Addresses worth keeping for a peer: never unspecified ones (0.0.0.0, ::), loopback only
-   * when the peer was reached over loopback, at most {@link #MAX_ADDRS}.
+   * A peer's addresses as the table keeps them: without /p2p, no duplicates, at most
+   * {@link #MAX_ADDRS}. Which addresses are worth keeping at all is the swarm's
+   * {@link io.tinyp2p.swarm.AddressPolicy}, applied where they are learnt.
    */
-  public static List<Multiaddr> usableAddresses(List<Multiaddr> addrs, boolean reachedOverLoopback) {
+  public static List<Multiaddr> normalize(List<Multiaddr> addrs) {
     LinkedHashSet<Multiaddr> out = new LinkedHashSet<>();
     for (Multiaddr a : addrs) {
       if (out.size() >= MAX_ADDRS) {
         break;
-      }
-      if (a.isUnspecified() || a.tcpPort() < 0 || (a.isLoopback() && !reachedOverLoopback)) {
-        continue;
       }
       out.add(a.withoutPeerId());
     }
     return List.copyOf(out);
   }
 
-  /** Inserts or refreshes a peer; see the class comment for full buckets. */
-  public Outcome add(PeerId peer, List<Multiaddr> addrs, boolean reachedOverLoopback) {
+  /**
+   * Inserts or refreshes a peer with addresses that passed the address policy; see the class
+   * comment for full buckets.
+   */
+  public Outcome add(PeerId peer, List<Multiaddr> addrs) {
     if (peer.equals(localPeer)) {
       return new Outcome(false, null);
     }
     Key key = Key.of(peer);
     int b = bucketIndex(key);
     List<Entry> bucket = buckets.get(b);
-    List<Multiaddr> usable = usableAddresses(addrs, reachedOverLoopback);
+    List<Multiaddr> usable = normalize(addrs);
     for (int i = 0; i < bucket.size(); i++) {
       Entry e = bucket.get(i);
       if (e.peer().equals(peer)) {
@@ -120,9 +121,9 @@ public final class RoutingTable {
   }
 
   /** The candidate did not answer: it leaves, the newcomer takes its place. */
-  public Outcome replace(PeerId candidate, PeerId newcomer, List<Multiaddr> addrs, boolean reachedOverLoopback) {
+  public Outcome replace(PeerId candidate, PeerId newcomer, List<Multiaddr> addrs) {
     remove(candidate);
-    return add(newcomer, addrs, reachedOverLoopback);
+    return add(newcomer, addrs);
   }
 
   public boolean remove(PeerId peer) {

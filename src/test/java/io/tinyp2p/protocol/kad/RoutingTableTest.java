@@ -53,11 +53,11 @@ class RoutingTableTest {
     List<PeerId> added = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       PeerId p = randomPeer(r);
-      if (t.add(p, List.of(), false).added()) {
+      if (t.add(p, List.of()).added()) {
         added.add(p);
       }
     }
-    assertFalse(t.add(local, List.of(), false).added());
+    assertFalse(t.add(local, List.of()).added());
     assertFalse(t.contains(local));
     assertEquals(added.size(), t.size());
     for (int b = 0; b < Key.BITS; b++) {
@@ -80,35 +80,37 @@ class RoutingTableTest {
         far.add(p);
       }
     }
-    assertTrue(t.add(far.get(0), List.of(), false).added());
+    assertTrue(t.add(far.get(0), List.of()).added());
     now++;
-    assertTrue(t.add(far.get(1), List.of(), false).added());
-    RoutingTable.Outcome full = t.add(far.get(2), List.of(), false);
+    assertTrue(t.add(far.get(1), List.of()).added());
+    RoutingTable.Outcome full = t.add(far.get(2), List.of());
     assertFalse(full.added());
     assertEquals(far.get(0), full.candidate());
     // the oldest answered: it stays, and is now the most recent
     t.touch(far.get(0));
-    assertEquals(far.get(1), t.add(far.get(2), List.of(), false).candidate());
+    assertEquals(far.get(1), t.add(far.get(2), List.of()).candidate());
     // the candidate is dead: replaced
-    assertTrue(t.replace(far.get(1), far.get(2), List.of(), false).added());
+    assertTrue(t.replace(far.get(1), far.get(2), List.of()).added());
     assertFalse(t.contains(far.get(1)));
     assertTrue(t.contains(far.get(2)));
   }
 
   @Test
-  void addressesAreFiltered() {
+  void addressesAreNormalized() {
+    // which addresses are worth keeping is AddressPolicy's (AddressPolicyTest); the table
+    // strips /p2p, drops duplicates and keeps at most MAX_ADDRS
+    PeerId peer = randomPeer(new Random(5));
     List<Multiaddr> addrs = new ArrayList<>(List.of(
-        Multiaddr.parse("/ip4/0.0.0.0/tcp/1"),
-        Multiaddr.parse("/ip6/::/tcp/1"),
-        Multiaddr.parse("/ip4/127.0.0.1/tcp/2"),
+        Multiaddr.parse("/ip4/192.0.2.1/tcp/3/p2p/" + peer),
         Multiaddr.parse("/ip4/192.0.2.1/tcp/3")));
-    assertEquals(List.of(Multiaddr.parse("/ip4/192.0.2.1/tcp/3")), RoutingTable.usableAddresses(addrs, false));
-    assertEquals(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/2"), Multiaddr.parse("/ip4/192.0.2.1/tcp/3")),
-        RoutingTable.usableAddresses(addrs, true));
+    assertEquals(List.of(Multiaddr.parse("/ip4/192.0.2.1/tcp/3")), RoutingTable.normalize(addrs));
     for (int i = 0; i < 30; i++) {
       addrs.add(Multiaddr.parse("/ip4/192.0.2.2/tcp/" + (100 + i)));
     }
-    assertEquals(RoutingTable.MAX_ADDRS, RoutingTable.usableAddresses(addrs, true).size());
+    assertEquals(RoutingTable.MAX_ADDRS, RoutingTable.normalize(addrs).size());
+    RoutingTable t = new RoutingTable(local, 20, () -> now);
+    t.add(peer, addrs);
+    assertEquals(RoutingTable.normalize(addrs), t.get(peer).addrs());
   }
 
   @Test
@@ -116,7 +118,7 @@ class RoutingTableTest {
     Random r = new Random(2);
     RoutingTable t = new RoutingTable(local, 20, () -> now);
     PeerId p = randomPeer(r);
-    t.add(p, List.of(), false);
+    t.add(p, List.of());
     int b = t.bucketIndex(Key.of(p));
     assertEquals(List.of(), t.bucketsNeedingRefresh(10_000));
     now += 10_000;
