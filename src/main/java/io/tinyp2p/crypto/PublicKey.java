@@ -3,10 +3,6 @@ package io.tinyp2p.crypto;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinyp2p.crypto.pb.CryptoProto;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -15,13 +11,9 @@ import java.util.HexFormat;
  * protobuf {@code PublicKey{Type=Ed25519, Data=<32 bytes>}}. Other key types are refused.
  */
 public final class PublicKey {
-  /** X.509 SubjectPublicKeyInfo prefix of an Ed25519 key; the raw key follows. */
-  private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
-
   public static final int RAW_LENGTH = 32;
 
   private final byte[] raw;
-  private java.security.PublicKey jdkKey; // built on first verify
 
   private PublicKey(byte[] raw) {
     this.raw = raw;
@@ -49,13 +41,6 @@ public final class PublicKey {
     return fromRaw(pb.getData().toByteArray());
   }
 
-  static PublicKey fromJdk(java.security.PublicKey key) {
-    byte[] enc = key.getEncoded();
-    PublicKey pk = new PublicKey(Arrays.copyOfRange(enc, enc.length - RAW_LENGTH, enc.length));
-    pk.jdkKey = key;
-    return pk;
-  }
-
   public byte[] raw() {
     return raw.clone();
   }
@@ -75,22 +60,7 @@ public final class PublicKey {
 
   /** Verifies an Ed25519 signature; false (never an exception) for any malformed input. */
   public boolean verify(byte[] data, byte[] signature) {
-    if (signature == null || signature.length != 64) {
-      return false;
-    }
-    try {
-      if (jdkKey == null) {
-        byte[] spki = Arrays.copyOf(SPKI_PREFIX, SPKI_PREFIX.length + RAW_LENGTH);
-        System.arraycopy(raw, 0, spki, SPKI_PREFIX.length, RAW_LENGTH);
-        jdkKey = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
-      }
-      Signature verifier = Signature.getInstance("Ed25519");
-      verifier.initVerify(jdkKey);
-      verifier.update(data);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException | RuntimeException e) {
-      return false;
-    }
+    return Curve25519.verify(raw, data, signature);
   }
 
   @Override

@@ -54,7 +54,8 @@ public record NodeConfig(
       "maxQueuedBytesPerConnection", "writeStallTimeout", "maxPendingHandshakesPerIp", "maxPendingHandshakesPerSubnet",
       "maxDialsInFlight", "maxDialsPerSecond", "dialBackoffInitial", "dialBackoffMax", "allowDnsAddrs");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
-      "maxMessageSize", "messageId", "floodPublish");
+      "maxMessageSize", "messageId", "floodPublish", "validationQueuePerPeer", "validationQueuePerTopic",
+      "validationQueueBytes");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
   private static final Set<String> HTTP_KEYS = Set.of("host", "port", "enabled");
@@ -239,9 +240,13 @@ public record NodeConfig(
     if (!(flood instanceof Boolean)) {
       throw new ConfigException("gossipsub.floodPublish must be true or false, got " + flood);
     }
+    int queuePerPeer = integer(g, "validationQueuePerPeer", dflt.validationQueuePerPeer(), 1, 1_000_000, "gossipsub.");
+    int queuePerTopic = integer(g, "validationQueuePerTopic", dflt.validationQueuePerTopic(), 1, 10_000_000, "gossipsub.");
+    int queueBytes = integer(g, "validationQueueBytes", dflt.validationQueueBytes(), 64 * 1024, Integer.MAX_VALUE, "gossipsub.");
     int dOut = Math.min(dflt.dOut(), Math.max(0, Math.min(dLo - 1, d / 2)));
     return dflt.withDegrees(d, dLo, dHi, dLazy, dOut).withHeartbeat(java.time.Duration.ofMillis(heartbeat))
-        .withMaxMessageSize(maxSize).withMessageIdFn(fn).withFloodPublish((Boolean) flood);
+        .withMaxMessageSize(maxSize).withMessageIdFn(fn).withFloodPublish((Boolean) flood)
+        .withValidationQueue(queuePerPeer, queuePerTopic, queueBytes);
   }
 
   private static void unknownKeys(JsonObject json, Set<String> allowed, String prefix) {

@@ -284,8 +284,7 @@ public class P2pVerticle extends VerticleBase {
   private JsonObject gossipStatus() {
     GossipRouter r = gossipsub.router();
     JsonObject counters = new JsonObject();
-    r.counters().forEach(counters::put);
-    counters.put("dropped.slowPeer", gossipsub.droppedSlowPeer());
+    gossipsub.counters().forEach(counters::put);
     return new JsonObject()
         .put("mesh", new JsonObject(new java.util.HashMap<>(r.meshSizes())))
         .put("topicPeers", new JsonObject(new java.util.HashMap<>(r.topicPeerCounts())))

@@ -25,8 +25,16 @@ import java.time.Duration;
  * @param pruneBackoff how long a pruned peer must not graft again
  * @param unsubscribeBackoff the backoff announced in the PRUNEs sent when leaving a topic
  * @param maxMessageSize largest encoded {@code Message} accepted or published
- * @param maxRpcSize largest encoded RPC we send: larger batches are split (a single message
- *     may still need up to {@code maxMessageSize} plus a few bytes)
+ * @param maxRpcSize largest encoded RPC we send (larger batches are split) and accept: a longer
+ *     length prefix resets the stream before any of the RPC is buffered. We ask a peer for at
+ *     most {@link #iwantIdsPerRpc()} message ids per IWANT RPC, so that its answer (js-libp2p
+ *     sends all requested messages in one RPC) fits
+ * @param validationQueuePerPeer received messages of one peer waiting for their signature
+ *     check; more are dropped (see {@link ValidationQueue})
+ * @param validationQueuePerTopic messages of one topic waiting for their check, from all
+ *     peers; over it the newest message of whoever holds most of them is dropped
+ * @param validationQueueBytes encoded bytes of all messages waiting for their check; over it
+ *     the newest message of whoever holds most of them is dropped
  * @param floodPublish our own messages go to every peer of the topic (v1.1 "Flood
  *     Publishing"), not only to the mesh or fanout
  * @param messageIdFn how message ids are computed
@@ -46,7 +54,8 @@ public record GossipConfig(
     int maxMessageSize, int maxRpcSize,
     boolean floodPublish, MessageIdFn messageIdFn,
     int maxIHaveLength, int maxIHaveMessages, int gossipRetransmission,
-    int maxTopicsPerPeer) {
+    int maxTopicsPerPeer,
+    int validationQueuePerPeer, int validationQueuePerTopic, int validationQueueBytes) {
 
   /** How a message id is derived from a message. */
   public enum MessageIdFn {
@@ -93,7 +102,8 @@ public record GossipConfig(
       throw new IllegalArgumentException("maxRpcSize must be at least maxMessageSize");
     }
     if (seenMaxSize < 1 || maxIHaveLength < 1 || maxIHaveMessages < 1 || gossipRetransmission < 1
-        || maxTopicsPerPeer < 1) {
+        || maxTopicsPerPeer < 1 || validationQueuePerPeer < 1 || validationQueuePerTopic < 1
+        || validationQueueBytes < 1) {
       throw new IllegalArgumentException("limits must be positive");
     }
     for (Duration t : new Duration[] {heartbeatInterval, fanoutTtl, seenTtl, pruneBackoff, unsubscribeBackoff}) {
@@ -113,10 +123,11 @@ public record GossipConfig(
         5, 3,
         Duration.ofSeconds(120), 100_000,
         Duration.ofSeconds(60), Duration.ofSeconds(10),
-        MIB, MIB + 64 * 1024,
+        MIB, MIB + RPC_OVERHEAD,
         true, MessageIdFn.DEFAULT,
         5000, 10, 3,
-        1000);
+        1000,
+        256, 4096, 64 * MIB);
   }
 
   /** The same parameters with other mesh degrees. */
@@ -124,42 +135,75 @@ public record GossipConfig(
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
         maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer);
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
   }
 
   /** The same parameters with another message size limit (the RPC limit follows it). */
   public GossipConfig withMaxMessageSize(int max) {
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        max, max + 64 * 1024, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer);
+        max, max + RPC_OVERHEAD, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
   }
 
   public GossipConfig withHeartbeat(Duration interval) {
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, interval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
         maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer);
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
   }
 
   public GossipConfig withFloodPublish(boolean flood) {
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
         maxMessageSize, maxRpcSize, flood, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer);
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
   }
 
   public GossipConfig withMessageIdFn(MessageIdFn fn) {
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
         maxMessageSize, maxRpcSize, floodPublish, fn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer);
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
   }
 
   public GossipConfig withGossipFactor(double factor) {
     return new GossipConfig(d, dLo, dHi, dLazy, dOut, factor, heartbeatInterval, fanoutTtl,
         mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
         maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer);
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
+  }
+
+  /** The same parameters with other validation queue limits. */
+  public GossipConfig withValidationQueue(int perPeer, int perTopic, int bytes) {
+    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
+        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
+        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
+        gossipRetransmission, maxTopicsPerPeer, perPeer, perTopic, bytes);
+  }
+
+  /** Slack in {@link #maxRpcSize} over one message: the RPC's other fields. */
+  static final int RPC_OVERHEAD = 64 * 1024;
+  /**
+   * What we leave, in a peer's answer to our IWANT, for the control messages and gossip it may
+   * piggyback on it (js-libp2p does).
+   */
+  static final int IWANT_ANSWER_CONTROL = 32 * 1024;
+
+  /**
+   * The most message ids we ask for in one IWANT RPC: a peer may answer with all of them in one
+   * RPC (js-libp2p does), each up to {@link #maxMessageSize} plus its field tag and length
+   * (6 bytes), next to {@link #IWANT_ANSWER_CONTROL} of control; that answer must fit
+   * {@link #maxRpcSize}. 1 with the default 1 MiB messages, 8 with 4 KiB ones.
+   */
+  public int iwantIdsPerRpc() {
+    long perMessage = maxMessageSize + 6L;
+    return (int) Math.max(1, (maxRpcSize - (long) IWANT_ANSWER_CONTROL) / perMessage);
   }
 }

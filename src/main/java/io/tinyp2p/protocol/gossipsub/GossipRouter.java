@@ -30,10 +30,16 @@ import java.util.function.LongSupplier;
  * random choice from the injected {@link Random}, so a run is reproducible.
  *
  * <p>Each public method queues what it has to say per peer and ends by sending at most one
- * RPC per peer (more only when a batch of messages exceeds {@link GossipConfig#maxRpcSize()}):
- * subscription changes, messages and control messages for a peer travel together.
- * Deliveries to the application happen after those sends, at the end of {@link #handleRpc},
- * so {@link Output#deliver} may call back into the router (publish, unsubscribe...).
+ * RPC per peer (more only when a batch of messages exceeds {@link GossipConfig#maxRpcSize()},
+ * or IWANTs must be split so that their answers fit it): subscription changes, messages and
+ * control messages for a peer travel together.
+ *
+ * <p>Received messages are not verified inside {@link #handleRpc}: after the cheap checks
+ * (size, topic, seen cache) they wait in a bounded {@link ValidationQueue}, and the caller
+ * verifies them in slices with {@link #validateQueued}, round-robin across peers, so a flood
+ * of signed messages costs bounded work per call and sheds the excess (counted). Deliveries to
+ * the application happen after the sends, at the end of {@link #validateQueued}, so
+ * {@link Output#deliver} may call back into the router (publish, unsubscribe...).
  * {@link Output#send} must not.
  *
  * <p>Implemented: mesh construction and maintenance with D/D_lo/D_hi and the outbound quota
@@ -53,6 +59,12 @@ public final class GossipRouter {
   public static final String PROTOCOL_V10 = "/meshsub/1.0.0";
   /** The longest PRUNE backoff we honour; longer ones are cut to it. */
   static final long MAX_BACKOFF_SECONDS = 24 * 3600;
+  /**
+   * IWANT RPCs sent to one peer per heartbeat: js-libp2p answers no more than 10 per heartbeat
+   * (its GossipsubMaxIWantMessages), and each asks for at most
+   * {@link GossipConfig#iwantIdsPerRpc()} ids.
+   */
+  static final int MAX_IWANT_RPCS = 10;
 
   /** What the router asks of its caller. */
   public interface Output {
@@ -78,8 +90,22 @@ public final class GossipRouter {
     MISSING_TOPIC,
     /** We have not joined the message's topic. */
     NOT_SUBSCRIBED,
-    /** Its id is in the seen cache. */
+    /** Its id is in the seen cache (never verified twice), or already queued from the same peer. */
     DUPLICATE,
+    /** The sender's validation queue is full ({@link GossipConfig#validationQueuePerPeer()}). */
+    THROTTLED_PEER,
+    /**
+     * The topic's validation queue is full, and the sender holds as much of it as anybody
+     * (else the biggest holder's newest message is dropped instead, counted here too).
+     */
+    THROTTLED_TOPIC,
+    /** Likewise for the validation queue's bytes ({@link GossipConfig#validationQueueBytes()}). */
+    THROTTLED_MEMORY,
+    /**
+     * Queued, but its sender sent another RPC once below the graylist threshold: what it
+     * still had queued is dropped unverified.
+     */
+    GRAYLISTED,
     /** Validly signed with our own key, but we did not publish it (in this life). */
     SELF_ORIGIN,
     MISSING_FROM,
@@ -125,6 +151,8 @@ public final class GossipRouter {
     int ihaves;
     /** Message ids asked of this peer with IWANT this heartbeat. */
     int asked;
+    /** IWANT RPCs sent to this peer this heartbeat. */
+    int iwantRpcs;
 
     PeerState(boolean outbound) {
       this.outbound = outbound;
@@ -137,6 +165,8 @@ public final class GossipRouter {
     final List<RpcProto.Message> messages = new ArrayList<>();
     final Set<ByteString> messageIds = new LinkedHashSet<>();
     final RpcProto.ControlMessage.Builder control = RpcProto.ControlMessage.newBuilder();
+    /** IWANTs, one per RPC: the first travels with the rest, each other one alone. */
+    final List<RpcProto.ControlIWant> iwants = new ArrayList<>();
   }
 
   private record Delivery(String topic, PeerId from, ByteString id, ByteString data, long seqno) {}
@@ -161,6 +191,7 @@ public final class GossipRouter {
   private final Map<String, Map<PeerId, Long>> backoff = new HashMap<>();
   private final MessageCache mcache;
   private final SeenCache seen;
+  private final ValidationQueue validation;
   private Map<PeerId, Pending> outbox = new LinkedHashMap<>();
   private long nextSeqno;
 
@@ -183,6 +214,8 @@ public final class GossipRouter {
   private long iwantsReceived;
   private long iwantServed;
   private long rpcsFromUnknownPeers;
+  private long validationQueued;
+  private long validated;
   private final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
 
   /**
@@ -201,6 +234,8 @@ public final class GossipRouter {
     this.random = random;
     this.mcache = new MessageCache(config.mcacheLen(), config.mcacheGossip());
     this.seen = new SeenCache(config.seenTtl().toMillis(), config.seenMaxSize(), clock);
+    this.validation = new ValidationQueue(config.validationQueuePerPeer(), config.validationQueuePerTopic(),
+        config.validationQueueBytes(), why -> drop(throttled(why)));
     // go-, js- and rust-libp2p seed the counter with the wall clock in nanoseconds, so seqnos
     // keep growing across restarts: kubo drops a peer's messages whose seqno is not above the
     // largest it saw from that peer.
@@ -256,6 +291,7 @@ public final class GossipRouter {
       f.remove(peer);
     }
     outbox.remove(peer);
+    validation.removePeer(peer); // its unverified messages go with it
   }
 
   public boolean hasPeer(PeerId peer) {
@@ -371,7 +407,8 @@ public final class GossipRouter {
 
   /**
    * An RPC received from {@code from}: subscriptions first, then messages, then control
-   * (the order go-libp2p uses). RPCs from peers not added are ignored.
+   * (the order go-libp2p uses). RPCs from peers not added are ignored. Messages that pass the
+   * cheap checks wait for {@link #validateQueued}; control messages are answered now.
    */
   public void handleRpc(PeerId from, RpcProto.RPC rpc) {
     PeerState ps = peers.get(from);
@@ -381,14 +418,17 @@ public final class GossipRouter {
     }
     if (score(from) < GRAYLIST_THRESHOLD) {
       graylisted++; // v1.1: below the graylist threshold everything the peer sends is ignored
+      // and what it sent before, still unverified, is not worth a check either
+      for (int n = validation.removePeer(from); n > 0; n--) {
+        drop(DropReason.GRAYLISTED);
+      }
       return;
     }
     for (RpcProto.RPC.SubOpts s : rpc.getSubscriptionsList()) {
       handleSubscription(from, ps, s);
     }
-    List<Delivery> deliveries = new ArrayList<>();
     for (RpcProto.Message m : rpc.getPublishList()) {
-      handleMessage(from, m, deliveries);
+      receiveMessage(from, m);
     }
     if (rpc.hasControl()) {
       RpcProto.ControlMessage c = rpc.getControl();
@@ -406,10 +446,41 @@ public final class GossipRouter {
       }
     }
     flush();
+  }
+
+  /** Messages received and waiting for {@link #validateQueued}. */
+  public int queuedForValidation() {
+    return validation.size();
+  }
+
+  /**
+   * Verifies queued messages, round-robin across their senders, until {@code maxMessages}
+   * messages or {@code maxBytes} encoded bytes were taken (at least one message): each valid,
+   * first-seen message is remembered, forwarded to the mesh and handed to the application.
+   * Call it again while {@link #queuedForValidation()} is not zero, yielding to other work in
+   * between.
+   *
+   * @return the messages still queued
+   */
+  public int validateQueued(int maxMessages, long maxBytes) {
+    List<Delivery> deliveries = new ArrayList<>();
+    int taken = 0;
+    long bytes = 0;
+    while (taken < maxMessages && bytes < maxBytes) {
+      ValidationQueue.Entry e = validation.poll();
+      if (e == null) {
+        break;
+      }
+      taken++;
+      bytes += e.size();
+      validateMessage(e, deliveries);
+    }
+    flush();
     for (Delivery d : deliveries) {
       delivered++;
       output.deliver(d.topic(), d.from(), d.id().toByteArray(), d.data().toByteArray(), d.seqno());
     }
+    return validation.size();
   }
 
   private void handleSubscription(PeerId from, PeerState ps, RpcProto.RPC.SubOpts s) {
@@ -436,9 +507,11 @@ public final class GossipRouter {
     }
   }
 
-  private void handleMessage(PeerId source, RpcProto.Message m, List<Delivery> deliveries) {
+  /** The cheap checks, then into the validation queue (or dropped, counted). */
+  private void receiveMessage(PeerId source, RpcProto.Message m) {
     received++;
-    if (m.getSerializedSize() > config.maxMessageSize()) {
+    int size = m.getSerializedSize();
+    if (size > config.maxMessageSize()) {
       drop(DropReason.TOO_LARGE);
       return;
     }
@@ -458,6 +531,39 @@ public final class GossipRouter {
       drop(DropReason.DUPLICATE);
       return;
     }
+    ValidationQueue.Admission admission = validation.offer(source, m, id, topic, size);
+    if (admission == ValidationQueue.Admission.QUEUED) {
+      validationQueued++;
+    } else {
+      drop(throttled(admission));
+    }
+  }
+
+  private static DropReason throttled(ValidationQueue.Admission why) {
+    return switch (why) {
+      case DUPLICATE -> DropReason.DUPLICATE;
+      case PEER_FULL -> DropReason.THROTTLED_PEER;
+      case TOPIC_FULL -> DropReason.THROTTLED_TOPIC;
+      case MEMORY_FULL, QUEUED -> DropReason.THROTTLED_MEMORY;
+    };
+  }
+
+  /** The signature check of a queued message, and what follows for a valid one. */
+  private void validateMessage(ValidationQueue.Entry e, List<Delivery> deliveries) {
+    PeerId source = e.source();
+    RpcProto.Message m = e.message();
+    ByteString id = e.id();
+    String topic = e.topic();
+    // Another copy may have been accepted while this one waited; or we left the topic.
+    if (seen.contains(id)) {
+      drop(DropReason.DUPLICATE);
+      return;
+    }
+    if (!subscriptions.contains(topic)) {
+      drop(DropReason.NOT_SUBSCRIBED);
+      return;
+    }
+    validated++;
     MessageSigning.Result result = MessageSigning.validate(m);
     if (result != MessageSigning.Result.VALID) {
       drop(DropReason.of(result));
@@ -490,7 +596,8 @@ public final class GossipRouter {
 
   private void handleIHave(PeerId from, PeerState ps, List<RpcProto.ControlIHave> ihaves) {
     ihavesReceived += ihaves.size();
-    if (++ps.ihaves > config.maxIHaveMessages() || ps.asked >= config.maxIHaveLength()) {
+    if (++ps.ihaves > config.maxIHaveMessages() || ps.asked >= config.maxIHaveLength()
+        || ps.iwantRpcs >= MAX_IWANT_RPCS) {
       ihavesIgnored += ihaves.size();
       return;
     }
@@ -509,14 +616,21 @@ public final class GossipRouter {
       return;
     }
     List<ByteString> ask = new ArrayList<>(wanted);
-    int budget = config.maxIHaveLength() - ps.asked;
+    // The answer to one IWANT RPC may come as one RPC: ask few enough ids that it fits our limit.
+    int perRpc = config.iwantIdsPerRpc();
+    int budget = (int) Math.min(config.maxIHaveLength() - ps.asked, (long) (MAX_IWANT_RPCS - ps.iwantRpcs) * perRpc);
     if (ask.size() > budget) {
       Collections.shuffle(ask, random);
       ask = ask.subList(0, budget);
     }
     ps.asked += ask.size();
     iwantsSent += ask.size();
-    pending(from).control.addIwant(RpcProto.ControlIWant.newBuilder().addAllMessageIDs(ask));
+    Pending p = pending(from);
+    for (int i = 0; i < ask.size(); i += perRpc) {
+      p.iwants.add(RpcProto.ControlIWant.newBuilder()
+          .addAllMessageIDs(ask.subList(i, Math.min(ask.size(), i + perRpc))).build());
+      ps.iwantRpcs++;
+    }
   }
 
   private void handleIWant(PeerId from, RpcProto.ControlIWant iwant) {
@@ -587,6 +701,7 @@ public final class GossipRouter {
     for (PeerState ps : peers.values()) {
       ps.ihaves = 0;
       ps.asked = 0;
+      ps.iwantRpcs = 0;
       ps.firstDeliveries *= SCORE_DECAY;
       ps.invalidMessages *= SCORE_DECAY;
       if (ps.invalidMessages < 0.01) {
@@ -879,6 +994,9 @@ public final class GossipRouter {
       }
       Pending p = e.getValue();
       RpcProto.RPC.Builder rpc = RpcProto.RPC.newBuilder().addAllSubscriptions(p.subscriptions);
+      if (!p.iwants.isEmpty()) {
+        p.control.addIwant(p.iwants.get(0));
+      }
       RpcProto.ControlMessage control = p.control.build();
       if (!control.equals(RpcProto.ControlMessage.getDefaultInstance())) {
         rpc.setControl(control);
@@ -898,6 +1016,10 @@ public final class GossipRouter {
       }
       if (!empty) {
         output.send(peer, rpc.build());
+      }
+      for (int i = 1; i < p.iwants.size(); i++) {
+        output.send(peer, RpcProto.RPC.newBuilder()
+            .setControl(RpcProto.ControlMessage.newBuilder().addIwant(p.iwants.get(i))).build());
       }
     }
   }
@@ -1019,8 +1141,11 @@ public final class GossipRouter {
   /**
    * Counters for /status: {@code received} messages, {@code delivered} to the application,
    * {@code forwarded} copies, {@code published} messages and the copies sent
-   * ({@code publishedCopies}), control message counts, and one {@code dropped.*} counter per
-   * {@link DropReason}.
+   * ({@code publishedCopies}), control message counts, the validation queue
+   * ({@code validationQueued}: admitted in total, {@code validated}: signature checks done,
+   * {@code validationQueue} and {@code validationQueueBytes}: waiting now), and one
+   * {@code dropped.*} counter per {@link DropReason} ({@code dropped.duplicate}: never
+   * verified; {@code dropped.throttled*}: shed by the queue).
    */
   public Map<String, Long> counters() {
     Map<String, Long> out = new LinkedHashMap<>();
@@ -1041,6 +1166,10 @@ public final class GossipRouter {
     out.put("iwantsReceived", iwantsReceived);
     out.put("iwantServed", iwantServed);
     out.put("rpcsFromUnknownPeers", rpcsFromUnknownPeers);
+    out.put("validationQueued", validationQueued);
+    out.put("validated", validated);
+    out.put("validationQueue", (long) validation.size());
+    out.put("validationQueueBytes", validation.bytes());
     long total = 0;
     for (Map.Entry<DropReason, Long> e : dropped.entrySet()) {
       out.put(e.getKey().counterName(), e.getValue());

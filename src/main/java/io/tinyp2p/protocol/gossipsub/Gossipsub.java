@@ -25,9 +25,18 @@ import org.slf4j.LoggerFactory;
  * our length-prefixed RPCs, and read the peer's RPCs from its own outbound stream (our
  * inbound one). The router's heartbeat runs on a timer of the node's event loop.
  *
- * <p>Memory stays bounded: RPCs are checked against the size limit before they are buffered,
- * RPCs for a peer whose stream is not open yet wait in a small queue, and a peer that does not
- * read (its stream's write queue full) loses RPCs rather than growing ours.
+ * <p>Memory stays bounded: RPCs are checked against the size limit
+ * ({@link GossipConfig#maxRpcSize()}, the message limit plus room for control messages) at
+ * their length prefix, before they are buffered; RPCs for a peer whose stream is not open yet
+ * wait in a small queue, and a peer that does not read (its stream's write queue full) loses
+ * RPCs rather than growing ours.
+ *
+ * <p>Work stays bounded too: received messages wait in the router's validation queue and are
+ * verified in slices of at most {@link #SLICE_NANOS} on the event loop. A slice runs right after
+ * the RPCs that queued work; while work remains the next one runs from a 1 ms timer, never
+ * chained with {@code runOnContext}: Netty runs queued tasks for up to a second before it
+ * polls the sockets again, whereas a timer lets the loop read (ping, kad, identify, new
+ * handshakes) between two slices.
  */
 public final class Gossipsub {
   private static final Logger LOG = LoggerFactory.getLogger(Gossipsub.class);
@@ -39,6 +48,11 @@ public final class Gossipsub {
   static final int MAX_PENDING_RPCS = 64;
   /** How long one RPC may take to arrive from its first byte. */
   static final java.time.Duration READ_DEADLINE = java.time.Duration.ofSeconds(30);
+  /** The event-loop time one validation slice may take (it ends after the message at hand). */
+  static final long SLICE_NANOS = 4_000_000;
+  /** Messages and bytes verified between two looks at the clock. */
+  private static final int SLICE_STEP_MESSAGES = 8;
+  private static final long SLICE_STEP_BYTES = 256 * 1024;
 
   /** A message for the application. */
   public interface Delivery {
@@ -50,6 +64,13 @@ public final class Gossipsub {
   private final Map<PeerId, PeerStreams> peers = new HashMap<>();
   private final long heartbeatTimer;
   private long droppedSlowPeer;
+  private long rpcsRefused;
+  private long rpcsMalformed;
+  private long validationSlices;
+  /** A validation slice is scheduled (or running). */
+  private boolean validating;
+  private long validationTimer = -1;
+  private boolean stopped;
 
   /** The streams we have with one peer. */
   private static final class PeerStreams {
@@ -93,12 +114,31 @@ public final class Gossipsub {
   }
 
   public void stop() {
+    stopped = true;
     swarm.vertx().cancelTimer(heartbeatTimer);
+    if (validationTimer >= 0) {
+      swarm.vertx().cancelTimer(validationTimer);
+    }
   }
 
   /** RPCs dropped because a peer did not read them. */
   public long droppedSlowPeer() {
     return droppedSlowPeer;
+  }
+
+  /**
+   * The router's counters and this glue's: {@code dropped.slowPeer}, {@code rpcsRefused}
+   * (streams reset at a length prefix over {@link GossipConfig#maxRpcSize()} or a malformed
+   * one, before the RPC was buffered), {@code rpcsMalformed} (not a protobuf RPC) and
+   * {@code validationSlices}.
+   */
+  public Map<String, Long> counters() {
+    Map<String, Long> out = new java.util.LinkedHashMap<>(router.counters());
+    out.put("dropped.slowPeer", droppedSlowPeer);
+    out.put("rpcsRefused", rpcsRefused);
+    out.put("rpcsMalformed", rpcsMalformed);
+    out.put("validationSlices", validationSlices);
+    return out;
   }
 
   private static boolean supportsGossip(PeerStore.PeerInfo info) {
@@ -168,12 +208,14 @@ public final class Gossipsub {
   private void onInbound(P2pStream stream) {
     PeerId peer = stream.remotePeer();
     ensureOutbound(peer);
-    // js batches IWANT answers up to 4 MiB: accept that much per RPC, never less than our own limit
-    LengthPrefixed.read(stream, swarm.vertx(), Math.max(router.config().maxRpcSize(), 4 << 20), READ_DEADLINE, bytes -> {
+    // the message limit plus room for control: a longer RPC is refused at its length prefix
+    // (our IWANTs ask for few enough ids that answers fit, see GossipConfig.iwantIdsPerRpc)
+    LengthPrefixed.read(stream, swarm.vertx(), router.config().maxRpcSize(), READ_DEADLINE, bytes -> {
       RpcProto.RPC rpc;
       try {
         rpc = RpcProto.RPC.parseFrom(bytes.getBytes());
       } catch (InvalidProtocolBufferException e) {
+        rpcsMalformed++;
         LOG.info("gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
         stream.reset();
         return;
@@ -186,8 +228,48 @@ public final class Gossipsub {
         }
       }
       router.handleRpc(peer, rpc);
-    }, e -> swarm.streamReadFailed(stream, "gossipsub", e));
+      scheduleValidation();
+    }, e -> {
+      rpcsRefused++;
+      swarm.streamReadFailed(stream, "gossipsub", e);
+    });
     stream.endHandler(v -> stream.end());
+  }
+
+  // ---- validation slices ----
+
+  /** Runs a slice soon if messages wait and none is scheduled. */
+  private void scheduleValidation() {
+    if (validating || stopped || router.queuedForValidation() == 0) {
+      return;
+    }
+    validating = true;
+    swarm.context().runOnContext(v -> validateSlice());
+  }
+
+  private void validateSlice() {
+    validationTimer = -1;
+    if (stopped) {
+      validating = false;
+      return;
+    }
+    validationSlices++;
+    long deadline = System.nanoTime() + SLICE_NANOS;
+    int left;
+    try {
+      do {
+        left = router.validateQueued(SLICE_STEP_MESSAGES, SLICE_STEP_BYTES);
+      } while (left > 0 && System.nanoTime() - deadline < 0);
+    } catch (RuntimeException e) {
+      // a bug, not input: never let it escape to the event loop or stop the validation
+      LOG.warn("gossipsub validation failed", e);
+      left = router.queuedForValidation();
+    }
+    if (left > 0) {
+      validationTimer = swarm.vertx().setTimer(1, t -> validateSlice());
+    } else {
+      validating = false;
+    }
   }
 
   // ---- application ----

@@ -166,8 +166,13 @@ class GossipRouterTest {
       }
     }
 
+    /**
+     * Delivers queued RPCs until none is left; every router verifies what it received right
+     * away (as if its validation slices kept up).
+     */
     void drain() {
       int steps = 0;
+      validateAll();
       while (!queue.isEmpty()) {
         Envelope e = queue.poll();
         log.add(e);
@@ -181,8 +186,16 @@ class GossipRouterTest {
         } catch (InvalidProtocolBufferException ex) {
           throw new AssertionError(ex);
         }
-        byId.get(e.to()).router.handleRpc(e.from(), wire);
+        GossipRouter to = byId.get(e.to()).router;
+        to.handleRpc(e.from(), wire);
+        to.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
         assertTrue(++steps < 1_000_000, "the network does not settle");
+      }
+    }
+
+    void validateAll() {
+      for (Node node : nodes) {
+        node.router.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
       }
     }
 
@@ -481,20 +494,26 @@ class GossipRouterTest {
         otherTopic, selfOrigin, tooLarge, duplicate);
     int logMark = net.log.size();
     long duplicatesBefore = victim.router.dropped(DropReason.DUPLICATE);
+    long validatedBefore = victim.router.counters().get("validated");
     assertEquals(duplicatesBefore, victim.router.counters().get("dropped"), "copies of the real message via other links");
     victim.router.handleRpc(attacker.id(), RpcProto.RPC.newBuilder().addAllPublish(bad).build());
+    // the cheaply refused ones are not even queued, nor the second message of the same id
+    // (forged and unsigned copies of "fresh") from the same peer
+    assertEquals(4, victim.router.queuedForValidation());
+    victim.router.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
     assertTrue(net.queue.isEmpty(), "nothing is forwarded");
     net.drain();
     assertEquals(1, victim.delivered.size());
     assertEquals(1, victim.router.dropped(DropReason.INVALID_SIGNATURE));
     assertEquals(1, victim.router.dropped(DropReason.KEY_MISMATCH));
     assertEquals(1, victim.router.dropped(DropReason.MISSING_SEQNO));
-    assertEquals(1, victim.router.dropped(DropReason.MISSING_SIGNATURE));
+    assertEquals(0, victim.router.dropped(DropReason.MISSING_SIGNATURE), "refused as a second copy");
+    assertEquals(validatedBefore + 4, victim.router.counters().get("validated"), "signature checks");
     assertEquals(1, victim.router.dropped(DropReason.MISSING_TOPIC));
     assertEquals(1, victim.router.dropped(DropReason.NOT_SUBSCRIBED));
     assertEquals(1, victim.router.dropped(DropReason.SELF_ORIGIN));
     assertEquals(1, victim.router.dropped(DropReason.TOO_LARGE));
-    assertEquals(duplicatesBefore + 1, victim.router.dropped(DropReason.DUPLICATE));
+    assertEquals(duplicatesBefore + 2, victim.router.dropped(DropReason.DUPLICATE));
     Map<String, Long> counters = victim.router.counters();
     assertEquals(duplicatesBefore + 9, counters.get("dropped"));
     assertEquals(1, counters.get("dropped.keyMismatch"));
@@ -507,9 +526,9 @@ class GossipRouterTest {
 
     // A forgery first (from another peer) does not shadow the real message with the same id.
     Net.Node relay = net.node(3);
-    victim.router.handleRpc(relay.id(), RpcProto.RPC.newBuilder().addPublish(forgedSignature).build());
+    receive(victim.router, relay.id(), RpcProto.RPC.newBuilder().addPublish(forgedSignature).build());
     assertEquals(2, victim.router.dropped(DropReason.INVALID_SIGNATURE));
-    victim.router.handleRpc(relay.id(), RpcProto.RPC.newBuilder().addPublish(good).build());
+    receive(victim.router, relay.id(), RpcProto.RPC.newBuilder().addPublish(good).build());
     assertEquals(2, victim.delivered.size());
     assertEquals(bytes("fresh").length, victim.delivered.get(1).data().size());
     int forwardedGood = net.queue.size();
@@ -559,6 +578,12 @@ class GossipRouterTest {
     List<RpcProto.ControlGraft> graftsTo(PeerId peer) {
       return to(peer).stream().flatMap(r -> r.getControl().getGraftList().stream()).toList();
     }
+  }
+
+  /** An RPC received and its messages verified at once. */
+  static void receive(GossipRouter r, PeerId from, RpcProto.RPC rpc) {
+    r.handleRpc(from, rpc);
+    r.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
   }
 
   static RpcProto.RPC subscribeRpc(String topic) {
@@ -820,6 +845,187 @@ class GossipRouterTest {
     assertTrue(answers.size() > 1);
     assertEquals(40, answers.stream().mapToInt(RpcProto.RPC::getPublishCount).sum());
     assertTrue(answers.stream().allMatch(a -> a.getSerializedSize() <= config.maxRpcSize()));
+  }
+
+  // ------------------------------------------------------------------ validation queue
+
+  /** An RPC publishing {@code count} messages signed by {@code author}, data "tag i". */
+  static RpcProto.RPC signedRpc(KeyPair author, String tag, int count, int dataLength) {
+    RpcProto.RPC.Builder rpc = RpcProto.RPC.newBuilder();
+    for (int i = 0; i < count; i++) {
+      byte[] data = java.util.Arrays.copyOf(bytes(tag + " " + i), Math.max(dataLength, (tag + " " + i).length()));
+      rpc.addPublish(MessageSigning.sign(author, TOPIC, data, 1 + i));
+    }
+    return rpc.build();
+  }
+
+  /** A router in TOPIC with peers 1..n subscribed to it. */
+  GossipRouter joined(GossipConfig config, int n) {
+    GossipRouter r = router(config);
+    r.subscribe(TOPIC);
+    for (int i = 1; i <= n; i++) {
+      r.addPeer(peer(i), false);
+      r.handleRpc(peer(i), subscribeRpc(TOPIC));
+    }
+    return r;
+  }
+
+  List<String> deliveredTags() {
+    return out.delivered.stream().map(d -> d.data().toStringUtf8().replace("\0", "")).toList();
+  }
+
+  @Test
+  void aFloodingPeerIsThrottledAtItsCapAndPeersAreServedRoundRobin() {
+    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(4, 100, 64 * GossipConfig.MIB), 2);
+    r.handleRpc(peer(1), signedRpc(keyOf(10), "a", 10, 0));
+    r.handleRpc(peer(2), signedRpc(keyOf(11), "b", 2, 0));
+    assertEquals(6, r.queuedForValidation());
+    assertEquals(6, r.dropped(DropReason.THROTTLED_PEER), "the newest six of the flooding peer");
+    assertEquals(0, r.counters().get("validated"), "nothing verified inside handleRpc");
+    assertTrue(out.delivered.isEmpty());
+
+    assertEquals(3, r.validateQueued(3, Long.MAX_VALUE));
+    assertEquals(List.of("a 0", "b 0", "a 1"), deliveredTags());
+    assertEquals(0, r.validateQueued(100, Long.MAX_VALUE));
+    assertEquals(List.of("a 0", "b 0", "a 1", "b 1", "a 2", "a 3"), deliveredTags());
+    Map<String, Long> c = r.counters();
+    assertEquals(6, c.get("validationQueued"));
+    assertEquals(6, c.get("validated"));
+    assertEquals(0, c.get("validationQueue"));
+    assertEquals(0, c.get("validationQueueBytes"));
+    assertEquals(6, c.get("dropped.throttledPeer"));
+    // the byte budget of a call ends it after the message that crosses it
+    r.handleRpc(peer(1), signedRpc(keyOf(12), "c", 3, 0));
+    assertEquals(2, r.validateQueued(100, 1));
+  }
+
+  @Test
+  void aRelayedFloodFromOneAuthorDoesNotCrowdOutTheRelaysOtherAuthors() {
+    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(4, 100, 64 * GossipConfig.MIB), 1);
+    r.handleRpc(peer(1), signedRpc(keyOf(70), "flood", 6, 0)); // relayed: one author, 4 queued, 2 dropped
+    assertEquals(2, r.dropped(DropReason.THROTTLED_PEER));
+    r.handleRpc(peer(1), signedRpc(keyOf(71), "own", 2, 0));
+    assertEquals(4, r.queuedForValidation());
+    assertEquals(4, r.dropped(DropReason.THROTTLED_PEER), "two flood messages made room");
+    r.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
+    assertEquals(List.of("flood 0", "flood 1", "own 0", "own 1"), deliveredTags());
+  }
+
+  @Test
+  void aFullTopicMakesRoomForAPeerHoldingLessOfIt() {
+    int cap = 10;
+    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(100, cap, 64 * GossipConfig.MIB), 6);
+    int sent = 0;
+    for (int sybil = 1; sybil <= 5; sybil++) {
+      r.handleRpc(peer(sybil), signedRpc(keyOf(20 + sybil), "sybil" + sybil, 10, 0));
+      sent += 10;
+      assertTrue(r.queuedForValidation() <= cap, "never over the topic cap: " + r.queuedForValidation());
+    }
+    // the honest peer arrives last, with one message, into a full topic
+    r.handleRpc(peer(6), signedRpc(keyOf(30), "honest", 1, 0));
+    sent++;
+    assertEquals(cap, r.queuedForValidation());
+    r.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
+    assertTrue(deliveredTags().contains("honest 0"), deliveredTags().toString());
+    long throttled = r.dropped(DropReason.THROTTLED_TOPIC);
+    assertEquals(sent, out.delivered.size() + throttled, "every message delivered or counted");
+    // max-min fair: every peer ends up with about the same share of the ten slots
+    Map<String, Long> perPeer = new java.util.TreeMap<>();
+    for (String tag : deliveredTags()) {
+      perPeer.merge(tag.substring(0, tag.indexOf(' ')), 1L, Long::sum);
+    }
+    assertTrue(perPeer.values().stream().allMatch(n -> n <= 3), perPeer.toString());
+  }
+
+  @Test
+  void theByteBudgetIsSharedTheSameWay() {
+    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(100, 1000, 8 * 1024), 2);
+    r.handleRpc(peer(1), signedRpc(keyOf(40), "big", 4, 3000));
+    assertEquals(2, r.queuedForValidation());
+    assertEquals(2, r.dropped(DropReason.THROTTLED_MEMORY));
+    r.handleRpc(peer(2), signedRpc(keyOf(41), "other", 1, 3000));
+    assertEquals(2, r.queuedForValidation(), "the other peer's message took the flooder's newest slot");
+    assertEquals(3, r.dropped(DropReason.THROTTLED_MEMORY));
+    assertTrue(r.counters().get("validationQueueBytes") <= 8 * 1024);
+    r.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
+    assertEquals(List.of("big 0", "other 0"), deliveredTags());
+  }
+
+  @Test
+  void queuedCopiesAreVerifiedOnceAndAForgeryQueuedFirstDoesNotShadowTheRealMessage() {
+    GossipRouter r = joined(GossipConfig.defaults(), 4);
+    RpcProto.RPC real = signedRpc(keyOf(50), "real", 1, 0);
+    RpcProto.Message genuine = real.getPublish(0);
+    RpcProto.Message forged = genuine.toBuilder().setData(ByteString.copyFromUtf8("forged")).build();
+    r.handleRpc(peer(1), RpcProto.RPC.newBuilder().addPublish(forged).build());
+    r.handleRpc(peer(2), real);
+    r.handleRpc(peer(3), real);
+    r.handleRpc(peer(3), real); // the same peer again: refused while its first copy waits
+    assertEquals(3, r.queuedForValidation());
+    assertEquals(1, r.dropped(DropReason.DUPLICATE));
+    r.validateQueued(Integer.MAX_VALUE, Long.MAX_VALUE);
+    assertEquals(List.of("real 0"), deliveredTags());
+    assertEquals(1, r.dropped(DropReason.INVALID_SIGNATURE));
+    assertEquals(2, r.dropped(DropReason.DUPLICATE), "the third copy was never verified");
+    assertEquals(2, r.counters().get("validated"));
+    // and once seen, copies are refused before they are even queued
+    r.handleRpc(peer(4), real);
+    assertEquals(0, r.queuedForValidation());
+    assertEquals(3, r.dropped(DropReason.DUPLICATE));
+  }
+
+  @Test
+  void messagesOfAPeerThatLeavesOrIsGraylistedAreNotVerified() {
+    GossipRouter r = joined(GossipConfig.defaults(), 2);
+    r.handleRpc(peer(1), signedRpc(keyOf(60), "gone", 5, 0));
+    r.removePeer(peer(1));
+    assertEquals(0, r.queuedForValidation());
+    // three bad signatures sink a peer below the graylist; its next RPC is ignored and the
+    // rest of its queue goes unverified
+    RpcProto.RPC.Builder bad = RpcProto.RPC.newBuilder();
+    for (RpcProto.Message m : signedRpc(keyOf(61), "bad", 10, 0).getPublishList()) {
+      bad.addPublish(m.toBuilder().setSignature(ByteString.copyFrom(new byte[64])));
+    }
+    r.handleRpc(peer(2), bad.build());
+    r.validateQueued(3, Long.MAX_VALUE);
+    assertEquals(3, r.counters().get("validated"));
+    r.handleRpc(peer(2), subscribeRpc(TOPIC));
+    assertEquals(1, r.counters().get("graylisted"));
+    assertEquals(7, r.dropped(DropReason.GRAYLISTED));
+    assertEquals(0, r.queuedForValidation());
+  }
+
+  @Test
+  void iwantsAskFewEnoughIdsThatEachAnswerFitsTheRpcLimit() {
+    GossipConfig config = GossipConfig.defaults();
+    GossipRouter r = joined(config, 1);
+    PeerId b = peer(1);
+    RpcProto.ControlIHave.Builder ihave = RpcProto.ControlIHave.newBuilder().setTopicID(TOPIC);
+    for (int i = 0; i < 30; i++) {
+      ihave.addMessageIDs(ByteString.copyFromUtf8("unseen " + i));
+    }
+    RpcProto.RPC rpc = RpcProto.RPC.newBuilder().setControl(RpcProto.ControlMessage.newBuilder().addIhave(ihave)).build();
+    int before = out.to(b).size();
+    r.handleRpc(b, rpc);
+    List<RpcProto.RPC> iwants = out.to(b).subList(before, out.to(b).size());
+    // 1 MiB messages, a limit of 1 MiB + 64 KiB: one id per IWANT, ten IWANT RPCs per heartbeat
+    assertEquals(1, config.iwantIdsPerRpc());
+    assertEquals(GossipRouter.MAX_IWANT_RPCS, iwants.size());
+    for (RpcProto.RPC x : iwants) {
+      int ids = x.getControl().getIwantList().stream().mapToInt(RpcProto.ControlIWant::getMessageIDsCount).sum();
+      assertEquals(1, ids);
+      assertTrue((long) ids * (config.maxMessageSize() + 6) + GossipConfig.IWANT_ANSWER_CONTROL <= config.maxRpcSize());
+    }
+    GossipConfig small = GossipConfig.defaults().withMaxMessageSize(4096);
+    assertEquals(8, small.iwantIdsPerRpc());
+    assertTrue(8L * (4096 + 6) + GossipConfig.IWANT_ANSWER_CONTROL <= small.maxRpcSize());
+    assertEquals(10, r.counters().get("iwantIdsSent"));
+    r.handleRpc(b, rpc);
+    assertEquals(before + 10, out.to(b).size(), "no more IWANTs this heartbeat");
+    r.heartbeat();
+    int mark = out.to(b).size();
+    r.handleRpc(b, rpc);
+    assertEquals(mark + 10, out.to(b).size(), "ten more after the heartbeat");
   }
 
   @Test
