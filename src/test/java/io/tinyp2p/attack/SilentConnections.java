@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Half-open connections: TCP connections to the node that never send a byte. {@code target}
- * of them are opened at once, and every one the node closes is replaced, at most
+ * of them are opened within a second, and every one the node closes is replaced, at most
  * {@code perSecond} a second. Each connection waits on its own virtual thread for the
  * node to close it.
  */
@@ -35,8 +35,10 @@ final class SilentConnections implements AutoCloseable {
   }
 
   private void run() {
+    long fillGap = 1_000_000_000L / target;
     for (int i = 0; i < target && running.get(); i++) {
       openOne();
+      sleepNanos(fillGap);
     }
     long next = System.nanoTime();
     while (running.get()) {
