@@ -1,9 +1,12 @@
 package io.tinyp2p.attack;
 
 import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.multistream.Multistream;
 import io.tinyp2p.multistream.MultistreamException;
 import io.tinyp2p.noise.CipherState;
+import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.swarm.RawPeer;
 import io.tinyp2p.yamux.Frame;
 import io.tinyp2p.yamux.YamuxConfig;
@@ -41,6 +44,7 @@ final class HostilePeer implements AutoCloseable {
   private final RawPeer raw;
   private final LinkedBlockingQueue<Buffer> outbox = new LinkedBlockingQueue<>();
   private final AtomicLong queued = new AtomicLong();
+  private final Object outboxSpace = new Object(); // notified when the writer took bytes out
   private final AtomicLong written = new AtomicLong();
   private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
   private final Map<String, Consumer<Stream>> handlers = new ConcurrentHashMap<>();
@@ -86,10 +90,10 @@ final class HostilePeer implements AutoCloseable {
 
   /** Queues plaintext (Yamux frames) for the socket, waiting while the outbox is full. */
   void send(Buffer plaintext) {
-    synchronized (queued) {
+    synchronized (outboxSpace) {
       while (queued.get() > OUTBOX_LIMIT && !ended.isDone()) {
         try {
-          queued.wait(100);
+          outboxSpace.wait(100);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
@@ -131,8 +135,8 @@ final class HostilePeer implements AutoCloseable {
         }
         written.addAndGet(batch.length());
         queued.addAndGet(-taken);
-        synchronized (queued) {
-          queued.notifyAll();
+        synchronized (outboxSpace) {
+          outboxSpace.notifyAll();
         }
       }
     } catch (InterruptedException e) {
@@ -154,10 +158,10 @@ final class HostilePeer implements AutoCloseable {
    * Serves what every libp2p peer serves: Identify (telling the node {@code listenAddrs} and
    * every protocol served, also those added later) and Ping.
    */
-  HostilePeer asPeer(List<io.tinyp2p.multiaddr.Multiaddr> listenAddrs) {
-    serve(io.tinyp2p.protocol.identify.Identify.PROTOCOL_ID,
+  HostilePeer asPeer(List<Multiaddr> listenAddrs) {
+    serve(Identify.PROTOCOL_ID,
         Wire.identify(identity, listenAddrs, () -> List.copyOf(handlers.keySet())));
-    return serve(io.tinyp2p.protocol.ping.Ping.PROTOCOL_ID, Wire.echo());
+    return serve(Ping.PROTOCOL_ID, Wire.echo());
   }
 
   /**
@@ -390,8 +394,8 @@ final class HostilePeer implements AutoCloseable {
   private void end(String reason) {
     if (ended.complete(reason)) {
       streams.values().forEach(s -> s.endedByNode(reason));
-      synchronized (queued) {
-        queued.notifyAll();
+      synchronized (outboxSpace) {
+        outboxSpace.notifyAll();
       }
     }
   }

@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * What the hostile peers say, encoded with the project's generated protobuf classes and
@@ -54,7 +55,7 @@ final class Wire {
   /** {@code n} peers nobody runs (random sha2-256 PeerIds), each at {@code addr}. */
   static List<KadProto.Message.Peer> fakePeers(int n, Multiaddr addr) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    return java.util.stream.IntStream.range(0, n).mapToObj(i -> {
+    return IntStream.range(0, n).mapToObj(i -> {
       byte[] mh = new byte[34];
       random.nextBytes(mh);
       mh[0] = 0x12;
