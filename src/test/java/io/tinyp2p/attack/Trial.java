@@ -86,7 +86,11 @@ final class Trial implements AutoCloseable {
 
   /** A hostile peer with a fresh identity, connected and upgraded (and closed at the end). */
   HostilePeer hostile() throws Exception {
-    return attacker(HostilePeer.connect(node.port(), KeyPair.generate()));
+    return hostile(KeyPair.generate());
+  }
+
+  HostilePeer hostile(KeyPair identity) throws Exception {
+    return attacker(HostilePeer.connect(node.port(), identity));
   }
 
   /** Warm-up, then the quiet phase; ends with the quiet heap probe. */
