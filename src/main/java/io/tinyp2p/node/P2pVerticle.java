@@ -29,6 +29,10 @@ import io.tinyp2p.swarm.SwarmConfig;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -276,8 +280,25 @@ public class P2pVerticle extends VerticleBase {
         .put("gossipsub", gossipStatus())
         .put("limits", swarm.limitCounters().statusJson())
         .put("requests", reqResp.stats().toJson())
+        .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /**
+   * Heap figures in bytes: used now, the maximum, and used after the last collection of each
+   * heap pool (summed), the number that shows what the node really holds.
+   */
+  private static JsonObject jvmStatus() {
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    long afterGc = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      MemoryUsage collected = pool.getCollectionUsage();
+      if (pool.getType() == MemoryType.HEAP && collected != null) {
+        afterGc += collected.getUsed();
+      }
+    }
+    return new JsonObject().put("heapUsed", heap.getUsed()).put("heapMax", heap.getMax()).put("heapAfterGc", afterGc);
   }
 
   /** Mesh and topic-peer sizes per topic, and message counters (in, out, dropped by reason). */

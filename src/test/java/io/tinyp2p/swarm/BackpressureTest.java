@@ -149,9 +149,7 @@ class BackpressureTest {
   }
 
   private static void upgrade(RawPeer peer) throws Exception {
-    peer.negotiate(Connection.NOISE);
-    peer.noiseHandshake(KeyPair.generate());
-    peer.negotiateSecure(Connection.YAMUX);
+    peer.upgrade(KeyPair.generate());
   }
 
   /** Splits decrypted bytes into Yamux frames; returns their headers as {type, flags, id}. */

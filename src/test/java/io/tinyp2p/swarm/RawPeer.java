@@ -2,9 +2,12 @@ package io.tinyp2p.swarm;
 
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.multistream.Multistream;
+import io.tinyp2p.multistream.MultistreamException;
 import io.tinyp2p.noise.CipherState;
 import io.tinyp2p.noise.NoiseHandshake;
 import io.tinyp2p.util.Varint;
+import io.vertx.core.buffer.Buffer;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -13,43 +16,51 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A deliberately simple, blocking libp2p dialer for tests that need to misbehave at a chosen
  * layer: it speaks just enough multistream-select, Noise and Yamux to get there, then sends
- * whatever the test wants.
+ * whatever the test wants. (io.tinyp2p.attack.HostilePeer speaks Yamux on top of it.)
  */
-final class RawPeer implements AutoCloseable {
+public final class RawPeer implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
   private CipherState send;
   private CipherState receive;
+  private Buffer leftover;
 
-  RawPeer(String host, int port) throws IOException {
+  public RawPeer(String host, int port) throws IOException {
     socket = new Socket(host, port);
     socket.setSoTimeout(20_000); // a safety net; every read here expects an answer or EOF
-    in = new DataInputStream(socket.getInputStream());
+    in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
     out = socket.getOutputStream();
   }
 
-  int localPort() {
+  public int localPort() {
     return socket.getLocalPort();
   }
 
-  void sendRaw(byte[] bytes) throws IOException {
+  /** Read timeout in ms, 0 for none (a reader that waits for the node as long as it takes). */
+  public void readTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+  }
+
+  public void sendRaw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
   }
 
   /** Proposes one protocol over the raw socket and checks it is accepted. */
-  void negotiate(String protocol) throws IOException {
+  public void negotiate(String protocol) throws IOException {
     sendRaw(Multistream.message(Multistream.PROTOCOL_ID).appendBuffer(Multistream.message(protocol)).getBytes());
     expectLine(in, Multistream.PROTOCOL_ID);
     expectLine(in, protocol);
   }
 
-  void noiseHandshake(KeyPair identity) throws Exception {
+  public void noiseHandshake(KeyPair identity) throws Exception {
     NoiseHandshake hs = NoiseHandshake.initiator(identity);
     writeFrame(hs.writeMessage());
     hs.readMessage(readFrame());
@@ -58,31 +69,65 @@ final class RawPeer implements AutoCloseable {
     receive = hs.receiveCipher();
   }
 
-  /** Negotiates yamux inside the encrypted channel. */
-  void negotiateSecure(String protocol) throws Exception {
-    sendEncrypted(Multistream.message(Multistream.PROTOCOL_ID).appendBuffer(Multistream.message(protocol)).getBytes());
-    java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
-    int lines = 0;
-    while (lines < 2) {
-      plain.write(receive.decrypt(readFrame()));
-      lines = countLines(plain.toByteArray());
+  /**
+   * Negotiates a protocol (yamux) inside the encrypted channel. Bytes the node sent right
+   * after its answer (its first Yamux frames may share the Noise message) are kept for
+   * {@link #takeLeftover}.
+   */
+  public void negotiateSecure(String protocol) throws Exception {
+    Buffer[] rest = {null};
+    String[] error = {null};
+    boolean[] done = {false};
+    List<Buffer> written = new ArrayList<>();
+    Multistream dialer = Multistream.dialer(List.of(protocol), written::add, new Multistream.Listener() {
+      @Override
+      public void negotiated(String p, Buffer remaining) {
+        done[0] = true;
+        rest[0] = remaining;
+      }
+
+      @Override
+      public void failed(MultistreamException e) {
+        done[0] = true;
+        error[0] = e.getMessage();
+      }
+    });
+    for (Buffer b : written) {
+      sendEncrypted(b.getBytes());
     }
-    String text = plain.toString(StandardCharsets.UTF_8);
-    if (!text.contains(protocol + "\n")) {
-      throw new IOException("not accepted: " + text);
+    while (!done[0]) {
+      dialer.onData(Buffer.buffer(readDecrypted()));
     }
+    if (error[0] != null) {
+      throw new IOException("not accepted: " + error[0]);
+    }
+    leftover = rest[0];
   }
 
-  void sendEncrypted(byte[] plaintext) throws Exception {
-    writeFrame(send.encrypt(plaintext));
+  /** Full upgrade as a dialer: /noise, the XX handshake as {@code identity}, /yamux/1.0.0. */
+  public void upgrade(KeyPair identity) throws Exception {
+    negotiate("/noise");
+    noiseHandshake(identity);
+    negotiateSecure("/yamux/1.0.0");
+  }
+
+  /** Plaintext that arrived after the last negotiation, or null; handed out once. */
+  public Buffer takeLeftover() {
+    Buffer b = leftover;
+    leftover = null;
+    return b;
   }
 
   /** Reads one Noise transport message and decrypts it. */
-  byte[] readDecrypted() throws Exception {
+  public byte[] readDecrypted() throws Exception {
     return receive.decrypt(readFrame());
   }
 
-  void writeFrame(byte[] frame) throws IOException {
+  public void sendEncrypted(byte[] plaintext) throws Exception {
+    writeFrame(send.encrypt(plaintext));
+  }
+
+  public void writeFrame(byte[] frame) throws IOException {
     byte[] b = new byte[2 + frame.length];
     b[0] = (byte) (frame.length >>> 8);
     b[1] = (byte) frame.length;
@@ -90,14 +135,14 @@ final class RawPeer implements AutoCloseable {
     sendRaw(b);
   }
 
-  byte[] readFrame() throws IOException {
+  public byte[] readFrame() throws IOException {
     int len = in.readUnsignedShort();
     byte[] b = new byte[len];
     in.readFully(b);
     return b;
   }
 
-  void shutdownOutput() throws IOException {
+  public void shutdownOutput() throws IOException {
     socket.shutdownOutput();
   }
 
@@ -119,7 +164,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Reads and discards until the node closes the connection; false if it stays open. */
-  boolean awaitClosedByPeer() throws IOException {
+  public boolean awaitClosedByPeer() throws IOException {
     InputStream raw = socket.getInputStream();
     byte[] sink = new byte[4096];
     try {
@@ -157,16 +202,6 @@ final class RawPeer implements AutoCloseable {
       }
     }
     throw new IOException("varint too long");
-  }
-
-  private static int countLines(byte[] b) {
-    int n = 0;
-    for (byte x : b) {
-      if (x == '\n') {
-        n++;
-      }
-    }
-    return n;
   }
 
   @Override
