@@ -19,8 +19,9 @@ import java.util.List;
  *   <caption>kept when learnt over</caption>
  *   <tr><th>class</th><th>kept when the via is</th></tr>
  *   <tr><td>PUBLIC</td><td>anything</td></tr>
- *   <tr><td>PRIVATE (RFC 1918, 100.64/10, fc00::/7)</td><td>private, link-local or loopback: a
- *       peer on this host or our network may well be reachable on its LAN address</td></tr>
+ *   <tr><td>PRIVATE (RFC 1918, 100.64/10, fc00::/7)</td><td>private only: a peer we reach on
+ *       a private network may name others there; anyone else naming a LAN address would point
+ *       us at a network it does not share with us</td></tr>
  *   <tr><td>LOOPBACK (127/8, ::1)</td><td>loopback (a node on this host)</td></tr>
  *   <tr><td>LINK_LOCAL (169.254/16, fe80::/10)</td><td>link-local only: never from a
  *       loopback or remote peer, so metadata services such as 169.254.169.254 are not dialed
@@ -156,7 +157,7 @@ public final class AddressPolicy {
   public boolean keeps(AddressClass addr, AddressClass via) {
     return switch (addr) {
       case PUBLIC -> true;
-      case PRIVATE -> via == AddressClass.PRIVATE || via == AddressClass.LOOPBACK || via == AddressClass.LINK_LOCAL;
+      case PRIVATE -> via == AddressClass.PRIVATE;
       case LOOPBACK -> via == AddressClass.LOOPBACK;
       case LINK_LOCAL -> via == AddressClass.LINK_LOCAL;
       case DNS -> allowDns;

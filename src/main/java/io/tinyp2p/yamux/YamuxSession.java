@@ -44,6 +44,11 @@ import java.util.function.Consumer;
 public final class YamuxSession {
   /** Streams of ours that may await the peer's ACK at once (the spec's backlog). */
   public static final int MAX_ACK_BACKLOG = 256;
+  /**
+   * Pings a peer may ask us to answer per second; more is a flood, and a protocol error (peers
+   * ping to measure round trips or keep a connection alive, a few times a minute).
+   */
+  public static final int MAX_PINGS_PER_SECOND = 100;
 
   /** What the owner of a session hears from it. */
   public interface Listener {
@@ -71,6 +76,8 @@ public final class YamuxSession {
   private final java.util.LinkedHashSet<YamuxStream> windowBlocked = new java.util.LinkedHashSet<>();
   private final java.util.LinkedHashSet<YamuxStream> waitingForDrain = new java.util.LinkedHashSet<>();
   private long stalledStreamsReset;
+  private long pingWindowStart = System.nanoTime();
+  private int pingsInWindow;
 
   // Parser: a header is collected in headerBytes; a data body streams to bodyStream.
   private final byte[] headerBytes = new byte[HEADER_LENGTH];
@@ -292,6 +299,14 @@ public final class YamuxSession {
       throw new YamuxException("ping on stream " + id);
     }
     if ((flags & FLAG_SYN) != 0) {
+      long now = System.nanoTime();
+      if (now - pingWindowStart > 1_000_000_000L) {
+        pingWindowStart = now;
+        pingsInWindow = 0;
+      }
+      if (++pingsInWindow > MAX_PINGS_PER_SECOND) {
+        throw new YamuxException("ping flood: more than " + MAX_PINGS_PER_SECOND + " pings in a second");
+      }
       send(Frame.header(TYPE_PING, FLAG_ACK, 0, opaque));
     }
     // We send no pings of our own yet, so an ACK needs no bookkeeping.

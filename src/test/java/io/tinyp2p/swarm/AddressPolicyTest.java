@@ -63,8 +63,8 @@ class AddressPolicyTest {
   @Test
   void privateOnlyOverPrivateLinkLocalOrLoopback() {
     assertTrue(policy.keeps(AddressClass.PRIVATE, AddressClass.PRIVATE));
-    assertTrue(policy.keeps(AddressClass.PRIVATE, AddressClass.LOOPBACK)); // a local peer's LAN address
-    assertTrue(policy.keeps(AddressClass.PRIVATE, AddressClass.LINK_LOCAL));
+    assertFalse(policy.keeps(AddressClass.PRIVATE, AddressClass.LOOPBACK));
+    assertFalse(policy.keeps(AddressClass.PRIVATE, AddressClass.LINK_LOCAL));
     assertFalse(policy.keeps(AddressClass.PRIVATE, AddressClass.PUBLIC));
   }
 
@@ -119,14 +119,14 @@ class AddressPolicyTest {
         Multiaddr.parse("/ip4/0.0.0.0/tcp/4001"),
         Multiaddr.parse("/ip4/192.0.2.7/tcp/4001"),
         Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
-    assertEquals(List.of(told.get(0), told.get(2), told.get(5)),
+    assertEquals(List.of(told.get(0), told.get(5)),
         policy.filter(told, Multiaddr.parse("/ip4/127.0.0.1/tcp/50000")));
     assertEquals(1, counters.addressesDropped(AddressClass.LINK_LOCAL));
     assertEquals(1, counters.addressesDropped(AddressClass.DNS));
     assertEquals(1, counters.addressesDropped(AddressClass.UNSPECIFIED));
     // the same told by a peer we reached over a public address: only the public one
     assertEquals(List.of(told.get(5)), policy.filter(told, Multiaddr.parse("/ip4/192.0.2.9/tcp/4001")));
-    assertEquals(1, counters.addressesDropped(AddressClass.PRIVATE));
+    assertEquals(2, counters.addressesDropped(AddressClass.PRIVATE));
     assertEquals(2, counters.addressesDropped(AddressClass.LOOPBACK));
     // no connection known: as public
     assertEquals(List.of(told.get(5)), policy.filter(told, null));
