@@ -332,7 +332,10 @@ public final class YamuxStream implements P2pStream {
       session.sendWindowUpdate(id, Frame.FLAG_FIN, 0);
       maybeClosed();
     }
-    if (needsDrain && queuedBytes <= writeQueueMax / 2 && session.queuedBytes() < session.softQueueLimit()) {
+    if (needsDrain && queuedBytes <= writeQueueMax / 2) {
+      if (session.overSoftQueueLimit(this)) {
+        return; // our own queue is short; the session tells us when it is too
+      }
       drained();
     }
   }

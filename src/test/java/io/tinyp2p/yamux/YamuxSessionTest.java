@@ -189,6 +189,47 @@ class YamuxSessionTest {
   }
 
   @Test
+  void aStreamFullOnItsOwnQueueDrainsOnceTheSessionDoes() throws Exception {
+    End small = new End();
+    End peer = new End();
+    // soft limit: a quarter of 8 MiB
+    YamuxSession s = new YamuxSession(true, YamuxConfig.defaults().withMaxQueuedBytes(8 << 20), small.outbox::add, small);
+    YamuxSession p = new YamuxSession(false, YamuxConfig.defaults(), peer.outbox::add, peer);
+    YamuxStream one = s.openStream();
+    YamuxStream two = s.openStream();
+    Runnable pump = () -> {
+      while (!small.outbox.isEmpty() || !peer.outbox.isEmpty()) {
+        while (!small.outbox.isEmpty()) {
+          p.onData(small.outbox.poll());
+        }
+        while (!peer.outbox.isEmpty()) {
+          s.onData(peer.outbox.poll());
+        }
+      }
+    };
+    pump.run();
+    YamuxStream atOne = peer.accepted.get(0);
+    YamuxStream atTwo = peer.accepted.get(1);
+    atOne.handler(x -> { }).pause();
+    atTwo.handler(x -> { }).pause();
+    one.write(Buffer.buffer(new byte[(1 << 20) + YamuxConfig.INITIAL_WINDOW + 1000]));
+    pump.run();
+    assertTrue(one.writeQueueFull(), "full on its own queue");
+    boolean[] drained = {false};
+    one.drainHandler(v -> drained[0] = true);
+    two.write(Buffer.buffer(new byte[4 << 20])); // takes the session past its soft limit
+    pump.run();
+    atOne.resume(); // one's own queue empties while the session is still over its soft limit
+    pump.run();
+    assertEquals(0, one.queuedBytes());
+    assertFalse(drained[0], "the session is still over its soft limit");
+    atTwo.resume(); // now the session drains too
+    pump.run();
+    assertEquals(0, s.queuedBytes());
+    assertTrue(drained[0], "the writer of one is told it may go on");
+  }
+
+  @Test
   void aFullTransportHoldsDataInTheStreamsAndReleasesThemInTurn() {
     boolean[] writable = {true};
     client.session.transport(() -> writable[0]);
