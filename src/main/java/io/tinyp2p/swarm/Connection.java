@@ -1,5 +1,6 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.util.AfterIo;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
@@ -53,6 +54,8 @@ public final class Connection {
   /** Bytes written into an unwritable socket (control frames) before we stop reading the peer. */
   static final int BLOCKED_WRITE_BOUND = 256 * 1024;
 
+  private static final Buffer EMPTY = Buffer.buffer(0);
+
   private enum State { SECURITY, HANDSHAKE, MUXER, OPEN, CLOSED }
 
   private final Swarm swarm;
@@ -77,6 +80,7 @@ public final class Connection {
   private List<Buffer> outPending;
   private int outBytes;
   private boolean flushScheduled;
+  private boolean outputResumeScheduled; // yamux.outputReady() waits for the next I/O poll
   private Throwable closeReason;
   private int busyStreams;
   private final java.util.Map<String, Integer> inboundPerProtocol = new java.util.HashMap<>();
@@ -84,7 +88,15 @@ public final class Connection {
   private boolean socketBlocked; // the socket's write queue is full: wait for its drain
   private long blockedAt;
   private long writtenWhileBlocked;
-  private boolean readPaused;
+  private boolean readPaused; // control frames piled up in a blocked socket: the peer waits
+  private boolean inputYielded; // this turn's input budget is used up: the rest waits
+  private boolean socketPaused;
+  private boolean turnOpen;
+  private long turnDeadline;
+  private Buffer plainBacklog; // Yamux input left when the budget ran out
+  private long inputDeferrals;
+  private boolean inputEnded; // the peer closed; its last input still waits for its turn
+  private long socketClosedAt; // the socket closed while input still waited, or 0
 
   Connection(Swarm swarm, Context context, NetSocket socket, Direction direction,
       PeerId expectedPeer) {
@@ -191,6 +203,7 @@ public final class Connection {
         });
     socket.handler(this::onSocketData);
     socket.closeHandler(v -> onSocketClosed());
+    socket.endHandler(v -> onSocketEnded());
     socket.exceptionHandler(e -> closeWith(new SwarmException("socket error: " + e.getMessage())));
     socket.drainHandler(v -> onSocketDrained());
     negotiation = negotiate(NOISE, this::onNoiseNegotiated, socket::write);
@@ -218,7 +231,14 @@ public final class Connection {
     try {
       switch (state) {
         case SECURITY -> negotiation.onData(data);
-        case HANDSHAKE, MUXER, OPEN -> frames.onData(data, () -> state == State.CLOSED);
+        case HANDSHAKE, MUXER, OPEN -> {
+          if (inputYielded) {
+            frames.append(data); // what came in before the socket paused waits its turn
+          } else {
+            openTurn();
+            frames.onData(data, this::stopInput);
+          }
+        }
         case CLOSED -> { }
       }
     } catch (RuntimeException e) {
@@ -304,7 +324,87 @@ public final class Connection {
     if (state == State.MUXER) {
       negotiation.onData(plain);
     } else if (state == State.OPEN) {
-      yamux.onData(plain);
+      int used = yamux.onData(plain, this::stopInput);
+      if (used < plain.length() && state == State.OPEN) {
+        plainBacklog = plain.slice(used, plain.length());
+      }
+    }
+  }
+
+  // ---- input budget ----
+  //
+  // Netty reads up to 16 buffers from one socket before it turns to the next, and a peer can
+  // pack a thousand stream openings into one of them: one connection's input could hold the
+  // event loop for 100 ms while every other peer waits. Like a cooperative scheduler's
+  // budget, each connection gets SwarmConfig.inputTurn (2 ms) per turn; past it, it stops between two
+  // frames, stops reading its socket, and goes on after the next I/O poll.
+
+  private void openTurn() {
+    if (!turnOpen) {
+      turnOpen = true;
+      turnDeadline = System.nanoTime() + swarm.config().inputTurn().toNanos();
+      AfterIo.run(context, v -> endTurn());
+    }
+  }
+
+  private void endTurn() {
+    turnOpen = false;
+    if (inputYielded && state != State.CLOSED) {
+      continueInput();
+    }
+  }
+
+  /** Checked between frames: whether to stop here (closed, or this turn's budget is used up). */
+  private boolean stopInput() {
+    if (state == State.CLOSED || inputYielded) {
+      return true;
+    }
+    if (state == State.OPEN && System.nanoTime() - turnDeadline > 0) {
+      inputYielded = true;
+      inputDeferrals++;
+      updateReading();
+      return true;
+    }
+    return false;
+  }
+
+  /** How often this connection's input used up its turn and waited for the next one. */
+  public long inputDeferrals() {
+    return inputDeferrals;
+  }
+
+  private void continueInput() {
+    inputYielded = false;
+    openTurn();
+    if (plainBacklog != null) {
+      Buffer backlog = plainBacklog;
+      plainBacklog = null;
+      onPlaintext(backlog);
+      if (inputYielded || state == State.CLOSED) {
+        return;
+      }
+    }
+    if (frames.buffered() > 0) {
+      frames.onData(EMPTY, this::stopInput);
+    }
+    if (!inputYielded) {
+      if (inputEnded) {
+        socketGone();
+      } else {
+        updateReading();
+      }
+    }
+  }
+
+  private void updateReading() {
+    boolean pause = (readPaused || inputYielded) && state != State.CLOSED;
+    if (pause != socketPaused) {
+      socketPaused = pause;
+      if (pause) {
+        socket.pause();
+      } else {
+        socket.resume();
+      }
     }
   }
 
@@ -412,7 +512,7 @@ public final class Connection {
     writtenWhileBlocked = 0;
     if (readPaused) {
       readPaused = false;
-      socket.resume();
+      updateReading();
     }
     if (yamux != null && state == State.OPEN) {
       yamux.outputReady();
@@ -425,6 +525,10 @@ public final class Connection {
    */
   void tick(long now, long stallMillis) {
     if (state == State.CLOSED) {
+      return;
+    }
+    if (socketClosedAt > 0 && now - socketClosedAt >= stallMillis) {
+      socketGone(); // its input never came to an end: a safety net, never seen
       return;
     }
     if (socketBlocked && now - blockedAt >= stallMillis) {
@@ -511,21 +615,48 @@ public final class Connection {
       writtenWhileBlocked += out.length;
       if (writtenWhileBlocked > BLOCKED_WRITE_BOUND && !readPaused) {
         readPaused = true;
-        socket.pause();
+        updateReading();
       }
     }
     socket.write(Buffer.buffer(out));
     if (!socketBlocked && socket.writeQueueFull()) {
       socketBlocked = true;
       blockedAt = System.currentTimeMillis();
-    } else if (!socketBlocked && yamux != null) {
-      yamux.outputReady(); // streams that were held back by OUT_HIGH may go on
+    } else if (!socketBlocked && yamux != null && !outputResumeScheduled) {
+      // streams held back by OUT_HIGH go on, but only after other sockets had their turn:
+      // resumed within this task, a fast reader would have us encrypt for it alone until
+      // its socket fills
+      outputResumeScheduled = true;
+      AfterIo.run(context, v -> {
+        outputResumeScheduled = false;
+        if (state == State.OPEN && !socketBlocked) {
+          yamux.outputReady();
+        }
+      });
     }
   }
 
   // ---- closing ----
 
   private void onSocketClosed() {
+    if (inputYielded && !readPaused && state != State.CLOSED) {
+      // Vert.x still holds what it read before we paused; its end comes after that input
+      socketClosedAt = System.currentTimeMillis();
+      return;
+    }
+    socketGone();
+  }
+
+  /** All the peer's input was handed to us; the end comes after what is still ours to process. */
+  private void onSocketEnded() {
+    if (inputYielded && state != State.CLOSED) {
+      inputEnded = true;
+    } else {
+      socketGone();
+    }
+  }
+
+  private void socketGone() {
     if (state != State.CLOSED) {
       terminate(state == State.OPEN ? null : new SwarmException("peer closed the connection during " + state));
     }

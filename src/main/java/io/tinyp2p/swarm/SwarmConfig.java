@@ -14,24 +14,33 @@ import java.time.Duration;
  * @param writeStallTimeout how long our output to a peer may stay undrained (socket full, or a
  *     stream's send window closed with data waiting) before the connection is closed or the
  *     stream reset
+ * @param inputTurn input work (decryption, Yamux, stream handlers) one connection may do in
+ *     one turn of the event loop before the other sockets are read; its rest waits for the
+ *     next turn
  */
 public record SwarmConfig(Duration handshakeTimeout, Duration negotiationTimeout,
-    Duration dialTimeout, YamuxConfig yamux, String agentVersion, Duration writeStallTimeout) {
+    Duration dialTimeout, YamuxConfig yamux, String agentVersion, Duration writeStallTimeout,
+    Duration inputTurn) {
 
   public static SwarmConfig defaults() {
     return new SwarmConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        YamuxConfig.defaults(), "tinyp2p-jvm/" + Version.VERSION, Duration.ofSeconds(20));
+        YamuxConfig.defaults(), "tinyp2p-jvm/" + Version.VERSION, Duration.ofSeconds(20),
+        Duration.ofMillis(2));
   }
 
   public SwarmConfig withYamux(YamuxConfig yamux) {
-    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout);
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, inputTurn);
   }
 
   public SwarmConfig withHandshakeTimeout(Duration timeout) {
-    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout);
+    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, inputTurn);
   }
 
   public SwarmConfig withWriteStallTimeout(Duration timeout) {
-    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, timeout);
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, timeout, inputTurn);
+  }
+
+  public SwarmConfig withInputTurn(Duration turn) {
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, turn);
   }
 }

@@ -145,9 +145,21 @@ public final class YamuxSession {
 
   /** Feeds bytes from the peer; protocol violations close the session. */
   public void onData(Buffer data) {
+    onData(data, () -> false);
+  }
+
+  /**
+   * Feeds bytes from the peer until they are used up or, between two frames, {@code pause}
+   * says to stop (the caller's share of the event loop is used up); returns how many bytes
+   * were taken. The caller feeds the rest later.
+   */
+  public int onData(Buffer data, java.util.function.BooleanSupplier pause) {
     int pos = 0;
     int len = data.length();
     while (pos < len && !closed) {
+      if (pos > 0 && bodyRemaining == 0 && headerFill == 0 && pause.getAsBoolean()) {
+        return pos;
+      }
       if (bodyRemaining > 0) {
         int n = (int) Math.min(bodyRemaining, len - pos);
         bodyRemaining -= n;
@@ -173,6 +185,7 @@ public final class YamuxSession {
         }
       }
     }
+    return len;
   }
 
   private void onHeader() throws YamuxException {

@@ -230,6 +230,27 @@ class YamuxSessionTest {
   }
 
   @Test
+  void inputStopsBetweenFramesWhenAskedAndGoesOnFromThere() {
+    YamuxStream a = open();
+    pump();
+    YamuxStream b = server.accepted.get(0);
+    Buffer got = Buffer.buffer();
+    b.handler(got::appendBuffer);
+    for (int i = 0; i < 5; i++) {
+      a.write(Buffer.buffer("chunk" + i));
+    }
+    Buffer wire = Buffer.buffer();
+    client.outbox.forEach(wire::appendBuffer);
+    client.outbox.clear();
+    int used = server.session.onData(wire, () -> true);
+    assertEquals(Frame.HEADER_LENGTH + "chunk0".length(), used, "one whole frame, then the stop");
+    assertEquals("chunk0", got.toString());
+    Buffer rest = wire.slice(used, wire.length());
+    assertEquals(rest.length(), server.session.onData(rest, () -> false));
+    assertEquals("chunk0chunk1chunk2chunk3chunk4", got.toString());
+  }
+
+  @Test
   void aFullTransportHoldsDataInTheStreamsAndReleasesThemInTurn() {
     boolean[] writable = {true};
     client.session.transport(() -> writable[0]);

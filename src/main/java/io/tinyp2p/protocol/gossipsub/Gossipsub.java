@@ -1,6 +1,7 @@
 package io.tinyp2p.protocol.gossipsub;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinyp2p.util.AfterIo;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
 import io.tinyp2p.stream.LengthPrefixed;
@@ -33,10 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Work stays bounded too: received messages wait in the router's validation queue and are
  * verified in slices of at most {@link #SLICE_NANOS} on the event loop. A slice runs right after
- * the RPCs that queued work; while work remains the next one runs from a 1 ms timer, never
- * chained with {@code runOnContext}: Netty runs queued tasks for up to a second before it
- * polls the sockets again, whereas a timer lets the loop read (ping, kad, identify, new
- * handshakes) between two slices.
+ * the RPCs that queued work; while work remains the next one runs after the event loop's next
+ * socket poll ({@link AfterIo}), never chained with {@code runOnContext}: Netty runs queued
+ * tasks for up to a second before it polls the sockets again, so the loop reads (ping, kad,
+ * identify, new handshakes) between two slices.
  */
 public final class Gossipsub {
   private static final Logger LOG = LoggerFactory.getLogger(Gossipsub.class);
@@ -69,7 +70,6 @@ public final class Gossipsub {
   private long validationSlices;
   /** A validation slice is scheduled (or running). */
   private boolean validating;
-  private long validationTimer = -1;
   private boolean stopped;
 
   /** The streams we have with one peer. */
@@ -116,9 +116,6 @@ public final class Gossipsub {
   public void stop() {
     stopped = true;
     swarm.vertx().cancelTimer(heartbeatTimer);
-    if (validationTimer >= 0) {
-      swarm.vertx().cancelTimer(validationTimer);
-    }
   }
 
   /** RPCs dropped because a peer did not read them. */
@@ -248,7 +245,6 @@ public final class Gossipsub {
   }
 
   private void validateSlice() {
-    validationTimer = -1;
     if (stopped) {
       validating = false;
       return;
@@ -266,7 +262,7 @@ public final class Gossipsub {
       left = router.queuedForValidation();
     }
     if (left > 0) {
-      validationTimer = swarm.vertx().setTimer(1, t -> validateSlice());
+      AfterIo.run(swarm.context(), v -> validateSlice()); // after the sockets were read
     } else {
       validating = false;
     }
