@@ -336,7 +336,7 @@ public final class Connection {
   // Netty reads up to 16 buffers from one socket before it turns to the next, and a peer can
   // pack a thousand stream openings into one of them: one connection's input could hold the
   // event loop for 100 ms while every other peer waits. Like a cooperative scheduler's
-  // budget, each connection gets SwarmConfig.inputTurn (2 ms) per turn; past it, it stops between two
+  // budget, each connection gets SwarmConfig.inputTurn per turn; past it, it stops between two
   // frames, stops reading its socket, and goes on after the next I/O poll.
 
   private void openTurn() {
@@ -359,7 +359,7 @@ public final class Connection {
     if (state == State.CLOSED || inputYielded) {
       return true;
     }
-    if (state == State.OPEN && System.nanoTime() - turnDeadline > 0) {
+    if (state == State.OPEN && turnOpen && System.nanoTime() - turnDeadline > 0) {
       inputYielded = true;
       inputDeferrals++;
       updateReading();
