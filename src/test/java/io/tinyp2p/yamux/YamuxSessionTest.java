@@ -61,6 +61,18 @@ class YamuxSessionTest {
     }
   }
 
+  /** Delivers queued frames between two sessions of a test's own until nothing moves. */
+  static void pump(End a, YamuxSession sa, End b, YamuxSession sb) {
+    while (!a.outbox.isEmpty() || !b.outbox.isEmpty()) {
+      while (!a.outbox.isEmpty()) {
+        sb.onData(a.outbox.poll());
+      }
+      while (!b.outbox.isEmpty()) {
+        sa.onData(b.outbox.poll());
+      }
+    }
+  }
+
   @Test
   void headerLayoutMatchesTheSpec() {
     Buffer h = Frame.header(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN | Frame.FLAG_ACK, 7, 262144);
@@ -171,14 +183,7 @@ class YamuxSessionTest {
     YamuxSession p = new YamuxSession(false, YamuxConfig.defaults(), peer.outbox::add, peer);
     YamuxStream one = s.openStream();
     YamuxStream two = s.openStream();
-    while (!small.outbox.isEmpty() || !peer.outbox.isEmpty()) {
-      while (!small.outbox.isEmpty()) {
-        p.onData(small.outbox.poll());
-      }
-      while (!peer.outbox.isEmpty()) {
-        s.onData(peer.outbox.poll());
-      }
-    }
+    pump(small, s, peer, p);
     peer.accepted.forEach(st -> st.handler(x -> { }).pause()); // the peer never reads
     assertTrue(one.write(Buffer.buffer(new byte[3 << 20])).succeeded());
     assertTrue(one.writeQueueFull(), "past a quarter of the session cap every stream is full");
@@ -197,34 +202,24 @@ class YamuxSessionTest {
     YamuxSession p = new YamuxSession(false, YamuxConfig.defaults(), peer.outbox::add, peer);
     YamuxStream one = s.openStream();
     YamuxStream two = s.openStream();
-    Runnable pump = () -> {
-      while (!small.outbox.isEmpty() || !peer.outbox.isEmpty()) {
-        while (!small.outbox.isEmpty()) {
-          p.onData(small.outbox.poll());
-        }
-        while (!peer.outbox.isEmpty()) {
-          s.onData(peer.outbox.poll());
-        }
-      }
-    };
-    pump.run();
+    pump(small, s, peer, p);
     YamuxStream atOne = peer.accepted.get(0);
     YamuxStream atTwo = peer.accepted.get(1);
     atOne.handler(x -> { }).pause();
     atTwo.handler(x -> { }).pause();
     one.write(Buffer.buffer(new byte[(1 << 20) + YamuxConfig.INITIAL_WINDOW + 1000]));
-    pump.run();
+    pump(small, s, peer, p);
     assertTrue(one.writeQueueFull(), "full on its own queue");
     boolean[] drained = {false};
     one.drainHandler(v -> drained[0] = true);
     two.write(Buffer.buffer(new byte[4 << 20])); // takes the session past its soft limit
-    pump.run();
+    pump(small, s, peer, p);
     atOne.resume(); // one's own queue empties while the session is still over its soft limit
-    pump.run();
+    pump(small, s, peer, p);
     assertEquals(0, one.queuedBytes());
     assertFalse(drained[0], "the session is still over its soft limit");
     atTwo.resume(); // now the session drains too
-    pump.run();
+    pump(small, s, peer, p);
     assertEquals(0, s.queuedBytes());
     assertTrue(drained[0], "the writer of one is told it may go on");
   }
