@@ -4,10 +4,12 @@ import com.google.protobuf.ByteString;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,13 +59,48 @@ final class ValidationQueue {
     }
   }
 
+  /**
+   * One topic's queued messages: how many, and the peers bucketed by how many of them each
+   * holds, so that the peer holding most is found without looking at every peer (a flood from
+   * many sybils asks for it on every message once the topic is full).
+   */
+  private static final class TopicShares {
+    int total;
+    /** Index n: the peers holding n messages of the topic, the longest there first. */
+    final List<LinkedHashSet<PeerQueue>> byCount = new ArrayList<>();
+    int most;
+
+    void moved(PeerQueue q, int from, int to) {
+      total += to - from;
+      if (from > 0) {
+        byCount.get(from).remove(q);
+      }
+      if (to > 0) {
+        while (byCount.size() <= to) {
+          byCount.add(new LinkedHashSet<>());
+        }
+        byCount.get(to).add(q);
+      }
+      if (to > most) {
+        most = to;
+      }
+      while (most > 0 && byCount.get(most).isEmpty()) {
+        most--;
+      }
+    }
+
+    PeerQueue hog() {
+      return most == 0 ? null : byCount.get(most).iterator().next();
+    }
+  }
+
   private final int perPeer;
   private final int perTopic;
   private final long maxBytes;
   private final Consumer<Admission> evicted;
   /** Peers with queued messages, in round-robin order: the head is served next. */
   private final LinkedHashMap<PeerId, PeerQueue> ring = new LinkedHashMap<>();
-  private final Map<String, Integer> perTopicCount = new HashMap<>();
+  private final Map<String, TopicShares> topics = new HashMap<>();
   private int size;
   private long bytes;
 
@@ -88,17 +125,13 @@ final class ValidationQueue {
       return Admission.PEER_FULL;
     }
     int active = ring.size() + (q == null ? 1 : 0);
-    if (perTopicCount.getOrDefault(topic, 0) >= perTopic) {
+    TopicShares shares = topics.get(topic);
+    if (shares != null && shares.total >= perTopic) {
       int ownInTopic = q == null ? 0 : q.inTopic(topic);
       if ((long) (ownInTopic + 1) * active > perTopic) {
         return Admission.TOPIC_FULL; // it would hold more than an even share: no need to look
       }
-      PeerQueue hog = null;
-      for (PeerQueue other : ring.values()) {
-        if (hog == null || other.inTopic(topic) > hog.inTopic(topic)) {
-          hog = other;
-        }
-      }
+      PeerQueue hog = shares.hog();
       if (hog == null || hog == q || hog.inTopic(topic) <= ownInTopic + 1) {
         return Admission.TOPIC_FULL;
       }
@@ -127,9 +160,9 @@ final class ValidationQueue {
     q.entries.add(new Entry(source, message, id, topic, messageSize));
     q.ids.add(id);
     q.bytes += messageSize;
-    q.perTopic.merge(topic, 1, Integer::sum);
+    int inTopic = q.perTopic.merge(topic, 1, Integer::sum);
+    topics.computeIfAbsent(topic, t -> new TopicShares()).moved(q, inTopic - 1, inTopic);
     q.perOrigin.merge(message.getFrom(), 1, Integer::sum);
-    perTopicCount.merge(topic, 1, Integer::sum);
     size++;
     bytes += messageSize;
     return Admission.QUEUED;
@@ -218,9 +251,14 @@ final class ValidationQueue {
   private void taken(PeerQueue q, Entry e) {
     q.ids.remove(e.id());
     q.bytes -= e.size();
+    int inTopic = q.inTopic(e.topic());
     q.perTopic.computeIfPresent(e.topic(), (t, n) -> n > 1 ? n - 1 : null);
+    TopicShares shares = topics.get(e.topic());
+    shares.moved(q, inTopic, inTopic - 1);
+    if (shares.total == 0) {
+      topics.remove(e.topic());
+    }
     q.perOrigin.computeIfPresent(e.message().getFrom(), (t, n) -> n > 1 ? n - 1 : null);
-    perTopicCount.computeIfPresent(e.topic(), (t, n) -> n > 1 ? n - 1 : null);
     size--;
     bytes -= e.size();
   }
@@ -239,6 +277,7 @@ final class ValidationQueue {
   }
 
   int size(String topic) {
-    return perTopicCount.getOrDefault(topic, 0);
+    TopicShares shares = topics.get(topic);
+    return shares == null ? 0 : shares.total;
   }
 }
