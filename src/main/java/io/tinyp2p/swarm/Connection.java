@@ -91,8 +91,9 @@ public final class Connection {
   private boolean readPaused; // control frames piled up in a blocked socket: the peer waits
   private boolean inputYielded; // this turn's input budget is used up: the rest waits
   private boolean socketPaused;
-  private boolean turnOpen;
+  private long turnPhase = -1; // the scheduler's I/O phase of this connection's current turn
   private long turnDeadline;
+  private long lastYield; // System.nanoTime() of the last yield, or 0
   private Buffer plainBacklog; // Yamux input left when the budget ran out
   private long inputDeferrals;
   private boolean inputEnded; // the peer closed; its last input still waits for its turn
@@ -231,11 +232,22 @@ public final class Connection {
     try {
       switch (state) {
         case SECURITY -> negotiation.onData(data);
-        case HANDSHAKE, MUXER, OPEN -> {
+        case HANDSHAKE, MUXER -> frames.onData(data, this::stopInput);
+        case OPEN -> {
           if (inputYielded) {
             frames.append(data); // what came in before the socket paused waits its turn
+            return;
+          }
+          InputScheduler scheduler = swarm.inputScheduler();
+          long phase = scheduler.phase();
+          if (phase != turnPhase) {
+            turnPhase = phase;
+            turnDeadline = System.nanoTime() + scheduler.turnNanos();
+          }
+          if (scheduler.spent() && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
+            frames.append(data); // the phase's share is used up: a large input waits for a round
+            yieldInput();
           } else {
-            openTurn();
             frames.onData(data, this::stopInput);
           }
         }
@@ -334,38 +346,35 @@ public final class Connection {
   // ---- input budget ----
   //
   // Netty reads up to 16 buffers from one socket before it turns to the next, and a peer can
-  // pack a thousand stream openings into one of them: one connection's input could hold the
-  // event loop for 100 ms while every other peer waits. Like a cooperative scheduler's
-  // budget, each connection gets SwarmConfig.inputTurn per turn; past it, it stops between two
-  // frames, stops reading its socket, and goes on after the next I/O poll.
+  // pack a thousand stream openings into one of them. Each connection's input gets a turn
+  // (SwarmConfig.inputTurn) in each I/O phase, and the phase as a whole a share that the
+  // swarm's InputScheduler keeps; past either, the connection stops between two frames, stops
+  // reading its socket and waits for the scheduler to give it its next turn.
 
-  private void openTurn() {
-    if (!turnOpen) {
-      turnOpen = true;
-      turnDeadline = System.nanoTime() + swarm.config().inputTurn().toNanos();
-      AfterIo.run(context, v -> endTurn());
-    }
-  }
-
-  private void endTurn() {
-    turnOpen = false;
-    if (inputYielded && state != State.CLOSED) {
-      continueInput();
-    }
-  }
-
-  /** Checked between frames: whether to stop here (closed, or this turn's budget is used up). */
+  /** Checked between frames: whether to stop here (closed, or this turn is used up). */
   private boolean stopInput() {
     if (state == State.CLOSED || inputYielded) {
       return true;
     }
-    if (state == State.OPEN && turnOpen && System.nanoTime() - turnDeadline > 0) {
-      inputYielded = true;
-      inputDeferrals++;
-      updateReading();
-      return true;
+    if (state == State.OPEN) {
+      long now = System.nanoTime();
+      if (now - turnDeadline > 0 || (swarm.inputScheduler().spent() && lastYield != 0 && now - lastYield < HEAVY_NANOS)) {
+        yieldInput();
+        return true;
+      }
     }
     return false;
+  }
+
+  /** A connection that waited for a turn within this long stops as soon as the share is used up. */
+  private static final long HEAVY_NANOS = 1_000_000_000L;
+
+  private void yieldInput() {
+    inputYielded = true;
+    inputDeferrals++;
+    lastYield = System.nanoTime();
+    updateReading();
+    swarm.inputScheduler().await(this);
   }
 
   /** How often this connection's input used up its turn and waited for the next one. */
@@ -373,26 +382,35 @@ public final class Connection {
     return inputDeferrals;
   }
 
-  private void continueInput() {
-    inputYielded = false;
-    openTurn();
-    if (plainBacklog != null) {
-      Buffer backlog = plainBacklog;
-      plainBacklog = null;
-      onPlaintext(backlog);
-      if (inputYielded || state == State.CLOSED) {
-        return;
-      }
+  /** The scheduler gives this connection a turn, until {@code deadline}. */
+  void continueInput(long deadline) {
+    if (!inputYielded || state == State.CLOSED) {
+      return;
     }
-    if (frames.buffered() > 0) {
-      frames.onData(EMPTY, this::stopInput);
-    }
-    if (!inputYielded) {
-      if (inputEnded) {
-        socketGone();
-      } else {
-        updateReading();
+    try {
+      inputYielded = false;
+      turnDeadline = deadline;
+      if (plainBacklog != null) {
+        Buffer backlog = plainBacklog;
+        plainBacklog = null;
+        onPlaintext(backlog);
+        if (inputYielded || state == State.CLOSED) {
+          return;
+        }
       }
+      if (frames.buffered() > 0) {
+        frames.onData(EMPTY, this::stopInput);
+      }
+      if (!inputYielded) {
+        if (inputEnded) {
+          socketGone();
+        } else {
+          updateReading();
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.error("connection {} failed on input", this, e);
+      closeWith(new SwarmException("internal error: " + e));
     }
   }
 
@@ -432,6 +450,7 @@ public final class Connection {
         });
     yamux.transport(this::acceptsData);
     upgraded.tryComplete(this);
+    turnDeadline = System.nanoTime() + swarm.inputScheduler().turnNanos(); // the rest of this input is its first turn
     if (remaining != null && state == State.OPEN) {
       yamux.onData(remaining);
     }

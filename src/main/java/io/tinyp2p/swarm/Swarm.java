@@ -44,6 +44,7 @@ public final class Swarm {
 
   private final Vertx vertx;
   private final Context context;
+  private final InputScheduler inputScheduler;
   private final KeyPair identity;
   private final SwarmConfig config;
   private final NetClient client;
@@ -79,6 +80,7 @@ public final class Swarm {
     this.context = vertx.getOrCreateContext();
     this.identity = identity;
     this.config = config;
+    this.inputScheduler = new InputScheduler(context, config.inputTurn());
     this.client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) config.dialTimeout().toMillis())
         .setTcpNoDelay(true));
@@ -112,6 +114,11 @@ public final class Swarm {
 
   public Context context() {
     return context;
+  }
+
+  /** Shares the event loop's input time among the connections. */
+  InputScheduler inputScheduler() {
+    return inputScheduler;
   }
 
   public PeerStore peerStore() {

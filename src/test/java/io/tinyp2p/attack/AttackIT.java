@@ -35,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class AttackIT {
   static final Duration HOLD = Duration.ofSeconds(8);
   static final Duration AFTER = Duration.ofSeconds(3);
+  /** How long a rehearsal's attack runs before the quiet phase (see {@link Trial#quiet(Trial.RehearsalStep)}). */
+  static final Duration REHEARSAL = Duration.ofSeconds(3);
 
   /**
    * Row 1: a perf stream asking for 2^62 bytes, a 1 GiB Yamux window granted, and the socket
@@ -45,7 +47,12 @@ class AttackIT {
   @Test
   void perfDownloadNobodyReads() throws Exception {
     try (Trial t = Trial.start("perf-unread", new JsonObject())) {
-      t.quiet();
+      t.quiet(() -> {
+        HostilePeer r = t.hostile();
+        r.open(Perf.PROTOCOL_ID, Buffer.buffer().appendLong(1L << 62), true).grant(1L << 30);
+        HonestPeer.sleep(REHEARSAL.toMillis());
+        r.close();
+      });
       HostilePeer p = t.hostile();
       t.attack();
       HostilePeer.Stream s = p.open(Perf.PROTOCOL_ID, Buffer.buffer().appendLong(1L << 62), true);
@@ -65,12 +72,22 @@ class AttackIT {
   @Test
   void yamuxPingFloodNobodyReads() throws Exception {
     try (Trial t = Trial.start("ping-flood", new JsonObject())) {
-      t.quiet();
-      HostilePeer p = t.hostile();
       Buffer pings = Buffer.buffer();
       for (int i = 0; pings.length() + Frame.HEADER_LENGTH <= 65_000; i++) {
         Frame.appendHeader(pings, Frame.TYPE_PING, Frame.FLAG_SYN, 0, i);
       }
+      t.quiet(() -> {
+        HostilePeer r = t.hostile();
+        Thread rehearsal = Thread.ofVirtual().start(() -> {
+          while (!r.ended().isDone()) {
+            r.send(pings);
+          }
+        });
+        HonestPeer.sleep(REHEARSAL.toMillis());
+        r.close();
+        rehearsal.join(5_000);
+      });
+      HostilePeer p = t.hostile();
       t.attack();
       long start = System.nanoTime();
       Thread flood = Thread.ofVirtual().start(() -> {
@@ -99,12 +116,19 @@ class AttackIT {
     int timeout = 4;
     try (Trial t = Trial.start("reqresp-unfinished",
         new JsonObject().put("reqResp", new JsonObject().put("requestTimeout", timeout)))) {
-      t.quiet();
+      Buffer request = Varint.append(Buffer.buffer(), 1 << 20).appendBytes(new byte[10]);
+      t.quiet(() -> {
+        HostilePeer r = t.hostile().asPeer(List.of()).startReading();
+        for (int i = 0; i < 256; i++) {
+          r.open(RequestResponse.PROTOCOL_ID, request, false);
+        }
+        HonestPeer.sleep(REHEARSAL.toMillis());
+        r.close();
+      });
       List<HostilePeer> peers = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         peers.add(t.hostile().asPeer(List.of()).startReading());
       }
-      Buffer request = Varint.append(Buffer.buffer(), 1 << 20).appendBytes(new byte[10]);
       t.attack();
       List<HostilePeer.Stream> streams = new ArrayList<>();
       for (HostilePeer p : peers) {
@@ -136,7 +160,11 @@ class AttackIT {
   @Test
   void halfOpenConnections() throws Exception {
     try (Trial t = Trial.start("half-open", new JsonObject())) {
-      t.quiet();
+      t.quiet(() -> {
+        SilentConnections rehearsal = new SilentConnections(t.node().port(), 1000, 100);
+        HonestPeer.sleep(REHEARSAL.toMillis());
+        rehearsal.close();
+      });
       t.attack();
       SilentConnections silent = t.attacker(new SilentConnections(t.node().port(), 1000, 100));
       t.hold(Duration.ofSeconds(10));
@@ -161,20 +189,27 @@ class AttackIT {
     List<KeyPair> authors = IntStream.range(0, sybils).mapToObj(i -> KeyPair.generate()).toList();
     long signStart = System.nanoTime();
     // signing (the test's own cost) overlaps the node's start
+    // the rehearsal's messages first (one RPC of 50 per sybil), then the attack's
     CompletableFuture<List<List<Buffer>>> signing = CompletableFuture.supplyAsync(() -> authors.parallelStream()
-        .map(author -> IntStream.range(0, perSybil / 50).mapToObj(b -> Wire.publish(IntStream.rangeClosed(1, 50)
+        .map(author -> IntStream.range(0, 1 + perSybil / 50).mapToObj(b -> Wire.publish(IntStream.rangeClosed(1, 50)
             .mapToObj(m -> Wire.signed(author, "block", ("sybil message " + b + "/" + m).getBytes(), b * 50L + m))
             .toList())).toList())
         .toList());
     try (Trial t = Trial.start("gossip-sybils", TOPIC_BLOCK)) {
       List<HostilePeer.Stream> streams = gossipers(t, authors);
-      List<List<Buffer>> rpcs = signing.join();
+      List<List<Buffer>> signed = signing.join();
       double signSeconds = (System.nanoTime() - signStart) / 1e9;
-      t.quiet();
+      List<List<Buffer>> rehearsal = signed.stream().map(l -> l.subList(0, 1)).toList();
+      List<List<Buffer>> rpcs = signed.stream().map(l -> l.subList(1, l.size())).toList();
+      t.quiet(() -> {
+        writeAll(streams, rehearsal);
+        awaitValidationDrained(t);
+      });
+      JsonObject before = gossipCounters(t);
       t.attack();
       double written = writeAll(streams, rpcs);
       t.hold(HOLD);
-      String counters = gossipCounters(t);
+      String counters = gossipCountersSince(t, before);
       streams.forEach(g -> g.peer().close());
       t.after(AFTER);
       t.reportAndAssert(String.format("%d sybils sent %d signed messages (signed in %.1f s) in %.1f s; node's gossip counters %s",
@@ -189,16 +224,24 @@ class AttackIT {
   @Test
   void hugeGossipMessages() throws Exception {
     try (Trial t = Trial.start("gossip-4mib", TOPIC_BLOCK)) {
-      List<HostilePeer.Stream> streams = gossipers(t, IntStream.range(0, 4).mapToObj(i -> KeyPair.generate()).toList());
+      // the rehearsal's sybils (their streams are reset at the first prefix), then the attack's
+      List<HostilePeer.Stream> all = gossipers(t, IntStream.range(0, 8).mapToObj(i -> KeyPair.generate()).toList());
+      List<HostilePeer.Stream> rehearsal = all.subList(0, 4);
+      List<HostilePeer.Stream> streams = all.subList(4, 8);
       byte[] data = new byte[(4 << 20) - 1024];
-      List<List<Buffer>> rpcs = streams.stream().map(g -> IntStream.rangeClosed(1, 10)
+      List<List<Buffer>> rpcs = all.stream().map(g -> IntStream.rangeClosed(1, 10)
           .mapToObj(seqno -> Wire.publish(List.of(Wire.signed(g.peer().identity(), "block", data, seqno))))
           .toList()).toList();
-      t.quiet();
+      t.quiet(() -> {
+        writeAll(rehearsal, rpcs.subList(0, 4));
+        HonestPeer.sleep(REHEARSAL.toMillis());
+        rehearsal.forEach(g -> g.peer().close());
+      });
+      JsonObject before = gossipCounters(t);
       t.attack();
-      double written = writeAll(streams, rpcs);
+      double written = writeAll(streams, rpcs.subList(4, 8));
       t.hold(Duration.ofSeconds(3));
-      String counters = gossipCounters(t);
+      String counters = gossipCountersSince(t, before);
       streams.forEach(g -> g.peer().close());
       t.after(AFTER);
       t.reportAndAssert(String.format("40 messages of 4 MiB written in %.1f s; node's gossip counters %s", written, counters));
@@ -229,16 +272,33 @@ class AttackIT {
     return streams;
   }
 
-  /** The node's non-zero gossipsub counters. */
-  private static String gossipCounters(Trial t) throws Exception {
-    JsonObject all = t.node().status(Duration.ofSeconds(10)).getJsonObject("gossipsub").getJsonObject("counters");
-    Map<String, Object> nonZero = new TreeMap<>();
-    all.forEach(e -> {
-      if (e.getValue() instanceof Number n && n.longValue() != 0) {
-        nonZero.put(e.getKey(), n);
+  /** Polls the node until its gossip validation queue is empty. */
+  private static void awaitValidationDrained(Trial t) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (t.node().status(Duration.ofSeconds(10)).getJsonObject("gossipsub").getJsonObject("counters")
+        .getLong("validationQueue", 0L) > 0) {
+      assertTrue(System.nanoTime() < deadline, "the node's validation queue did not drain in 30 s");
+      HonestPeer.sleep(100);
+    }
+  }
+
+  /** The node's gossipsub counters now. */
+  private static JsonObject gossipCounters(Trial t) throws Exception {
+    return t.node().status(Duration.ofSeconds(10)).getJsonObject("gossipsub").getJsonObject("counters");
+  }
+
+  /** What the node's gossipsub counters grew by since {@code before} (the ones that did). */
+  private static String gossipCountersSince(Trial t, JsonObject before) throws Exception {
+    Map<String, Long> grown = new TreeMap<>();
+    gossipCounters(t).forEach(e -> {
+      if (e.getValue() instanceof Number n && !e.getKey().equals("validationQueue") && !e.getKey().equals("validationQueueBytes")) {
+        long d = n.longValue() - before.getLong(e.getKey(), 0L);
+        if (d != 0) {
+          grown.put(e.getKey(), d);
+        }
       }
     });
-    return nonZero.toString();
+    return grown.toString();
   }
 
   /** Writes each stream's buffers on its own thread; returns the seconds until all were written. */

@@ -16,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,9 +52,15 @@ public final class NodeProcess implements AutoCloseable {
         .mergeIn(extra, true)
         .encode());
     log = Path.of("target/attack-" + name + ".log");
-    process = new ProcessBuilder(JAVA_HOME.resolve("bin/java").toString(), HEAP, "-XX:+ExitOnOutOfMemoryError",
-        "-jar", JAR.toString(), "-conf", conf.toString())
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(JAVA_HOME.resolve("bin/java").toString(), HEAP, "-XX:+ExitOnOutOfMemoryError"));
+    // for a closer look at one row, e.g. -Dattack.jvmArgs="-XX:StartFlightRecording=filename=target/attack-NAME.jfr,settings=profile"
+    for (String arg : System.getProperty("attack.jvmArgs", "").trim().split("\\s+")) {
+      if (!arg.isEmpty()) {
+        command.add(arg.replace("NAME", name));
+      }
+    }
+    command.addAll(List.of("-jar", JAR.toString(), "-conf", conf.toString()));
+    process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Thread copier = new Thread(this::copyLog, "node-log-" + name);
     copier.setDaemon(true);
     copier.start();

@@ -16,12 +16,12 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * One attack against one node, in phases: a node process with a bounded heap, an honest peer
  * pinging it every 200 ms and newcomers dialing it every 1.5 s throughout; a warm-up, a
- * quiet phase that sets the baseline (ping p99, heap after GC), the attack, and a short
- * phase after it. {@link #assertNodeCoped} checks the acceptance criteria:
+ * rehearsal of the attack (not measured: it warms the JIT), a quiet phase that sets the
+ * baseline (ping p99, heap after GC), the attack, and a short phase after it. {@link #assertNodeCoped} checks the acceptance criteria:
  *
  * <ul>
  *   <li>the node is alive;
- *   <li>(reported, not asserted: CI asserts {@link #P99_HARD_MS}) the honest ping p99 during and after the attack stays within {@link #P99_FACTOR} × the
+ *   <li>the honest ping p99 during and after the attack stays within {@link #P99_FACTOR} × the
  *       quiet p99 (a quiet p99 below {@link #P99_FLOOR_MS} counts as that floor: on a shared
  *       2-core machine a few-millisecond loopback baseline would make scheduler noise and a
  *       young GC fail the test); a ping lost or slower than 2 s counts as infinitely slow;
@@ -36,11 +36,17 @@ import org.junit.jupiter.api.function.Executable;
 final class Trial implements AutoCloseable {
   static final double P99_FACTOR = 3;
   static final double P99_FLOOR_MS = 20;
-  /** What CI asserts: no honest ping lost and none slower than this (timeouts count as infinite). */
-  static final double P99_HARD_MS = 1000;
   static final long HEAP_SLACK = 64L << 20;
   static final Duration WARMUP = Duration.ofSeconds(2);
   static final Duration QUIET = Duration.ofSeconds(5);
+  /** After a rehearsal, before the quiet phase. */
+  static final Duration SETTLE = Duration.ofSeconds(1);
+
+  /** A rehearsal of the attack (see {@link #quiet(RehearsalStep)}). */
+  @FunctionalInterface
+  interface RehearsalStep {
+    void run() throws Exception;
+  }
 
   static final String QUIET_PHASE = "quiet";
   static final String ATTACK_PHASE = "attack";
@@ -97,7 +103,25 @@ final class Trial implements AutoCloseable {
 
   /** Warm-up, then the quiet phase; ends with the quiet heap probe. */
   void quiet() {
+    quiet(() -> { });
+  }
+
+  /**
+   * Warm-up, a rehearsal of the attack, then the quiet phase; ends with the quiet heap probe.
+   * The rehearsal runs the attack's code paths once before anything is measured, so that the
+   * figures are those of a node that has met the attack before, not of the JIT compiling
+   * them (on two cores a compile burst of a few seconds competes with the event loop); it
+   * must end its attack, and the node must have recovered, before it returns.
+   */
+  void quiet(RehearsalStep rehearsal) {
     HonestPeer.sleep(WARMUP.toMillis());
+    phase = "rehearsal";
+    try {
+      rehearsal.run();
+    } catch (Exception e) {
+      throw new AssertionError("the rehearsal failed", e);
+    }
+    HonestPeer.sleep(SETTLE.toMillis());
     phase = QUIET_PHASE;
     HonestPeer.sleep(QUIET.toMillis());
     heapQuiet = node.heapAfterGc();
@@ -154,11 +178,10 @@ final class Trial implements AutoCloseable {
         mib(rssQuiet), mib(rssAttack), details, alive ? "alive" : "died: " + node.exitReason()));
     List<Executable> all = new ArrayList<>(List.of(
         () -> assertTrue(alive, "the node died: " + node.exitReason()),
-        // CI guards the hard bound; the 3x-of-quiet target is reported (see the figures line)
-        () -> assertTrue(attack.p99() <= P99_HARD_MS, String.format("honest ping p99 during the attack %s, bound %.0f ms (quiet %s)",
-            HonestPeer.Stats.ms(attack.p99()), P99_HARD_MS, HonestPeer.Stats.ms(quiet.p99()))),
-        () -> assertTrue(after.p99() <= P99_HARD_MS, String.format("honest ping p99 after the attack %s, bound %.0f ms",
-            HonestPeer.Stats.ms(after.p99()), P99_HARD_MS)),
+        () -> assertTrue(attack.p99() <= limit, String.format("honest ping p99 during the attack %s, allowed %.0f ms (3x quiet %s, floor %.0f ms)",
+            HonestPeer.Stats.ms(attack.p99()), limit, HonestPeer.Stats.ms(quiet.p99()), P99_FLOOR_MS)),
+        () -> assertTrue(after.p99() <= limit, String.format("honest ping p99 after the attack %s, allowed %.0f ms",
+            HonestPeer.Stats.ms(after.p99()), limit)),
         () -> assertTrue(joined.tried() > 0 && joined.accepted() == joined.tried(),
             "newcomers accepted during and after the attack: " + joined),
         () -> assertTrue(heapAttack >= 0, "no heap figure under attack (the node did not answer)"),

@@ -174,4 +174,33 @@ class InputBudgetTest {
       peer.onLoop(s -> Future.join(slow.close(), sender.close()).mapEmpty());
     }
   }
+
+  @Test
+  void manyConnectionsWaitingTogetherAllGetTheirTurns() {
+    // every input waits for a serving round, and each round serves one connection or a few:
+    // twenty senders at once must all be served to the end, none starved by the others
+    Swarm slow = swarm(SwarmConfig.defaults().withInputTurn(Duration.ZERO));
+    List<Swarm> senders = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      senders.add(swarm(SwarmConfig.defaults()));
+    }
+    try {
+      List<Buffer> in = payloads(20, 32 * 1024);
+      List<Buffer> back = peer.onLoop(s -> Future.all(senders.stream()
+              .map(from -> from.dial(addr(slow)).compose(c -> Future.all(in.stream()
+                  .map(p -> Echo.roundTrip(from, slow.localPeer(), p)).toList())))
+              .toList())
+          .map(cf -> cf.<io.vertx.core.CompositeFuture>list().stream()
+              .flatMap(f -> f.<Buffer>list().stream()).toList()));
+      assertEquals(senders.size() * in.size(), back.size());
+      for (int i = 0; i < back.size(); i++) {
+        assertArrayEquals(in.get(i % in.size()).getBytes(), back.get(i).getBytes(), "echo " + i);
+      }
+      long served = peer.onLoop(s -> Future.succeededFuture(slow.inputScheduler().served()));
+      assertTrue(served > 20 * 20, "turns given to waiting connections: " + served);
+      assertEquals(0, (int) peer.<Integer>onLoop(s -> Future.succeededFuture(slow.inputScheduler().waiting())));
+    } finally {
+      peer.onLoop(s -> Future.join(slow.close(), Future.all(senders.stream().map(Swarm::close).toList())).mapEmpty());
+    }
+  }
 }
