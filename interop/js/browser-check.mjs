@@ -4,6 +4,7 @@
 //                          [--request=<text>]  (sends text to connectedPeerId with the request form)
 //                          [--broadcast=<text>] (publishes text on "block" with the broadcast form)
 //                          [--expect-event=<text>] (waits until the live event list shows text)
+//                          [--token=<text>] (types the API token into the form the page shows on 401)
 //
 // Succeeds once #peer-id contains <peerId> and (when given) the #connections table contains
 // <connectedPeerId>. Prints one JSON line on stdout:
@@ -84,6 +85,11 @@ async function main() {
     });
     page = context.pages()[0] || await context.newPage();
     await gotoRetrying(page, url, deadline);
+    if (opts.token != null) {
+      await page.waitForSelector('#token-card:not([hidden])', { timeout: Math.max(1, deadline - Date.now()) });
+      await page.fill('#token', String(opts.token));
+      await page.click('#token-form button[type=submit]');
+    }
     await page.waitForFunction(([p, c]) => {
       const id = document.getElementById('peer-id');
       const conns = document.getElementById('connections');

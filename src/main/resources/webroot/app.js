@@ -6,6 +6,26 @@ const REFRESH_MS = 2000;
 const KNOWN = new Set(['peerId', 'listenAddrs', 'connections', 'knownPeers', 'topics', 'uptimeMs', 'version']);
 const $ = (id) => document.getElementById(id);
 
+// The API token, when the node asks for one (401): typed in once, kept for this tab only.
+let token = sessionStorage.getItem('tinyp2p.token') || '';
+
+// fetch() of an API route with the token, if any; a 401 shows the token form.
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token) headers['Authorization'] = 'Bearer ' + token;
+  const res = await fetch(path, Object.assign({}, options, { headers }));
+  if (res.status === 401) $('token-card').hidden = false;
+  return res;
+}
+
+function useToken(event) {
+  event.preventDefault();
+  token = $('token').value.trim();
+  sessionStorage.setItem('tinyp2p.token', token);
+  $('token-card').hidden = true;
+  $('token').value = '';
+}
+
 // Creates an element with optional class and text content.
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -128,7 +148,7 @@ function setLive(ok, why) {
 // Fetches /status once (relative URL, 5 s timeout), renders it, then schedules the next poll.
 async function refresh() {
   try {
-    const res = await fetch('status', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+    const res = await api('status', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error('HTTP ' + res.status);
     render(await res.json());
     setLive(true);
@@ -146,7 +166,7 @@ async function sendRequest(event) {
   const peer = $('request-peer').value.trim();
   out.textContent = 'sending…';
   try {
-    const res = await fetch('request/' + encodeURIComponent(peer), {
+    const res = await api('request/' + encodeURIComponent(peer), {
       method: 'POST', body: $('request-body').value, signal: AbortSignal.timeout(60000) });
     const text = await res.text();
     out.textContent = res.ok ? 'response: ' + text : 'error ' + res.status + ': ' + text;
@@ -167,7 +187,7 @@ async function sendBroadcast(event) {
   event.preventDefault();
   const out = $('broadcast-result');
   try {
-    const res = await fetch('broadcast/' + encodeURIComponent($('broadcast-topic').value.trim()), {
+    const res = await api('broadcast/' + encodeURIComponent($('broadcast-topic').value.trim()), {
       method: 'POST', body: $('broadcast-body').value, signal: AbortSignal.timeout(30000) });
     const text = await res.text();
     out.textContent = (res.ok ? 'published: ' : 'error ' + res.status + ': ') + text;
@@ -187,7 +207,8 @@ function addEvent(ev) {
   const tr = document.createElement('tr');
   const when = new Date(ev.at || Date.now()).toLocaleTimeString();
   const who = ev.from || ev.peerId || '';
-  const data = ev.data == null ? '' : (ev.encoding === 'base64' ? '(base64) ' : '') + ev.data;
+  const data = ev.data == null ? '' : (ev.encoding === 'base64' ? '(base64) ' : '') + ev.data
+    + (ev.truncated ? '… (' + ev.size + ' bytes)' : '');
   for (const [text, cls] of [[when, ''], [ev.type, ''], [ev.topic || '', 'mono'], [who, 'mono id'], [data, '']]) {
     const td = document.createElement('td');
     td.textContent = text;
@@ -199,16 +220,36 @@ function addEvent(ev) {
   $('events-count').textContent = String(++eventCount);
 }
 
-// Follows GET /events; the browser reconnects by itself when the stream drops.
-function followEvents() {
-  const source = new EventSource('events');
-  for (const type of ['message', 'peer:connect', 'peer:disconnect']) {
-    source.addEventListener(type, (e) => {
-      try { addEvent(JSON.parse(e.data)); } catch { /* not JSON: ignore */ }
-    });
+// Follows GET /events (server-sent events read with fetch, so that the token can go along),
+// and reconnects 2 s after the stream drops.
+async function followEvents() {
+  for (;;) {
+    try {
+      const res = await api('events', { cache: 'no-store' });
+      if (res.ok && res.body) {
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const data = buffer.slice(0, end).split('\n')
+              .filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+            buffer = buffer.slice(end + 2);
+            if (data) {
+              try { addEvent(JSON.parse(data)); } catch { /* not JSON: ignore */ }
+            }
+          }
+        }
+      }
+    } catch { /* dropped: try again */ }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 
+$('token-form').addEventListener('submit', useToken);
 $('request-form').addEventListener('submit', sendRequest);
 $('broadcast-form').addEventListener('submit', sendBroadcast);
 followEvents();

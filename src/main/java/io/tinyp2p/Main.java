@@ -1,6 +1,8 @@
 package io.tinyp2p;
 
 import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.node.ConfigException;
+import io.tinyp2p.node.NodeConfig;
 import io.tinyp2p.node.P2pVerticle;
 import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.VertxApplication;
@@ -32,6 +34,11 @@ public final class Main {
       }
       return;
     }
+    String confError = checkConf(args);
+    if (confError != null) {
+      System.err.println(confError);
+      System.exit(2);
+    }
     String[] launcherArgs = args;
     if (args.length == 0 || args[0].startsWith("-")) {
       launcherArgs = new String[args.length + 1];
@@ -42,6 +49,68 @@ public final class Main {
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /**
+   * The {@code -conf} option checked before anything starts (Vert.x's launcher would warn
+   * and start a node on defaults: a random identity on the default ports): a file that is
+   * missing, a directory or not JSON, or JSON the node refuses, is an error naming the path.
+   * Returns the message, or null when the config is fine (or not given).
+   */
+  /** Jackson's message, with the line and column but without its source note. */
+  private static String jsonError(io.vertx.core.json.DecodeException e) {
+    String m = String.valueOf(e.getMessage()).replaceFirst("^Failed to decode:\\s*", "");
+    return m.replaceAll("\\s*at \\[Source: [^;]*; ", " (at ").replaceAll("]\\s*$", ")");
+  }
+
+  static String checkConf(String[] args) {
+    String value = null;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if ((a.equals("-conf") || a.equals("--conf")) && i + 1 < args.length) {
+        value = args[i + 1];
+      } else if (a.startsWith("-conf=") || a.startsWith("--conf=")) {
+        value = a.substring(a.indexOf('=') + 1);
+      }
+    }
+    if (value == null) {
+      return null;
+    }
+    String where;
+    JsonObject json;
+    if (value.trim().startsWith("{")) {
+      where = "the -conf JSON";
+      try {
+        json = new JsonObject(value);
+      } catch (io.vertx.core.json.DecodeException e) {
+        return where + " is not valid JSON: " + jsonError(e);
+      }
+    } else {
+      java.nio.file.Path path = java.nio.file.Path.of(value).toAbsolutePath();
+      where = "config file " + path;
+      if (!java.nio.file.Files.exists(path)) {
+        return where + " not found";
+      }
+      if (java.nio.file.Files.isDirectory(path)) {
+        return where + " is a directory, not a JSON file";
+      }
+      try {
+        json = new JsonObject(java.nio.file.Files.readString(path));
+      } catch (java.io.IOException e) {
+        return where + " cannot be read: " + e;
+      } catch (io.vertx.core.json.DecodeException e) {
+        return where + " is not valid JSON: " + jsonError(e);
+      }
+    }
+    boolean nodeIsMain = args.length == 0 || args[0].startsWith("-") || args[0].equals(P2pVerticle.class.getName());
+    if (nodeIsMain) {
+      try {
+        NodeConfig.from(json);
+      } catch (ConfigException e) {
+        return where + ": " + e.getMessage();
+      }
+    }
+    return null;
   }
 
 }

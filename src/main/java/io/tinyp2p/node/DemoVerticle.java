@@ -2,6 +2,7 @@ package io.tinyp2p.node;
 
 import io.tinyp2p.client.Bus;
 import io.tinyp2p.client.P2pClient;
+import io.tinyp2p.util.Preview;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -27,11 +28,11 @@ public class DemoVerticle extends VerticleBase {
     String prefix = config().getString("busPrefix", Bus.DEFAULT_PREFIX);
     client = new P2pClient(vertx, prefix);
     client.handleRequests((peer, request) -> {
-      LOG.info("<<<< Inbound request: \"{}\" from {}", request.toString(), peer);
+      LOG.info("<<<< Inbound request: {} from {}", Preview.forLog(request.getBytes()), peer);
       return Future.succeededFuture(request);
     });
     vertx.eventBus().<Buffer>consumer(Bus.topic(prefix, "block"), msg -> LOG.info(
-        "<<<< Inbound broadcast: \"{}\" \"{}\"", msg.headers().get(Bus.TOPIC), msg.body().toString()));
+        "<<<< Inbound broadcast: \"{}\" {}", msg.headers().get(Bus.TOPIC), Preview.forLog(msg.body().getBytes())));
     vertx.setPeriodic(11_000, t -> request());
     vertx.setPeriodic(13_000, t -> broadcast());
     vertx.setPeriodic(7_000, t -> status());
@@ -47,7 +48,7 @@ public class DemoVerticle extends VerticleBase {
       String peer = peers.getJsonObject(ThreadLocalRandom.current().nextInt(peers.size())).getString("peerId");
       LOG.info(">>>> Outbound request: \"Hello, request!\" to {}", peer);
       client.request(peer, Buffer.buffer("Hello, request!"))
-          .onSuccess(response -> LOG.info("<<<< Inbound response: \"{}\" from {}", response.toString(), peer))
+          .onSuccess(response -> LOG.info("<<<< Inbound response: {} from {}", Preview.forLog(response.getBytes()), peer))
           .onFailure(e -> LOG.info("request to {} failed: {}", peer, e.getMessage()));
     });
   }

@@ -26,7 +26,7 @@ public record NodeConfig(
     Duration discoveryInterval,
     List<String> pubsubTopics,
     ReqResp reqResp,
-    Http http,
+    HttpConfig http,
     String busPrefix,
     Duration pingInterval,
     boolean demo,
@@ -42,8 +42,6 @@ public record NodeConfig(
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
       int maxRequestSize, int maxResponseSize) {}
 
-  /** The HTTP status server; {@code enabled == false} when configured off. */
-  public record Http(boolean enabled, String host, int port) {}
 
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
@@ -58,7 +56,6 @@ public record NodeConfig(
       "validationQueueBytes");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
-  private static final Set<String> HTTP_KEYS = Set.of("host", "port", "enabled");
 
   public static NodeConfig from(JsonObject json) {
     if (json == null) {
@@ -83,7 +80,8 @@ public record NodeConfig(
             + " (expected base58btc of a 32-byte Ed25519 seed, e.g. from ./run.sh keygen)");
       }
     } else {
-      throw new ConfigException("secret must be a string (base58btc of a 32-byte Ed25519 seed)");
+      throw new ConfigException("secret must be a string (base58btc of a 32-byte Ed25519 seed), got "
+          + ConfigValues.describe(secretValue));
     }
     List<Multiaddr> boot = new ArrayList<>();
     Object bootValue = json.getValue("bootNode");
@@ -119,36 +117,28 @@ public record NodeConfig(
         seconds(rr, "requestTimeout", 10, 1, 3_600, "reqResp."),
         integer(rr, "maxRequestSize", 1 << 20, 1, 64 << 20, "reqResp."),
         integer(rr, "maxResponseSize", 1 << 20, 1, 64 << 20, "reqResp."));
-    Http http;
+    HttpConfig http;
     Object httpValue = json.getValue("http");
     if (httpValue == null) {
-      http = new Http(true, "127.0.0.1", 8000);
+      http = HttpConfig.defaults();
     } else if (Boolean.FALSE.equals(httpValue) || "off".equals(httpValue)) {
-      http = new Http(false, null, 0);
+      http = HttpConfig.off();
     } else if (httpValue instanceof JsonObject h) {
-      unknownKeys(h, HTTP_KEYS, "http.");
-      Object enabled = h.getValue("enabled", true);
-      if (!(enabled instanceof Boolean)) {
-        throw new ConfigException("http.enabled must be true or false");
-      }
-      Object host = h.getValue("host", "127.0.0.1");
-      if (!(host instanceof String hs) || hs.isBlank()) {
-        throw new ConfigException("http.host must be a host name or IP address");
-      }
-      http = new Http((Boolean) enabled, hs, integer(h, "port", 8000, 0, 65535, "http."));
+      http = HttpConfig.from(h, "http.", Set.of());
     } else {
-      throw new ConfigException("http must be an object {\"host\", \"port\"}, or \"off\" / false");
+      throw new ConfigException("http must be an object {\"host\", \"port\", ...}, or \"off\" / false, got "
+          + ConfigValues.describe(httpValue));
     }
     Object prefixValue = json.getValue("busPrefix", "tinyp2p");
     if (!(prefixValue instanceof String prefix) || !prefix.matches("[A-Za-z0-9_.-]{1,64}")
         || prefix.startsWith(".") || prefix.endsWith(".")) {
       throw new ConfigException("busPrefix must be 1-64 characters of letters, digits, '_', '-' and '.'"
-          + " (not starting or ending with '.'), got " + prefixValue);
+          + " (not starting or ending with '.'), got " + ConfigValues.describe(prefixValue));
     }
     Duration ping = seconds(json, "pingInterval", 15, 1, 3_600);
     Object demo = json.getValue("demo", false);
     if (!(demo instanceof Boolean)) {
-      throw new ConfigException("demo must be true or false, got " + demo);
+      throw new ConfigException("demo must be true or false, got " + ConfigValues.describe(demo));
     }
     return new NodeConfig(addr, identity, random, List.copyOf(boot), discovery, List.copyOf(topics),
         reqResp, http, prefix, ping, (Boolean) demo, gossip(object(json, "gossipsub")),
@@ -208,7 +198,7 @@ public record NodeConfig(
   private static boolean bool(JsonObject l, String key, boolean dflt) {
     Object v = l.getValue(key, dflt);
     if (!(v instanceof Boolean b)) {
-      throw new ConfigException("limits." + key + " must be true or false, got " + v);
+      throw new ConfigException("limits." + key + " must be true or false, got " + ConfigValues.describe(v));
     }
     return b;
   }
@@ -234,11 +224,12 @@ public record NodeConfig(
     } else if ("content-hash".equals(id)) {
       fn = GossipConfig.MessageIdFn.CONTENT_HASH;
     } else {
-      throw new ConfigException("gossipsub.messageId must be \"default\" (from + seqno) or \"content-hash\", got " + id);
+      throw new ConfigException("gossipsub.messageId must be \"default\" (from + seqno) or \"content-hash\", got "
+          + ConfigValues.describe(id));
     }
     Object flood = g.getValue("floodPublish", true);
     if (!(flood instanceof Boolean)) {
-      throw new ConfigException("gossipsub.floodPublish must be true or false, got " + flood);
+      throw new ConfigException("gossipsub.floodPublish must be true or false, got " + ConfigValues.describe(flood));
     }
     int queuePerPeer = integer(g, "validationQueuePerPeer", dflt.validationQueuePerPeer(), 1, 1_000_000, "gossipsub.");
     int queuePerTopic = integer(g, "validationQueuePerTopic", dflt.validationQueuePerTopic(), 1, 10_000_000, "gossipsub.");
@@ -264,7 +255,7 @@ public record NodeConfig(
       return new JsonObject();
     }
     if (!(v instanceof JsonObject o)) {
-      throw new ConfigException(key + " must be an object");
+      throw new ConfigException(key + " must be an object, got " + ConfigValues.describe(v));
     }
     return o;
   }
@@ -272,7 +263,7 @@ public record NodeConfig(
   private static Multiaddr multiaddr(JsonObject json, String key, String dflt) {
     Object v = json.getValue(key, dflt);
     if (!(v instanceof String s)) {
-      throw new ConfigException(key + " must be a multiaddr string like " + DEFAULT_ADDR);
+      throw new ConfigException(key + " must be a multiaddr string like " + DEFAULT_ADDR + ", got " + ConfigValues.describe(v));
     }
     try {
       return Multiaddr.parse(s);
@@ -299,19 +290,10 @@ public record NodeConfig(
   }
 
   private static Duration seconds(JsonObject json, String key, int dflt, int min, int max, String prefix) {
-    Object v = json.getValue(key, dflt);
-    if (!(v instanceof Number n) || n.doubleValue() < min || n.doubleValue() > max) {
-      throw new ConfigException(prefix + key + " must be a number of seconds from " + min + " to " + max + ", got " + v);
-    }
-    return Duration.ofMillis(Math.round(n.doubleValue() * 1000));
+    return ConfigValues.seconds(json, key, dflt, min, max, prefix);
   }
 
   private static int integer(JsonObject json, String key, int dflt, int min, int max, String prefix) {
-    Object v = json.getValue(key, dflt);
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.longValue() < min || n.longValue() > max) {
-      throw new ConfigException(prefix + key + " must be an integer from " + min + " to " + max + ", got " + v);
-    }
-    return n.intValue();
+    return ConfigValues.integer(json, key, dflt, min, max, prefix);
   }
 }

@@ -4,6 +4,7 @@ import io.tinyp2p.client.Bus;
 import io.tinyp2p.client.Failure;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.util.Preview;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.Version;
 import io.vertx.core.DeploymentOptions;
@@ -97,6 +98,8 @@ public class P2pVerticle extends VerticleBase {
     LOG.info("Local peer id: {}", swarm.localPeer());
     registerBus();
     return swarm.listen(config.addr())
+        .recover(e -> Future.failedFuture(new IllegalStateException("P2P listener: cannot listen on " + config.addr()
+            + ": " + e.getMessage() + " (set addr to a free port)", e)))
         .compose(addr -> {
           for (Multiaddr a : swarm.listenAddresses()) {
             LOG.info("P2P node listening on {}", a.withPeerId(swarm.localPeer()));
@@ -118,8 +121,9 @@ public class P2pVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     statusVerticle = new StatusVerticle();
-    JsonObject httpConfig = new JsonObject().put("host", config.http().host())
-        .put("port", config.http().port()).put("busPrefix", config.busPrefix());
+    JsonObject httpConfig = config.http().toJson().put("busPrefix", config.busPrefix())
+        .put("maxRequestSize", config.reqResp().maxRequestSize())
+        .put("maxMessageSize", config.gossipsub().maxMessageSize());
     return vertx.deployVerticle(statusVerticle, new DeploymentOptions().setConfig(httpConfig));
   }
 
@@ -212,6 +216,9 @@ public class P2pVerticle extends VerticleBase {
     }));
   }
 
+  /** Bytes of an inbound broadcast's data that its event on {@code <prefix>.events} carries at most. */
+  public static final int EVENT_PREVIEW_BYTES = 1024;
+
   /** Message ids on the bus: base64url without padding. */
   static String messageId(byte[] id) {
     return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(id);
@@ -226,15 +233,13 @@ public class P2pVerticle extends VerticleBase {
     DeliveryOptions headers = new DeliveryOptions()
         .addHeader(Bus.FROM, from.toBase58()).addHeader(Bus.TOPIC, topic).addHeader(Bus.ID, messageId);
     vertx.eventBus().publish(Bus.topic(config.busPrefix(), topic), Buffer.buffer(data), headers);
-    JsonObject event = new JsonObject().put("type", "message").put("topic", topic)
-        .put("from", from.toBase58()).put("id", messageId);
-    String text = new String(data, java.nio.charset.StandardCharsets.UTF_8);
-    if (java.util.Arrays.equals(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), data)) {
-      event.put("data", text).put("encoding", "utf8");
-    } else {
-      event.put("data", java.util.Base64.getEncoder().encodeToString(data)).put("encoding", "base64");
-    }
-    publishEvent(event);
+    // the events stream is a dashboard's: a preview of the data, never all of it (a peer
+    // chooses its size, and every events subscriber would hold a copy)
+    Preview.Cut preview = Preview.cut(data, EVENT_PREVIEW_BYTES);
+    publishEvent(new JsonObject().put("type", "message").put("topic", topic)
+        .put("from", from.toBase58()).put("id", messageId)
+        .put("data", preview.data()).put("encoding", preview.encoding())
+        .put("size", data.length).put("truncated", preview.truncated()));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.tinyp2p.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,43 @@ class NodeConfigTest {
     assertRejected(new JsonObject().put("http", new JsonObject().put("hots", "x")), "http.hots");
     assertRejected(new JsonObject().put("http", "on"), "http");
     assertFalse(NodeConfig.from(new JsonObject().put("http", "off")).http().enabled());
+  }
+
+  @Test
+  void httpSecuritySettings() throws Exception {
+    HttpConfig d = NodeConfig.from(new JsonObject()).http();
+    assertEquals(java.util.List.of(), d.allowedOrigins());
+    assertNull(d.authToken());
+    assertEquals(10, d.headerTimeout().toSeconds());
+    assertRejected(http("allowedOrigins", new JsonArray().add("evil.example")), "http.allowedOrigins");
+    assertRejected(http("allowedOrigins", new JsonArray().add("http://localhost:3000/path")), "http.allowedOrigins");
+    assertRejected(http("allowedOrigins", "http://localhost:3000"), "http.allowedOrigins");
+    assertRejected(http("allowedHosts", new JsonArray().add("node.example:8000")), "http.allowedHosts");
+    assertRejected(http("authToken", "short"), "http.authToken");
+    assertRejected(http("authToken", 12345678901234567L), "http.authToken");
+    assertRejected(http("authTokenFile", "/nonexistent/token"), "http.authTokenFile");
+    assertRejected(new JsonObject().put("http", new JsonObject().put("authToken", "0123456789abcdef0123")
+        .put("authTokenFile", "/tmp/x")), "exclude each other");
+    assertRejected(http("headerTimeout", "10"), "got the string \"10\"");
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("tinyp2p-token", "");
+    java.nio.file.Files.writeString(file, "  from-a-file-0123456789abcdef\n");
+    HttpConfig c = NodeConfig.from(http("authTokenFile", file.toString())).http();
+    assertEquals("from-a-file-0123456789abcdef", c.authToken());
+    assertFalse(c.toString().contains(c.authToken()), "the token must not show in logs");
+    assertEquals(java.util.List.of("http://localhost:3000"),
+        NodeConfig.from(http("allowedOrigins", new JsonArray().add("HTTP://LocalHost:3000"))).http().allowedOrigins());
+  }
+
+  private static JsonObject http(String key, Object value) {
+    return new JsonObject().put("http", new JsonObject().put(key, value));
+  }
+
+  @Test
+  void aWrongTypeNamesTheTypeGiven() {
+    assertRejected(new JsonObject().put("discoveryInterval", "30"), "got the string \"30\"");
+    assertRejected(new JsonObject().put("demo", "yes"), "got the string \"yes\"");
+    assertRejected(new JsonObject().put("pingInterval", true), "got the boolean true");
+    assertRejected(new JsonObject().put("reqResp", new JsonArray()), "got a list");
   }
 
   @Test

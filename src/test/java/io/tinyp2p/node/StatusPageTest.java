@@ -24,6 +24,16 @@ class StatusPageTest {
 
   @Test
   void pageShowsPeerIdAndConnectedPeer() throws Exception {
+    checkPage(null);
+  }
+
+  /** With a token the page asks for it first (the API answers 401), then works the same. */
+  @Test
+  void pageAsksForTheTokenAndThenWorksTheSame() throws Exception {
+    checkPage("page-test-token-0123456789");
+  }
+
+  private void checkPage(String token) throws Exception {
     JsPeer.ensureInstalled();
     assertTrue(Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))),
         "Debian's chromium is needed: apt-get install chromium (.ci/run does it)");
@@ -31,7 +41,8 @@ class StatusPageTest {
     JsonArray block = new JsonArray().add("block");
     try (TestNode boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-boot")
         .put("pubsubTopics", block).put("gossipsub", new JsonObject().put("heartbeatMs", 200))
-        .put("http", new JsonObject().put("port", 0)))) {
+        .put("http", token == null ? new JsonObject().put("port", 0)
+            : new JsonObject().put("port", 0).put("authToken", token)))) {
       var connected = boot.expect(SwarmEvent.ConnectionOpened.class, e -> true);
       try (TestNode node1 = TestNode.start(vertx, new JsonObject().put("busPrefix", "page-node1")
           .put("pubsubTopics", block).put("gossipsub", new JsonObject().put("heartbeatMs", 200))
@@ -47,9 +58,13 @@ class StatusPageTest {
         String url = "http://127.0.0.1:" + boot.verticle().httpPort() + "/";
         Path log = Path.of("target/browser-check.log").toAbsolutePath();
         Path shot = Path.of("target/status-page.png").toAbsolutePath();
-        Process check = new ProcessBuilder("node", "browser-check.mjs", url, boot.peerId().toBase58(),
+        List<String> command = new java.util.ArrayList<>(List.of("node", "browser-check.mjs", url, boot.peerId().toBase58(),
             node1.peerId().toBase58(), "--timeout=20000", "--screenshot=" + shot, "--request=hello from the page",
-            "--broadcast=hello mesh", "--expect-event=hello page")
+            "--broadcast=hello mesh", "--expect-event=hello page"));
+        if (token != null) {
+          command.add("--token=" + token);
+        }
+        Process check = new ProcessBuilder(command)
             .directory(JsPeer.jsDir().toFile())
             .redirectError(log.toFile())
             .start();
