@@ -38,6 +38,7 @@ public final class NodeProcess implements AutoCloseable {
   private final int httpPort;
   private final Path conf;
   private final Path log;
+  private final Path workDir;
   private final Process process;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -53,14 +54,16 @@ public final class NodeProcess implements AutoCloseable {
         .encode());
     log = Path.of("target/attack-" + name + ".log");
     List<String> command = new ArrayList<>(List.of(JAVA_HOME.resolve("bin/java").toString(), HEAP, "-XX:+ExitOnOutOfMemoryError"));
-    // for a closer look at one row, e.g. -Dattack.jvmArgs="-XX:StartFlightRecording=filename=target/attack-NAME.jfr,settings=profile"
+    // for a closer look at one row, e.g. -Dattack.jvmArgs="-XX:StartFlightRecording=filename=/tmp/attack-NAME.jfr,settings=profile"
+    // (the node runs in its own directory, target/attack-work/NAME)
     for (String arg : System.getProperty("attack.jvmArgs", "").trim().split("\\s+")) {
       if (!arg.isEmpty()) {
         command.add(arg.replace("NAME", name));
       }
     }
-    command.addAll(List.of("-jar", JAR.toString(), "-conf", conf.toString()));
-    process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "-conf", conf.toString()));
+    workDir = Files.createDirectories(Path.of("target/attack-work", name)).toAbsolutePath();
+    process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
     Thread copier = new Thread(this::copyLog, "node-log-" + name);
     copier.setDaemon(true);
     copier.start();
@@ -103,6 +106,15 @@ public final class NodeProcess implements AutoCloseable {
   /** The node's P2P address with its /p2p/ id. */
   public Multiaddr addr() {
     return Multiaddr.tcp("127.0.0.1", p2pPort).withPeerId(peerId());
+  }
+
+  /** The node's working directory (its own, under target/attack-work). */
+  public Path workDir() {
+    return workDir;
+  }
+
+  public int httpPort() {
+    return httpPort;
   }
 
   public int port() {

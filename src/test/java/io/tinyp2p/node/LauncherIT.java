@@ -1,6 +1,8 @@
 package io.tinyp2p.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinyp2p.crypto.KeyPair;
@@ -103,6 +105,51 @@ class LauncherIT {
     assertEquals(2, bad.exitValue());
     assertEquals(1, out.trim().lines().count(), out);
     assertTrue(out.contains("invalid base58 character"), out);
+  }
+
+  /** A config the launcher cannot use stops it at once, with the path and what is wrong. */
+  @Test
+  void aMissingOrBrokenConfigStopsWithItsPath() throws Exception {
+    Path missing = Path.of("target/no-such-conf.json").toAbsolutePath();
+    Exited gone = start("-conf", missing.toString());
+    assertEquals(2, gone.code(), gone.output());
+    assertTrue(gone.output().contains(missing + " not found"), gone.output());
+    Path broken = Files.createTempFile("tinyp2p-broken", ".json");
+    try {
+      Files.writeString(broken, "{\"addr\": \"/ip4/127.0.0.1/tcp/0\",\n");
+      Exited bad = start("-conf", broken.toString());
+      assertEquals(2, bad.code(), bad.output());
+      assertTrue(bad.output().contains(broken + " is not valid JSON"), bad.output());
+      assertFalse(bad.output().contains("listening"), "a node started anyway: " + bad.output());
+    } finally {
+      Files.deleteIfExists(broken);
+    }
+  }
+
+  /** A port in use: the error names the listener and its address. */
+  @Test
+  void aBindFailureNamesTheListenerAndTheAddress() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Exited p2p = start("-conf", new JsonObject().put("addr", "/ip4/127.0.0.1/tcp/" + port).put("http", "off").encode());
+      assertNotEquals(0, p2p.code(), p2p.output());
+      assertTrue(p2p.output().contains("P2P listener: cannot listen on /ip4/127.0.0.1/tcp/" + port), p2p.output());
+      Exited http = start("-conf", new JsonObject().put("addr", "/ip4/127.0.0.1/tcp/0")
+          .put("http", new JsonObject().put("port", port)).encode());
+      assertNotEquals(0, http.code(), http.output());
+      assertTrue(http.output().contains("HTTP API: cannot listen on 127.0.0.1:" + port), http.output());
+    }
+  }
+
+  private record Exited(int code, String output) {}
+
+  private static Exited start(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(JAVA, "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not exit: " + out);
+    return new Exited(p.exitValue(), out);
   }
 
   private static String run(String... args) throws Exception {
