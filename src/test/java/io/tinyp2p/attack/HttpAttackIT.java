@@ -158,12 +158,14 @@ class HttpAttackIT {
              .put("bootNode", node.addr().toString()))) {
       long quiet = node.heapAfterGc();
       AtomicInteger refused = new AtomicInteger();
-      Socket reader = new Socket(); // one client that does read, afterwards: what an event carries
+      Socket reader = new Socket(); // one client that does read: what an event carries
       reader.connect(new InetSocketAddress("127.0.0.1", node.httpPort()));
-      reader.setSoTimeout(10_000);
+      reader.setSoTimeout(60_000);
       reader.getOutputStream().write(("GET /events HTTP/1.1\r\nHost: 127.0.0.1:" + node.httpPort() + "\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
       clients.add(reader);
+      java.util.concurrent.CompletableFuture<JsonObject> firstEvent = new java.util.concurrent.CompletableFuture<>();
+      Thread.ofVirtual().start(() -> readEvents(reader, firstEvent));
       for (int i = 0; i < 299; i++) {
         Socket s = new Socket();
         s.setReceiveBufferSize(4096);
@@ -191,7 +193,7 @@ class HttpAttackIT {
         }
       }
       long heap = node.heapAfterGc(); // the slow clients still connected
-      JsonObject event = firstMessageEvent(reader.getInputStream());
+      JsonObject event = firstEvent.get(10, TimeUnit.SECONDS);
       JsonObject http = node.status(Duration.ofSeconds(10)).getJsonObject("http");
       refused.set(http.getInteger("eventClientsRefused"));
       Figures.report(String.format("http events: 300 /events clients that never read, 100 broadcasts of 900 KB delivered %d: "
@@ -217,18 +219,24 @@ class HttpAttackIT {
     }
   }
 
-  /** The first {@code message} event on an /events stream (its response head skipped). */
-  private static JsonObject firstMessageEvent(InputStream in) throws IOException {
-    java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
-    boolean message = false;
-    for (String line; (line = lines.readLine()) != null; ) {
-      if (line.equals("event: message")) {
-        message = true;
-      } else if (message && line.startsWith("data: ")) {
-        return new JsonObject(line.substring(6));
+  /** Reads an /events stream to its end; {@code first} gets its first {@code message} event. */
+  private static void readEvents(Socket socket, java.util.concurrent.CompletableFuture<JsonObject> first) {
+    try {
+      java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.UTF_8));
+      boolean message = false;
+      for (String line; (line = lines.readLine()) != null; ) {
+        if (line.equals("event: message")) {
+          message = true;
+        } else if (message && line.startsWith("data: ")) {
+          first.complete(new JsonObject(line.substring(6)));
+          message = false;
+        }
       }
+      first.completeExceptionally(new IOException("the /events stream ended without a message event"));
+    } catch (IOException e) {
+      first.completeExceptionally(e);
     }
-    throw new IOException("the /events stream ended without a message event");
   }
 
   private static void awaitMesh(P2pClient client) {
