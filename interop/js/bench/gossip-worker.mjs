@@ -10,7 +10,8 @@
 //   dial    { edges: [[from, to]], addrs }                → {} (dials the edges whose `from` lives here)
 //   status  {}                                             → { nodes: [{ neighbours, subscribers, mesh }] }
 //   publish { node, index, size }                          → { sentAt }  (or error)
-//   results {}                                             → { receivedBy, lastAt, delivered, duplicates }
+//   results { from?, to? }                                 → { receivedBy, lastAt, delivered, duplicates }
+//           (per message of [from, to), all of them without a range)
 //   stop    {}                                             → {}
 //
 // Times are milliseconds of process.hrtime (CLOCK_MONOTONIC): the same clock
@@ -90,8 +91,9 @@ const commands = {
     return { sentAt }
   },
 
-  async results () {
-    return { receivedBy: [...receivedBy], lastAt: [...lastAt], delivered, duplicates }
+  async results ({ from, to } = {}) {
+    if (from === undefined) return { receivedBy: [...receivedBy], lastAt: [...lastAt], delivered, duplicates }
+    return { receivedBy: [...receivedBy.subarray(from, to)], lastAt: [...lastAt.subarray(from, to)], delivered, duplicates }
   },
 
   async stop () {

@@ -33,11 +33,13 @@ process.on('unhandledRejection', (err) => log('unhandled rejection:', err))
 // ---------------------------------------------------------------- parameters
 
 const DEFAULTS = {
-  throughput: { bytes: 268435456, warmupBytes: 16777216, timeoutMs: 90_000 },
+  throughput: { bytes: 1073741824, warmupBytes: 268435456, runs: 3, timeoutMs: 300_000 },
   reqresp: { requests: 20000, size: 100, inFlight: 64, sequential: 2000, warmup: 1000, timeoutMs: 90_000 },
   gossipsub: {
     nodes: 20, messages: 200, size: 1024, ratePerSec: 50, degree: 3, seed: 1, threads: os.cpus().length,
-    topic: 'tinyp2p-bench', gossipsubOptions: {}, settleTimeoutMs: 20_000, settleExtraMs: 1_500, drainMs: 5_000, timeoutMs: 90_000
+    topic: 'tinyp2p-bench', gossipsubOptions: {}, settleTimeoutMs: 20_000, settleExtraMs: 1_500, drainMs: 5_000, timeoutMs: 300_000,
+    // the maximum sustained rate: trials of `seconds` of open-loop load, doubling from `start`, then bisecting
+    maxRate: { start: 50, seconds: 3, capacity: 400_000, drainMs: 5_000, p99LimitMs: 1000 }
   },
   connections: { count: 200, parallel: 1, warmup: 10, timeoutMs: 60_000 },
   footprint: { idle: 100, settleMs: 1_000, timeoutMs: 60_000 }
@@ -133,13 +135,24 @@ async function throughput (p, { result, defer, signal }) {
   defer(() => client.stop())
   const connection = await dialServer(client, server, signal)
   if (p.warmupBytes > 0) await runPerf(connection, { uploadBytes: p.warmupBytes, downloadBytes: p.warmupBytes, signal })
-  const r = await runPerf(connection, { uploadBytes: p.bytes, downloadBytes: p.bytes, signal })
+  // `runs` runs each way (as the Java side does); the median is the figure
+  const up = []
+  const down = []
+  for (let i = 0; i < p.runs; i++) {
+    const u = await runPerf(connection, { uploadBytes: p.bytes, downloadBytes: 0, signal })
+    up.push(round(p.bytes / MB / u.uploadSeconds, 2))
+  }
+  for (let i = 0; i < p.runs; i++) {
+    const d = await runPerf(connection, { uploadBytes: 0, downloadBytes: p.bytes, signal })
+    down.push(round(p.bytes / MB / d.downloadSeconds, 2))
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   Object.assign(result, {
-    uploadMBps: round(p.bytes / MB / r.uploadSeconds, 2),
-    downloadMBps: round(p.bytes / MB / r.downloadSeconds, 2),
-    uploadSeconds: round(r.uploadSeconds, 4),
-    downloadSeconds: round(r.downloadSeconds, 4),
-    seconds: round(r.seconds, 4)
+    runs: p.runs,
+    uploadMBps: median(up),
+    downloadMBps: median(down),
+    uploadRunsMBps: up,
+    downloadRunsMBps: down
   })
 }
 
@@ -220,7 +233,8 @@ async function gossipsub (p, { result, defer, signal }) {
   const addrs = {}
   await Promise.all(workers.map(async (w, t) => {
     const indices = Array.from({ length: p.nodes }, (_, i) => i).filter(i => i % threads === t)
-    const r = await w.call({ cmd: 'init', indices, topic: p.topic, messages: p.messages, gossipsubOptions: p.gossipsubOptions })
+    const capacity = p.messages + (p.maxRate ? p.maxRate.capacity : 0)
+    const r = await w.call({ cmd: 'init', indices, topic: p.topic, messages: capacity, gossipsubOptions: p.gossipsubOptions })
     Object.assign(addrs, r.addrs)
   }))
 
@@ -275,7 +289,7 @@ async function gossipsub (p, { result, defer, signal }) {
   // wait for the stragglers, then gather what every thread saw
   const expected = p.messages * (p.nodes - 1)
   const gather = async () => {
-    const all = await Promise.all(workers.map(w => w.call({ cmd: 'results' })))
+    const all = await Promise.all(workers.map(w => w.call({ cmd: 'results', from: 0, to: p.messages })))
     const receivedBy = new Uint32Array(p.messages)
     const lastAt = new Float64Array(p.messages)
     for (const r of all) {
@@ -317,6 +331,91 @@ async function gossipsub (p, { result, defer, signal }) {
     duplicates: seen.duplicates,
     publishErrors
   })
+  if (p.maxRate) Object.assign(result, await maxRate(p, workers, owner, random, signal))
+}
+
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6 // the workers' clock too
+
+/**
+ * The highest offered rate the network sustains (every message to every other node, p99 from
+ * its scheduled time within p99LimitMs): trials of open-loop load, doubling from `start` until
+ * one fails, then bisecting between the last that held and the first that did not. Messages
+ * of the trials follow the fixed run's indices.
+ */
+async function maxRate (p, workers, owner, random, signal) {
+  const m = p.maxRate
+  let next = p.messages
+  const trials = []
+  const trial = async (rate) => {
+    const count = Math.max(50, Math.round(rate * m.seconds))
+    if (next + count > p.messages + m.capacity) throw new Error('gossipsub maxRate: out of message capacity')
+    const first = next
+    next += count
+    const due = new Float64Array(count)
+    const t0 = nowMs() + 20
+    const publishes = []
+    let errors = 0
+    for (let i = 0; i < count; i++) {
+      due[i] = t0 + i * 1000 / rate
+      const wait = due[i] - nowMs()
+      if (wait > 1) await sleep(wait)
+      signal.throwIfAborted()
+      const node = Math.floor(random() * p.nodes)
+      publishes.push(owner(node).call({ cmd: 'publish', node, index: first + i, size: p.size }).catch(() => { errors++ }))
+    }
+    const offeredSeconds = (nowMs() - t0) / 1000
+    const expected = count * (p.nodes - 1)
+    const gather = async () => {
+      const all = await Promise.all(workers.map(w => w.call({ cmd: 'results', from: first, to: first + count })))
+      const receivedBy = new Uint32Array(count)
+      const lastAt = new Float64Array(count)
+      for (const r of all) {
+        for (let i = 0; i < count; i++) {
+          receivedBy[i] += r.receivedBy[i]
+          lastAt[i] = Math.max(lastAt[i], r.lastAt[i])
+        }
+      }
+      return { receivedBy, lastAt, delivered: receivedBy.reduce((a, b) => a + b, 0) }
+    }
+    const drainUntil = nowMs() + m.drainMs
+    await Promise.race([Promise.all(publishes), sleep(m.drainMs)])
+    let seen = await gather()
+    while (seen.delivered < expected && nowMs() < drainUntil) {
+      await sleep(50)
+      seen = await gather()
+    }
+    const latencies = []
+    for (let i = 0; i < count; i++) {
+      if (seen.receivedBy[i] === p.nodes - 1) latencies.push(seen.lastAt[i] - due[i])
+    }
+    const p99 = percentile(latencies, 99)
+    const r = {
+      offeredPerSec: rate,
+      publishedPerSec: round(count / offeredSeconds, 1),
+      messages: count,
+      p50Ms: round(percentile(latencies, 50)),
+      p99Ms: round(p99),
+      deliveryRatio: round(seen.delivered / expected, 5),
+      publishErrors: errors,
+      sustained: latencies.length === count && p99 <= m.p99LimitMs
+    }
+    trials.push(r)
+    log(`gossipsub trial: ${JSON.stringify(r)}`)
+    if (!r.sustained) await sleep(3000) // let an overloaded network drain before the next trial
+    return r.sustained
+  }
+  let good = 0
+  let bad = -1
+  for (let rate = m.start; bad < 0 && rate <= 100_000; rate *= 2) {
+    if (await trial(rate)) good = rate
+    else bad = rate
+  }
+  for (let step = 0; step < 4 && bad > 0 && bad - good > Math.max(1, good / 16); step++) {
+    const mid = good === 0 ? Math.floor(bad / 2) : Math.floor((good + bad) / 2)
+    if (await trial(mid)) good = mid
+    else bad = mid
+  }
+  return { maxRatePerSec: good, firstFailedPerSec: bad, trials }
 }
 
 /** Starts a worker thread speaking gossip-worker.mjs's request/reply protocol. */
@@ -523,7 +622,7 @@ for (const name of WORKLOADS) {
     output[name] = { error: 'Skipped: the run\'s time budget is used up' }
     continue
   }
-  output[name] = await runWorkload(name, Math.min(params[name].timeoutMs, left - 10_000))
+  output[name] = await runWorkload(name, Math.floor(Math.min(params[name].timeoutMs, left - 10_000)))
 }
 output.loadAvgEnd = round(os.loadavg()[0], 2)
 output.totalSeconds = round((performance.now() - runStarted) / 1000, 2)

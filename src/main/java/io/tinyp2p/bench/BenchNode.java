@@ -8,6 +8,7 @@ import io.tinyp2p.protocol.identify.Identify;
 import io.tinyp2p.protocol.perf.Perf;
 import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.protocol.reqresp.RequestResponse;
+import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmConfig;
 import io.vertx.core.Future;
@@ -42,6 +43,13 @@ final class BenchNode extends VerticleBase {
   public Future<?> start() {
     swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults()
         .withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW)));
+    // the connection workload dials as fast as it can: lift the dial rate limit (a defence
+    // against being used as a dialer, not a cost of a dial)
+    Limits d = Limits.defaults();
+    swarm.limits(new Limits(d.maxConnections(), d.maxConnectionsPerPeer(), d.maxConnectionsPerIp(),
+        d.maxPendingHandshakes(), d.exemptLoopback(), d.maxInboundStreamsPerProtocol(), d.maxPendingHandshakesPerIp(),
+        d.maxPendingHandshakesPerSubnet(), d.maxDialsInFlight(), 1_000_000, d.dialBackoffInitial(), d.dialBackoffMax(),
+        d.allowDnsAddrs()));
     new Identify(swarm);
     new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
     perf = new Perf(swarm);
