@@ -105,10 +105,11 @@ final class InputScheduler {
       }
     } finally {
       serving = false;
-    }
-    if (!waiting.isEmpty() && !serveScheduled) {
-      serveScheduled = true;
-      AfterIo.run(context, v -> serve());
+      // even if a turn threw: the others still wait for theirs
+      if (!waiting.isEmpty() && !serveScheduled) {
+        serveScheduled = true;
+        AfterIo.run(context, v -> serve());
+      }
     }
   }
 }
