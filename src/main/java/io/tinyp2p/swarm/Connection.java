@@ -244,7 +244,7 @@ public final class Connection {
             turnPhase = phase;
             turnDeadline = System.nanoTime() + scheduler.turnNanos();
           }
-          if (scheduler.spent() && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
+          if (scheduler.spent(System.nanoTime()) && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
             frames.append(data); // the phase's share is used up: a large input waits for a round
             yieldInput();
           } else {
@@ -358,7 +358,8 @@ public final class Connection {
     }
     if (state == State.OPEN) {
       long now = System.nanoTime();
-      if (now - turnDeadline > 0 || (swarm.inputScheduler().spent() && lastYield != 0 && now - lastYield < HEAVY_NANOS)) {
+      // past its turn, or, for a connection that waited lately, past the phase's share
+      if (now - turnDeadline > 0 || (lastYield != 0 && now - lastYield < HEAVY_NANOS && swarm.inputScheduler().spent(now))) {
         yieldInput();
         return true;
       }
@@ -546,8 +547,11 @@ public final class Connection {
     if (state == State.CLOSED) {
       return;
     }
-    if (socketClosedAt > 0 && now - socketClosedAt >= stallMillis) {
-      socketGone(); // its input never came to an end: a safety net, never seen
+    if (socketClosedAt > 0 && (!inputYielded || now - socketClosedAt >= stallMillis)) {
+      // the socket closed while input waited in line: once that input had its turns (Vert.x
+      // hands over what it held after the resume, within the tick), the connection goes;
+      // still waiting after the stall timeout, it goes anyway
+      socketGone();
       return;
     }
     if (socketBlocked && now - blockedAt >= stallMillis) {

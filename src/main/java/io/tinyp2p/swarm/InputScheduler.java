@@ -68,8 +68,8 @@ final class InputScheduler {
   }
 
   /** Whether the current phase's (or serving round's) share of input time is used up. */
-  boolean spent() {
-    return System.nanoTime() - roundDeadline > 0;
+  boolean spent(long now) {
+    return now - roundDeadline > 0;
   }
 
   /** {@code c} used up its turn, or waits for its first: it is served in a coming round. */
@@ -98,7 +98,7 @@ final class InputScheduler {
     try {
       // each connection at most once a round (one that waits again is now behind the others),
       // and at least one connection every round
-      for (int n = waiting.size(), i = 0; i < n && (i == 0 || !spent()); i++) {
+      for (int n = waiting.size(), i = 0; i < n && (i == 0 || !spent(System.nanoTime())); i++) {
         Connection c = waiting.poll();
         served++;
         c.continueInput(System.nanoTime() + turnNanos);
