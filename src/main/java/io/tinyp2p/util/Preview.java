@@ -39,13 +39,13 @@ public final class Preview {
     return hex + (bytes < data.length ? "…" : "") + size + ", hex)";
   }
 
-  /**
-   * For an event: the first {@code maxBytes} of {@code data}, as text if they are UTF-8 (a
-   * character cut at the end is left out) or else as base64. {@code encoding} is "utf8" or
-   * "base64".
-   */
+  /** A prefix of a payload: {@code data} in {@code encoding} ("utf8" or "base64"), and whether more followed. */
   public record Cut(String data, String encoding, boolean truncated) {}
 
+  /**
+   * For an event: the first {@code maxBytes} of {@code data}, as text if they are UTF-8 (a
+   * character cut at the end is left out) or else as base64.
+   */
   public static Cut cut(byte[] data, int maxBytes) {
     int n = Math.min(data.length, maxBytes);
     String text = utf8Prefix(data, n);
