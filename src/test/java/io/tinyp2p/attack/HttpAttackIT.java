@@ -165,7 +165,11 @@ class HttpAttackIT {
           .getBytes(StandardCharsets.ISO_8859_1));
       clients.add(reader);
       java.util.concurrent.CompletableFuture<JsonObject> firstEvent = new java.util.concurrent.CompletableFuture<>();
-      Thread.ofVirtual().start(() -> readEvents(reader, firstEvent));
+      java.util.concurrent.CompletableFuture<String> streaming = new java.util.concurrent.CompletableFuture<>();
+      Thread.ofVirtual().start(() -> readEvents(reader, streaming, firstEvent));
+      // the reader must hold its place before the silent clients come: which of many requests
+      // read in one event-loop turn the server handles first is not the order they connected in
+      assertEquals("HTTP/1.1 200 OK", streaming.get(10, TimeUnit.SECONDS), "the reading /events client's status line");
       for (int i = 0; i < 299; i++) {
         Socket s = new Socket();
         s.setReceiveBufferSize(4096);
@@ -219,22 +223,36 @@ class HttpAttackIT {
     }
   }
 
-  /** Reads an /events stream to its end; {@code first} gets its first {@code message} event. */
-  private static void readEvents(Socket socket, java.util.concurrent.CompletableFuture<JsonObject> first) {
+  /**
+   * Reads an /events stream to its end; {@code status} gets the response's status line once the
+   * stream's opening comment came, {@code first} its first {@code message} event.
+   */
+  private static void readEvents(Socket socket, java.util.concurrent.CompletableFuture<String> status,
+                                 java.util.concurrent.CompletableFuture<JsonObject> first) {
     try {
       java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
           StandardCharsets.UTF_8));
       boolean message = false;
+      String statusLine = null;
       for (String line; (line = lines.readLine()) != null; ) {
-        if (line.equals("event: message")) {
+        if (statusLine == null) {
+          statusLine = line;
+          if (!line.startsWith("HTTP/1.1 200")) {
+            status.complete(line);
+          }
+        } else if (line.startsWith(":")) {
+          status.complete(statusLine);
+        } else if (line.equals("event: message")) {
           message = true;
         } else if (message && line.startsWith("data: ")) {
           first.complete(new JsonObject(line.substring(6)));
           message = false;
         }
       }
+      status.complete(String.valueOf(statusLine));
       first.completeExceptionally(new IOException("the /events stream ended without a message event"));
     } catch (IOException e) {
+      status.completeExceptionally(e);
       first.completeExceptionally(e);
     }
   }
