@@ -377,7 +377,8 @@ public final class Bench {
     JsonObject c = j.getJsonObject("ceilings", new JsonObject());
     row(t, "ceiling: loopback TCP, plain JDK NIO (MB/s)", c.getValue("nioMBps"), null);
     row(t, "ceiling: loopback TCP, Vert.x NetSocket (MB/s)", c.getValue("netSocketMBps"), null);
-    row(t, "ceiling: ChaCha20-Poly1305, one core (MB/s)", c.getValue("chachaMBps"), null);
+    row(t, "ceiling: ChaCha20-Poly1305 (" + c.getString("chachaProvider", "?") + "), one core (MB/s)",
+        c.getValue("chachaMBps"), null);
     for (String dir : List.of("upload", "download")) {
       Object jv = path(j, "throughput", dir + "MBps");
       row(t, "throughput " + dir + ", 1 stream, Noise+Yamux, median of 3 (MB/s)", jv, path(s, "throughput", dir + "MBps"));

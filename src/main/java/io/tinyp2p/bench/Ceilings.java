@@ -34,7 +34,7 @@ final class Ceilings {
     double chacha = chacha(bytes);
     return new JsonObject().put("bytes", bytes).put("nioMBps", Bench.round(nio))
         .put("netSocketMBps", Bench.round(netSocket)).put("tcpMBps", Bench.round(netSocket))
-        .put("chachaMBps", Bench.round(chacha));
+        .put("chachaMBps", Bench.round(chacha)).put("chachaProvider", io.tinyp2p.crypto.ChaChaPoly.PROVIDER);
   }
 
   /** Plain JDK NIO on loopback: one thread writes 64 KiB direct buffers, another reads them. */

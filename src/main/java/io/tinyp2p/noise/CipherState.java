@@ -1,14 +1,10 @@
 package io.tinyp2p.noise;
 
+import io.tinyp2p.crypto.ChaChaPoly;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.security.GeneralSecurityException;
 import java.util.Objects;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A Noise CipherState for ChaChaPoly: a 32-byte key k and a 64-bit counter n. Each message
@@ -33,8 +29,7 @@ public final class CipherState {
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final byte[] NO_AD = new byte[0];
 
-  private final SecretKeySpec key;
-  private final Cipher cipher;
+  private final ChaChaPoly cipher;
   /** Bytes 0..3: the constant (zero in Noise); bytes 4..11: n, little-endian. */
   private final byte[] nonce = new byte[12];
   /** n as an unsigned 64-bit value; -1L is 2^64-1, the forbidden one. */
@@ -49,16 +44,16 @@ public final class CipherState {
    * only to check the cipher against the RFC's vectors. Noise always uses 0.
    */
   CipherState(byte[] key, int nonceConstant) {
+    this(ChaChaPoly.PROVIDER, key, nonceConstant);
+  }
+
+  /** With a given {@link ChaChaPoly} provider: for the tests, which check each one. */
+  CipherState(String provider, byte[] key, int nonceConstant) {
     if (key.length != KEY_LENGTH) {
       throw new IllegalArgumentException("ChaChaPoly key must be 32 bytes, got " + key.length);
     }
-    this.key = new SecretKeySpec(key, "ChaCha20");
     LE_INT.set(nonce, 0, nonceConstant);
-    try {
-      this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("ChaCha20-Poly1305 is not available in this JDK", e);
-    }
+    this.cipher = ChaChaPoly.create(provider, key);
   }
 
   /**
@@ -128,17 +123,10 @@ public final class CipherState {
       throws NoiseException {
     Objects.checkFromIndexSize(off, len, in.length);
     checkOutput(out, outOff, len + TAG_LENGTH);
-    initNonce(Cipher.ENCRYPT_MODE);
-    try {
-      if (ad.length > 0) {
-        cipher.updateAAD(ad);
-      }
-      int written = cipher.doFinal(in, off, len, out, outOff);
-      n++;
-      return written;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("ChaCha20-Poly1305 encryption failed", e);
-    }
+    nextNonce();
+    int written = cipher.seal(nonce, ad, in, off, len, out, outOff);
+    n++;
+    return written;
   }
 
   // Noise DecryptWithAd(ad, ciphertext), on array slices; n only advances on success.
@@ -149,19 +137,13 @@ public final class CipherState {
       throw tooShort(len);
     }
     checkOutput(out, outOff, len - TAG_LENGTH);
-    initNonce(Cipher.DECRYPT_MODE);
-    try {
-      if (ad.length > 0) {
-        cipher.updateAAD(ad);
-      }
-      int written = cipher.doFinal(in, off, len, out, outOff);
-      n++;
-      return written;
-    } catch (AEADBadTagException e) {
+    nextNonce();
+    int written = cipher.open(nonce, ad, in, off, len, out, outOff);
+    if (written < 0) {
       throw new NoiseException("Noise message failed authentication (bad ChaChaPoly tag)");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("ChaCha20-Poly1305 decryption failed", e);
     }
+    n++;
+    return written;
   }
 
   byte[] encryptWithAd(byte[] ad, byte[] plaintext) throws NoiseException {
@@ -179,20 +161,12 @@ public final class CipherState {
     return out;
   }
 
-  /** Writes n into the nonce and re-keys the cipher for one message. */
-  private void initNonce(int mode) throws NoiseException {
+  /** Writes n into the nonce of the next message. */
+  private void nextNonce() throws NoiseException {
     if (n == -1L) {
       throw new NoiseException("Noise nonce exhausted after 2^64-1 messages: close the session");
     }
     LE_LONG.set(nonce, 4, n);
-    try {
-      // The JDK copies the IV out of the spec, so the spec is the one allocation per
-      // message; it also refuses to encrypt twice under one key and nonce, which the
-      // strictly increasing n rules out.
-      cipher.init(mode, key, new IvParameterSpec(nonce));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("ChaCha20-Poly1305 init failed", e);
-    }
   }
 
   private static void checkOutput(byte[] out, int outOff, int needed) {
