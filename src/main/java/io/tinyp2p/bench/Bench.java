@@ -69,7 +69,7 @@ public final class Bench {
     long started = System.nanoTime();
     final long size = bytes;
     JsonObject javaResult = new JsonObject();
-    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000));
+    Vertx vertx = newVertx();
     try {
       if (only.contains("ceilings")) {
         javaResult.put("ceilings", run(() -> Ceilings.measure(vertx, size)));
@@ -130,6 +130,15 @@ public final class Bench {
     return new CipherState[] {i.sendCipher(), r.receiveCipher()};
   }
 
+  /**
+   * A Vert.x instance of the bench: on Netty's native epoll transport when {@code
+   * -Dtinyp2p.bench.native=true}, else on NIO.
+   */
+  static Vertx newVertx() {
+    return Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(60_000)
+        .setPreferNativeTransport(Boolean.getBoolean("tinyp2p.bench.native")));
+  }
+
   // ---- throughput ----
 
   /**
@@ -138,7 +147,7 @@ public final class Bench {
    */
   private static JsonObject throughput(Vertx vertx, long bytes) {
     // two Vert.x instances: client and server on their own event loops, like two processes
-    Vertx other = Vertx.vertx();
+    Vertx other = newVertx();
     try {
       BenchNode server = BenchNode.deploy(other, null, null);
       BenchNode client = BenchNode.deploy(vertx, null, null);
@@ -166,7 +175,7 @@ public final class Bench {
   // ---- request-response ----
 
   private static JsonObject reqresp(Vertx vertx, int requests, int size, int inFlight, int sequential) {
-    Vertx other = Vertx.vertx();
+    Vertx other = newVertx();
     try {
       BenchNode server = BenchNode.deploy(other, null, null);
       BenchNode client = BenchNode.deploy(vertx, null, null);
@@ -239,7 +248,7 @@ public final class Bench {
   // ---- connections ----
 
   private static JsonObject connections(Vertx vertx, int count) {
-    Vertx other = Vertx.vertx();
+    Vertx other = newVertx();
     try {
       BenchNode server = BenchNode.deploy(other, null, null);
       BenchNode client = BenchNode.deploy(vertx, null, null);

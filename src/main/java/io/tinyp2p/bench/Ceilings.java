@@ -76,7 +76,7 @@ final class Ceilings {
 
   /** Bytes through a Vert.x NetSocket on loopback, client writing with backpressure, server discarding. */
   static double netSocket(Vertx vertx, long bytes) {
-    Vertx other = Vertx.vertx();
+    Vertx other = Bench.newVertx();
     try {
       CompletableFuture<Long> done = new CompletableFuture<>();
       AtomicLong got = new AtomicLong();

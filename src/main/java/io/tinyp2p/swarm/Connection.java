@@ -292,18 +292,31 @@ public final class Connection {
     if (state == State.HANDSHAKE) {
       onHandshakeFrame(frame);
     } else {
-      byte[] bytes = frame.getBytes();
+      // Decrypted in place, in the socket's input buffer when it has an array (Vert.x hands us
+      // its own heap copy of what the socket read), else in a copy of the frame.
+      io.netty.buffer.ByteBuf bytes = ((io.vertx.core.internal.buffer.BufferInternal) frame).getByteBuf();
+      Buffer plain = frame;
+      byte[] array;
+      int offset;
+      if (bytes.hasArray()) {
+        array = bytes.array();
+        offset = bytes.arrayOffset() + bytes.readerIndex();
+      } else {
+        array = frame.getBytes();
+        offset = 0;
+        plain = Buffer.buffer(array);
+      }
       int n;
       try {
-        n = receiveCipher.decrypt(bytes, 0, bytes.length, bytes, 0); // in place
+        n = receiveCipher.decrypt(array, offset, frame.length(), array, offset);
       } catch (NoiseException e) {
         closeWith(new SwarmException("noise decryption failed: " + e.getMessage()));
         return;
       } catch (IllegalArgumentException e) {
-        closeWith(new SwarmException("noise frame too short: " + bytes.length + " bytes"));
+        closeWith(new SwarmException("noise frame too short: " + frame.length() + " bytes"));
         return;
       }
-      onPlaintext(Buffer.buffer(bytes).slice(0, n));
+      onPlaintext(plain.slice(0, n));
     }
   }
 
@@ -449,6 +462,7 @@ public final class Connection {
             closeWith(error == null ? null : new SwarmException("yamux: " + error.getMessage()));
           }
         });
+    yamux.sharedWindowBudget(swarm.windowBudget());
     yamux.transport(this::acceptsData);
     upgraded.tryComplete(this);
     turnDeadline = System.nanoTime() + swarm.inputScheduler().turnNanos(); // the rest of this input is its first turn
@@ -595,18 +609,23 @@ public final class Connection {
       return;
     }
     int frameCount = (total + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
-    byte[] out = new byte[total + frameCount * (2 + 16)];
+    int size = total + frameCount * (2 + 16);
+    // from Netty's pool: every byte of it is written below, so a fresh (zeroed) array would be
+    // zeroed for nothing; it goes back to the pool once the socket took it
+    io.netty.buffer.ByteBuf pooled = io.netty.buffer.PooledByteBufAllocator.DEFAULT.heapBuffer(size, size);
+    byte[] out = pooled.array();
+    int base = pooled.arrayOffset();
     // lay the plaintext out frame by frame
-    int frameStart = 0;
+    int frameStart = base;
     int room = 0;
-    int pos = 0;
+    int pos = base;
     int remaining = total;
     for (Buffer piece : pieces) {
       int offset = 0;
       while (offset < piece.length()) {
         if (room == 0) {
           int n = Math.min(MAX_PLAINTEXT, remaining);
-          frameStart = pos == 0 ? 0 : pos + 16;
+          frameStart = pos == base ? base : pos + 16;
           out[frameStart] = (byte) ((n + 16) >>> 8);
           out[frameStart + 1] = (byte) (n + 16);
           pos = frameStart + 2;
@@ -621,27 +640,30 @@ public final class Connection {
       }
     }
     // seal each frame in place
-    int at = 0;
+    int at = base;
     try {
-      while (at < out.length) {
+      while (at < base + size) {
         int sealed = ((out[at] & 0xFF) << 8) | (out[at + 1] & 0xFF);
         sendCipher.encrypt(out, at + 2, sealed - 16, out, at + 2);
         at += 2 + sealed;
       }
     } catch (NoiseException e) {
+      pooled.release();
       closeWith(new SwarmException("noise encryption failed: " + e.getMessage()));
       return;
     }
+    pooled.writerIndex(size);
     if (socketBlocked) {
       // only control frames get here while blocked; a peer that keeps asking for them without
       // reading the answers is not read either until it does
-      writtenWhileBlocked += out.length;
+      writtenWhileBlocked += size;
       if (writtenWhileBlocked > BLOCKED_WRITE_BOUND && !readPaused) {
         readPaused = true;
         updateReading();
       }
     }
-    socket.write(Buffer.buffer(out));
+    // Vert.x writes an unreleasable view of it; the buffer is ours to release when done
+    socket.write(io.vertx.core.internal.buffer.BufferInternal.buffer(pooled)).onComplete(ar -> pooled.release());
     if (!socketBlocked && socket.writeQueueFull()) {
       socketBlocked = true;
       blockedAt = System.currentTimeMillis();

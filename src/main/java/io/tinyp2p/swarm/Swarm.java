@@ -117,6 +117,18 @@ public final class Swarm {
   }
 
   /** Shares the event loop's input time among the connections. */
+  /**
+   * What all connections' Yamux streams together may grow their receive windows by (auto-tuning):
+   * 64 MiB, so that many fast peers that stop being read cannot make the node buffer more.
+   */
+  static final long NODE_WINDOW_BUDGET = 64L << 20;
+  private final java.util.concurrent.atomic.AtomicLong windowBudget = new java.util.concurrent.atomic.AtomicLong(
+      NODE_WINDOW_BUDGET);
+
+  java.util.concurrent.atomic.AtomicLong windowBudget() {
+    return windowBudget;
+  }
+
   InputScheduler inputScheduler() {
     return inputScheduler;
   }

@@ -78,6 +78,15 @@ public final class YamuxSession {
   private long stalledStreamsReset;
   private long pingWindowStart = System.nanoTime();
   private int pingsInWindow;
+  // window auto-tuning: the round trip from a ping of ours, and the growth handed out
+  private static final long RTT_MAX_AGE = 10_000_000_000L;
+  private long rttNanos; // 0 until measured
+  private long rttMeasuredAt;
+  private long pingSentAt; // 0 when no ping of ours is out
+  private int pingOpaque;
+  private long windowGrowth; // bytes all streams' windows grew by
+  private java.util.function.LongSupplier clock = System::nanoTime;
+  private java.util.concurrent.atomic.AtomicLong sharedBudget; // of all sessions of a node, or null
 
   // Parser: a header is collected in headerBytes; a data body streams to bodyStream.
   private final byte[] headerBytes = new byte[HEADER_LENGTH];
@@ -220,7 +229,7 @@ public final class YamuxSession {
           throw new YamuxException("stream " + id + " sent data after FIN");
         }
         stream.consumeCredit(length);
-      } else if (length > config.receiveWindow()) {
+      } else if (length > config.maxReceiveWindow()) {
         throw new YamuxException("data frame of " + length + " bytes exceeds any window");
       }
       bodyStream = stream;
@@ -321,8 +330,78 @@ public final class YamuxSession {
         throw new YamuxException("ping flood: more than " + MAX_PINGS_PER_SECOND + " pings in a second");
       }
       send(Frame.header(TYPE_PING, FLAG_ACK, 0, opaque));
+    } else if ((flags & FLAG_ACK) != 0 && pingSentAt != 0 && opaque == (pingOpaque & 0xFFFFFFFFL)) {
+      long now = now();
+      rttNanos = Math.max(1, now - pingSentAt);
+      rttMeasuredAt = now;
+      pingSentAt = 0;
     }
-    // We send no pings of our own yet, so an ACK needs no bookkeeping.
+  }
+
+  /**
+   * A budget of window growth this session shares with others (a node's connections): what all of
+   * them together can be made to buffer beyond their streams' configured windows.
+   */
+  public void sharedWindowBudget(java.util.concurrent.atomic.AtomicLong budget) {
+    this.sharedBudget = budget;
+  }
+
+  /** The clock of the window tuning, in nanoseconds; tests drive a simulated link with it. */
+  void clock(java.util.function.LongSupplier nanos) {
+    this.clock = nanos;
+  }
+
+  long now() {
+    return clock.getAsLong();
+  }
+
+  /** The round trip measured by our last ping, in nanoseconds; 0 until one came back. */
+  public long rttNanos() {
+    return rttNanos;
+  }
+
+  /**
+   * How much a stream's receive window should grow at this window update: {@code window} more
+   * (doubling it) when its reader kept up and the last half window arrived within two round trips
+   * ({@code sinceLastUpdate}), so the window, not the reader, bounds the transfer; 0 otherwise,
+   * or past the stream's cap or the session's budget. Asks for a round trip (a ping) when none
+   * is known or it is old, and grows nothing until it is back.
+   */
+  long windowGrowth(int window, long sinceLastUpdate) {
+    if (config.maxReceiveWindow() <= window || closed) {
+      return 0;
+    }
+    long now = now();
+    if (rttNanos == 0 || now - rttMeasuredAt > RTT_MAX_AGE) {
+      if (pingSentAt == 0 || now - pingSentAt > RTT_MAX_AGE) {
+        pingSentAt = now;
+        pingOpaque++;
+        send(Frame.header(TYPE_PING, FLAG_SYN, 0, pingOpaque & 0xFFFFFFFFL));
+      }
+      if (rttNanos == 0) {
+        return 0;
+      }
+    }
+    if (sinceLastUpdate >= 2 * rttNanos) {
+      return 0;
+    }
+    long grow = Math.min(Math.min(window, config.maxReceiveWindow() - window), config.windowBudget() - windowGrowth);
+    if (sharedBudget != null) {
+      grow = Math.min(grow, sharedBudget.get());
+    }
+    if (grow <= 0) {
+      return 0;
+    }
+    if (sharedBudget != null) {
+      sharedBudget.addAndGet(-grow);
+    }
+    windowGrowth += grow;
+    return grow;
+  }
+
+  /** Bytes all streams' receive windows have grown by through auto-tuning. */
+  public long windowGrowth() {
+    return windowGrowth;
   }
 
   private void onGoAway(int id, long code) throws YamuxException {
@@ -459,7 +538,13 @@ public final class YamuxSession {
   }
 
   void streamClosed(YamuxStream stream) {
-    streams.remove(stream.id());
+    if (streams.remove(stream.id()) == stream) {
+      long grown = stream.receiveWindow() - config.receiveWindow();
+      windowGrowth -= grown;
+      if (sharedBudget != null && grown > 0) {
+        sharedBudget.addAndGet(grown);
+      }
+    }
     windowBlocked.remove(stream);
     waitingForDrain.remove(stream);
     if (stream.isOutbound() && !stream.acked() && stream.isSynSent()) {

@@ -28,7 +28,8 @@ public final class YamuxStream implements P2pStream {
   private final YamuxSession session;
   private final int id;
   private final boolean outbound;
-  private final int windowSize;
+  private int windowSize; // grows with auto-tuning (YamuxConfig.maxReceiveWindow)
+  private long lastCreditAt; // System.nanoTime() of the last window update we sent, or 0
 
   private String protocol;
   private PeerId remotePeer;
@@ -109,7 +110,13 @@ public final class YamuxStream implements P2pStream {
   void synSent() {
     synSent = true;
     receiveCredit = windowSize;
+    lastCreditAt = session.now();
     flush();
+  }
+
+  /** The stream's receive window now: the configured one, or what auto-tuning grew it to. */
+  public int receiveWindow() {
+    return windowSize;
   }
 
   boolean isSynSent() {
@@ -186,8 +193,12 @@ public final class YamuxStream implements P2pStream {
     }
     // Return credit once half the window has been consumed: few updates, no stalls.
     if (!remoteFin && !closed && consumed >= windowSize / 2) {
-      receiveCredit += consumed;
-      session.sendWindowUpdate(id, 0, consumed);
+      long now = session.now();
+      long grow = inbound.isEmpty() && lastCreditAt != 0 ? session.windowGrowth(windowSize, now - lastCreditAt) : 0;
+      windowSize += (int) grow;
+      lastCreditAt = now;
+      receiveCredit += consumed + grow;
+      session.sendWindowUpdate(id, 0, consumed + grow);
       consumed = 0;
     }
   }
