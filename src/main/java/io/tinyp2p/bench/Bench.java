@@ -35,8 +35,9 @@ import java.util.concurrent.TimeUnit;
  * NetSocket, ChaCha20-Poly1305 on one core), measured with the throughput's size.
  * Prints a Markdown table with the ratios Java / js and writes target/bench.json.
  *
- * <p>Options: {@code --only=throughput,reqresp,gossipsub,connections,footprint},
- * {@code --no-js}, {@code --bytes=N} (throughput and ceiling size, default 1 GiB).
+ * <p>Options: {@code --only=ceilings,throughput,reqresp,gossipsub,connections,footprint,scale},
+ * {@code --no-js}, {@code --bytes=N} (throughput and ceiling size, default 1 GiB). The scaling
+ * curves ({@code scale}, {@link ScaleBench}, Java only) print a table of their own after the main one.
  */
 public final class Bench {
   private static final long MIB = 1024 * 1024;
@@ -48,7 +49,11 @@ public final class Bench {
       footprintClients(args[1], Integer.parseInt(args[2]));
       return;
     }
-    List<String> only = List.of("ceilings", "throughput", "reqresp", "gossipsub", "connections", "footprint");
+    if (args.length > 0 && args[0].equals("--scale-clients")) {
+      ScaleBench.clients(args[1], args[2]);
+      return;
+    }
+    List<String> only = List.of("ceilings", "throughput", "reqresp", "gossipsub", "connections", "footprint", "scale");
     boolean js = true;
     long bytes = 1024 * MIB;
     for (String a : args) {
@@ -89,6 +94,9 @@ public final class Bench {
       if (only.contains("footprint")) {
         javaResult.put("footprint", run(() -> footprint(vertx, 100)));
       }
+      if (only.contains("scale")) {
+        javaResult.put("scale", run(() -> ScaleBench.run(vertx)));
+      }
     } finally {
       BenchNode.await(vertx.close());
     }
@@ -104,6 +112,10 @@ public final class Bench {
     Files.createDirectories(out.getParent());
     Files.writeString(out, all.encodePrettily());
     System.out.println(table(all));
+    if (javaResult.containsKey("scale")) {
+      System.out.println();
+      System.out.println(ScaleBench.table(javaResult.getJsonObject("scale")));
+    }
     System.out.println("JSON: " + out.toAbsolutePath());
   }
 
@@ -358,7 +370,7 @@ public final class Bench {
       return new JsonObject().put("error", "interop/js/bench not found (run from the project root)");
     }
     JsonArray workloads = new JsonArray();
-    only.stream().filter(w -> !w.equals("ceilings")).forEach(workloads::add);
+    only.stream().filter(w -> !w.equals("ceilings") && !w.equals("scale")).forEach(workloads::add);
     JsonObject params = new JsonObject().put("only", workloads)
         .put("throughput", new JsonObject().put("bytes", bytes));
     try {

@@ -34,22 +34,35 @@ final class BenchNode extends VerticleBase {
   Gossipsub gossipsub;
   Multiaddr addr;
 
+  private final Limits limits;
+
   BenchNode(GossipConfig gossip, Gossipsub.Delivery delivery) {
+    this(gossip, delivery, benchLimits());
+  }
+
+  BenchNode(GossipConfig gossip, Gossipsub.Delivery delivery, Limits limits) {
     this.gossip = gossip;
     this.delivery = delivery;
+    this.limits = limits;
+  }
+
+  /**
+   * The defaults with the dial rate limit lifted: the connection workload dials as fast as it
+   * can (the limit is a defence against being used as a dialer, not a cost of a dial).
+   */
+  static Limits benchLimits() {
+    Limits d = Limits.defaults();
+    return new Limits(d.maxConnections(), d.maxConnectionsPerPeer(), d.maxConnectionsPerIp(),
+        d.maxPendingHandshakes(), d.exemptLoopback(), d.maxInboundStreamsPerProtocol(), d.maxPendingHandshakesPerIp(),
+        d.maxPendingHandshakesPerSubnet(), d.maxDialsInFlight(), 1_000_000, d.dialBackoffInitial(), d.dialBackoffMax(),
+        d.allowDnsAddrs());
   }
 
   @Override
   public Future<?> start() {
     swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults()
         .withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW)));
-    // the connection workload dials as fast as it can: lift the dial rate limit (a defence
-    // against being used as a dialer, not a cost of a dial)
-    Limits d = Limits.defaults();
-    swarm.limits(new Limits(d.maxConnections(), d.maxConnectionsPerPeer(), d.maxConnectionsPerIp(),
-        d.maxPendingHandshakes(), d.exemptLoopback(), d.maxInboundStreamsPerProtocol(), d.maxPendingHandshakesPerIp(),
-        d.maxPendingHandshakesPerSubnet(), d.maxDialsInFlight(), 1_000_000, d.dialBackoffInitial(), d.dialBackoffMax(),
-        d.allowDnsAddrs()));
+    swarm.limits(limits);
     new Identify(swarm);
     new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
     perf = new Perf(swarm);
@@ -74,6 +87,13 @@ final class BenchNode extends VerticleBase {
 
   static BenchNode deploy(Vertx vertx, GossipConfig gossip, Gossipsub.Delivery delivery) {
     BenchNode node = new BenchNode(gossip, delivery);
+    await(vertx.deployVerticle(node));
+    return node;
+  }
+
+  /** A node without Gossipsub, with these limits. */
+  static BenchNode deploy(Vertx vertx, Limits limits) {
+    BenchNode node = new BenchNode(null, null, limits);
     await(vertx.deployVerticle(node));
     return node;
   }

@@ -133,9 +133,14 @@ final class GossipBench implements AutoCloseable {
   /**
    * The highest offered rate (messages a second) the network sustains, searched by doubling
    * from {@code start} until a trial fails, then bisecting between the last rate that held and
-   * the first that did not. Each trial offers {@code seconds} of load.
+   * the first that did not (at most 4 bisection steps). Each trial offers {@code seconds} of load.
    */
   JsonObject maxRate(int size, int start, double seconds) throws InterruptedException {
+    return maxRate(size, start, seconds, 4);
+  }
+
+  /** The same with at most {@code bisections} bisection steps. */
+  JsonObject maxRate(int size, int start, double seconds, int bisections) throws InterruptedException {
     JsonArray trials = new JsonArray();
     int good = 0;
     int bad = -1;
@@ -149,7 +154,7 @@ final class GossipBench implements AutoCloseable {
         bad = rate;
       }
     }
-    for (int step = 0; step < 4 && bad > 0 && bad - good > Math.max(1, good / 16); step++) {
+    for (int step = 0; step < bisections && bad > 0 && bad - good > Math.max(1, good / 16); step++) {
       int mid = good == 0 ? bad / 2 : (good + bad) / 2;
       if (trial(mid, size, seconds, trials).getBoolean("sustained")) {
         good = mid;
