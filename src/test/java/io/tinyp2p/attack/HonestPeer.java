@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * The honest peer: an in-JVM node connected to the node under attack that pings it every
- * 200 ms on a wall-clock schedule (a slow answer does not delay the next ping) and records
+ * 50 ms on a wall-clock schedule (a slow answer does not delay the next ping) and records
  * each round trip, from the tick to the answer, under the phase current at the tick. A ping
  * not answered within {@link #PING_TIMEOUT} is a failure.
  *
@@ -27,12 +27,18 @@ import java.util.function.Supplier;
  * hostile peer planted in the node (see {@link #start}).
  */
 final class HonestPeer implements AutoCloseable {
-  static final Duration PING_INTERVAL = Duration.ofMillis(200);
+  static final Duration PING_INTERVAL = Duration.ofMillis(50); // 100+ samples a phase: a p99, not a maximum
   static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
-  /** One scheduled ping: its phase, and the round trip in ms once it ended (NaN: it failed). */
-  private record Sample(String phase, CompletableFuture<Double> millis) {}
+  /**
+   * One scheduled ping: its phase, when it started and ended (System.nanoTime()), and the round
+   * trip in ms once it ended (NaN: it failed).
+   */
+  private record Sample(String phase, long start, CompletableFuture<Long> end, CompletableFuture<Double> millis) {}
+
+  /** The test's own probes (a full GC of the node): [start, end] in System.nanoTime(). */
+  private final ConcurrentLinkedQueue<long[]> probes = new ConcurrentLinkedQueue<>();
 
   /** Ping figures of one phase. */
   record Stats(int count, int failures, double p50, double p99, double max) {
@@ -113,8 +119,35 @@ final class HonestPeer implements AutoCloseable {
 
   private void tick() {
     long start = System.nanoTime();
-    samples.add(new Sample(phase.get(), ping(node, target)
-        .handle((rtt, e) -> e != null ? Double.NaN : (System.nanoTime() - start) / 1e6)));
+    CompletableFuture<Long> end = new CompletableFuture<>();
+    samples.add(new Sample(phase.get(), start, end, ping(node, target).handle((rtt, e) -> {
+      long now = System.nanoTime();
+      end.complete(now);
+      return e != null ? Double.NaN : (now - start) / 1e6;
+    })));
+  }
+
+  /**
+   * Runs one of the test's own probes; pings that were under way while it ran are left out of
+   * every phase (a full GC the test asked for stalls the node, and that is nobody's attack).
+   */
+  <T> T probe(java.util.function.Supplier<T> probe) {
+    long start = System.nanoTime();
+    try {
+      return probe.get();
+    } finally {
+      probes.add(new long[] {start, System.nanoTime()});
+    }
+  }
+
+  private boolean overlapsProbe(Sample s) {
+    long end = s.end().join();
+    for (long[] p : probes) {
+      if (s.start() <= p[1] && end >= p[0]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The figures of one phase; waits for its pings still in flight (each ends by its timeout). */
@@ -124,6 +157,9 @@ final class HonestPeer implements AutoCloseable {
     for (Sample s : samples) {
       if (s.phase().equals(phaseName)) {
         double ms = s.millis().join();
+        if (overlapsProbe(s)) {
+          continue;
+        }
         if (Double.isNaN(ms)) {
           failures++;
         } else {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * One attack against one node, in phases: a node process with a bounded heap, an honest peer
- * pinging it every 200 ms and newcomers dialing it every 1.5 s throughout; a warm-up, a
+ * pinging it every 50 ms and newcomers dialing it every 1.5 s throughout; a warm-up, a
  * rehearsal of the attack (not measured: it warms the JIT), a quiet phase that sets the
  * baseline (ping p99, heap after GC), the attack, and a short phase after it. {@link #assertNodeCoped} checks the acceptance criteria:
  *
@@ -124,9 +124,9 @@ final class Trial implements AutoCloseable {
     HonestPeer.sleep(SETTLE.toMillis());
     phase = QUIET_PHASE;
     HonestPeer.sleep(QUIET.toMillis());
-    heapQuiet = node.heapAfterGc();
-    rssQuiet = node.rss();
     phase = "probe"; // the probe's own GC pause is nobody's fault
+    heapQuiet = honest.probe(node::heapAfterGc);
+    rssQuiet = node.rss();
   }
 
   /** The attack starts now. */
@@ -147,7 +147,7 @@ final class Trial implements AutoCloseable {
   void probeAttackHeap() {
     String was = phase;
     phase = "probe";
-    heapAttack = node.heapAfterGc();
+    heapAttack = honest.probe(node::heapAfterGc);
     rssAttack = node.rss();
     phase = was;
   }
