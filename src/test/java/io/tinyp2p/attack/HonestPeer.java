@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * The honest peer: an in-JVM node connected to the node under attack that pings it every
- * 50 ms on a wall-clock schedule (a slow answer does not delay the next ping) and records
+ * 200 ms on a wall-clock schedule (a slow answer does not delay the next ping) and records
  * each round trip, from the tick to the answer, under the phase current at the tick. A ping
  * not answered within {@link #PING_TIMEOUT} is a failure.
  *
@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * hostile peer planted in the node (see {@link #start}).
  */
 final class HonestPeer implements AutoCloseable {
-  static final Duration PING_INTERVAL = Duration.ofMillis(50); // 100+ samples a phase: a p99, not a maximum
+  static final Duration PING_INTERVAL = Duration.ofMillis(200);
   static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
