@@ -29,6 +29,8 @@ import org.openjdk.jmh.annotations.State;
  * provider ({@code -p aead=jdk,split}), scored in bytes/µs = MB/s.
  */
 @State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CryptoBenchmark {
   static final int MESSAGE = 1024;
   static final int FRAME = 65535 - 16;
@@ -86,29 +88,21 @@ public class CryptoBenchmark {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public byte[] bcSign() {
     return Curve25519.sign(seed, publicKey, message);
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public boolean bcVerify() {
     return Curve25519.verify(publicKey, message, signature);
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public byte[] bcX25519() {
     return Curve25519.x25519(xPrivate, xPeerPublic);
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public byte[] jdkSign() throws GeneralSecurityException {
     Signature s = Signature.getInstance("Ed25519");
     s.initSign(jdkPrivate);
@@ -117,8 +111,6 @@ public class CryptoBenchmark {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public boolean jdkVerify() throws GeneralSecurityException {
     Signature s = Signature.getInstance("Ed25519");
     s.initVerify(jdkPublic);
@@ -127,8 +119,6 @@ public class CryptoBenchmark {
   }
 
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public byte[] jdkX25519() throws GeneralSecurityException {
     KeyAgreement ka = KeyAgreement.getInstance("X25519");
     ka.init(jdkXPrivate);
@@ -138,7 +128,6 @@ public class CryptoBenchmark {
 
   @Benchmark
   @BenchmarkMode(Mode.Throughput)
-  @OutputTimeUnit(TimeUnit.MICROSECONDS)
   @OperationsPerInvocation(FRAME)
   public int seal(Aead a) {
     a.counter++;

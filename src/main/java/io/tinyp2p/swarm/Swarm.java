@@ -116,7 +116,6 @@ public final class Swarm {
     return context;
   }
 
-  /** Shares the event loop's input time among the connections. */
   /**
    * What all connections' Yamux streams together may grow their receive windows by (auto-tuning):
    * 64 MiB, so that many fast peers that stop being read cannot make the node buffer more.
@@ -129,6 +128,7 @@ public final class Swarm {
     return windowBudget;
   }
 
+  /** Shares the event loop's input time among the connections. */
   InputScheduler inputScheduler() {
     return inputScheduler;
   }

@@ -367,7 +367,7 @@ public final class YamuxSession {
    * or past the stream's cap or the session's budget. Asks for a round trip (a ping) when none
    * is known or it is old, and grows nothing until it is back.
    */
-  long windowGrowth(int window, long sinceLastUpdate) {
+  long grantGrowth(int window, long sinceLastUpdate) {
     if (config.maxReceiveWindow() <= window || closed) {
       return 0;
     }

@@ -194,7 +194,7 @@ public final class YamuxStream implements P2pStream {
     // Return credit once half the window has been consumed: few updates, no stalls.
     if (!remoteFin && !closed && consumed >= windowSize / 2) {
       long now = session.now();
-      long grow = inbound.isEmpty() && lastCreditAt != 0 ? session.windowGrowth(windowSize, now - lastCreditAt) : 0;
+      long grow = inbound.isEmpty() && lastCreditAt != 0 ? session.grantGrowth(windowSize, now - lastCreditAt) : 0;
       windowSize += (int) grow;
       lastCreditAt = now;
       receiveCredit += consumed + grow;
