@@ -68,6 +68,7 @@ public final class Swarm {
   /** The dial in flight to each host:port: a second dial there waits for it. */
   private final Map<String, Future<Connection>> dialsByAddress = new HashMap<>();
   private final DuplicateIdentity duplicates = new DuplicateIdentity();
+  private final PeerLog peerLog = new PeerLog(System::currentTimeMillis, LOG);
   private long keepAliveTimer = -1;
   private final long housekeepingTimer;
 
@@ -87,13 +88,19 @@ public final class Swarm {
     this.housekeepingTimer = vertx.setPeriodic(1000, t -> housekeeping());
   }
 
-  /** Once a second: connections whose output stalled are closed, stalled streams reset. */
+  /** Once a second: connections whose output stalled are closed, stalled streams reset; the peer log says what it left out. */
   private void housekeeping() {
     long now = System.currentTimeMillis();
     long stall = config.writeStallTimeout().toMillis();
     for (Connection c : connections()) {
       c.tick(now, stall);
     }
+    peerLog.flush();
+  }
+
+  /** Where lines about what remote peers did are logged, one per peer and kind in a while. */
+  public PeerLog peerLog() {
+    return peerLog;
   }
 
   public KeyPair identity() {
@@ -166,7 +173,7 @@ public final class Swarm {
     if (e.isTimeout()) {
       limitCounters.count(Limits.Closure.READ_TIMEOUT);
     }
-    LOG.info("{} from {}: {}", protocol, stream.remotePeer(), e.getMessage());
+    peerLog.info(LOG, stream.remotePeer(), "{} from {}: {}", protocol, stream.remotePeer(), e.getMessage());
   }
 
   void streamRefused() {

@@ -41,8 +41,9 @@ final class HonestPeer implements AutoCloseable {
   private final ConcurrentLinkedQueue<long[]> probes = new ConcurrentLinkedQueue<>();
 
   /** Ping figures of one phase. */
-  record Stats(int count, int failures, double p50, double p99, double max) {
-    static Stats of(List<Double> millis, int failures) {
+  record Stats(int count, int failures, double p50, double p99, double max, double maxAt) {
+    /** {@code maxAt}: when the slowest ping started, in seconds into its phase. */
+    static Stats of(List<Double> millis, int failures, double maxAt) {
       int n = millis.size() + failures;
       double[] all = new double[n];
       for (int i = 0; i < millis.size(); i++) {
@@ -50,7 +51,7 @@ final class HonestPeer implements AutoCloseable {
       }
       Arrays.fill(all, millis.size(), n, Double.POSITIVE_INFINITY); // a failure is slower than any answer
       Arrays.sort(all);
-      return new Stats(n, failures, pct(all, 0.50), pct(all, 0.99), n == 0 ? Double.NaN : all[n - 1]);
+      return new Stats(n, failures, pct(all, 0.50), pct(all, 0.99), n == 0 ? Double.NaN : all[n - 1], maxAt);
     }
 
     private static double pct(double[] sorted, double q) {
@@ -59,7 +60,8 @@ final class HonestPeer implements AutoCloseable {
 
     @Override
     public String toString() {
-      return String.format("p99 %s (p50 %s, max %s, %d/%d failed)", ms(p99), ms(p50), ms(max), failures, count);
+      String at = Double.isNaN(maxAt) ? "" : String.format(" at +%.1f s", maxAt);
+      return String.format("p99 %s (p50 %s, max %s%s, %d/%d failed)", ms(p99), ms(p50), ms(max), at, failures, count);
     }
 
     static String ms(double v) {
@@ -154,11 +156,20 @@ final class HonestPeer implements AutoCloseable {
   Stats stats(String phaseName) {
     List<Double> ok = new ArrayList<>();
     int failures = 0;
+    long first = Long.MAX_VALUE;
+    long slowestStart = 0;
+    double slowest = -1;
     for (Sample s : samples) {
       if (s.phase().equals(phaseName)) {
+        first = Math.min(first, s.start());
         double ms = s.millis().join();
         if (overlapsProbe(s)) {
           continue;
+        }
+        double rank = Double.isNaN(ms) ? Double.POSITIVE_INFINITY : ms;
+        if (rank > slowest) {
+          slowest = rank;
+          slowestStart = s.start();
         }
         if (Double.isNaN(ms)) {
           failures++;
@@ -167,7 +178,7 @@ final class HonestPeer implements AutoCloseable {
         }
       }
     }
-    return Stats.of(ok, failures);
+    return Stats.of(ok, failures, slowest < 0 ? Double.NaN : (slowestStart - first) / 1e9);
   }
 
   static void sleep(long millis) {

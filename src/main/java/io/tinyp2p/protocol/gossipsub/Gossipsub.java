@@ -213,7 +213,7 @@ public final class Gossipsub {
         rpc = RpcProto.RPC.parseFrom(bytes.getBytes());
       } catch (InvalidProtocolBufferException e) {
         rpcsMalformed++;
-        LOG.info("gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
+        swarm.peerLog().info(LOG, peer, "gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
         stream.reset();
         return;
       }

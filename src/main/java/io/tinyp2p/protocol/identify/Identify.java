@@ -112,7 +112,7 @@ public final class Identify {
     try {
       record = IdentifyProto.Identify.parseFrom(message.getBytes());
     } catch (InvalidProtocolBufferException e) {
-      LOG.info("identify from {}: malformed message: {}", peer, e.getMessage());
+      swarm.peerLog().info(LOG, peer, "identify from {}: malformed message: {}", peer, e.getMessage());
       return null;
     }
     PeerStore.PeerInfo previous = swarm.peerStore().get(peer);
@@ -121,11 +121,11 @@ public final class Identify {
       try {
         key = PublicKey.unmarshal(record.getPublicKey().toByteArray());
       } catch (IllegalArgumentException e) {
-        LOG.info("identify from {}: {}", peer, e.getMessage());
+        swarm.peerLog().info(LOG, peer, "identify from {}: {}", peer, e.getMessage());
         return null;
       }
       if (!peer.matches(key)) {
-        LOG.info("identify from {}: its public key belongs to another peer", peer);
+        swarm.peerLog().info(LOG, peer, "identify from {}: its public key belongs to another peer", peer);
         return null;
       }
     }

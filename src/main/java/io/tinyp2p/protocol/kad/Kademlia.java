@@ -309,13 +309,13 @@ public final class Kademlia {
       try {
         request = KadRpc.parse(bytes);
       } catch (SwarmException e) {
-        LOG.info("kad from {}: {}", from, e.getMessage());
+        swarm.peerLog().info(LOG, from, "kad from {}: {}", from, e.getMessage());
         stream.reset();
         return;
       }
       KadProto.Message answer = answer(from, request);
       if (answer == null) {
-        LOG.info("kad from {}: unsupported message type {}", from,
+        swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from,
             request.hasType() ? request.getType() : "(unknown)");
         stream.reset();
         return;

@@ -150,7 +150,8 @@ public final class RequestResponse {
         decoder[0].stop();
         stats.inboundFailed++;
         swarm.limitCounters().count(Limits.Closure.READ_TIMEOUT);
-        LOG.info("request from {}: not complete within {} ms, stream reset", peer, config.requestTimeout().toMillis());
+        swarm.peerLog().info(LOG, peer, "request from {}: not complete within {} ms, stream reset", peer,
+            config.requestTimeout().toMillis());
         stream.reset();
       }
     });
@@ -165,7 +166,7 @@ public final class RequestResponse {
         decoder[0].onData(data);
       } catch (LengthPrefixed.FrameException e) {
         swarm.vertx().cancelTimer(readTimer);
-        LOG.info("request from {}: {}", peer, e.getMessage());
+        swarm.peerLog().info(LOG, peer, "request from {}: {}", peer, e.getMessage());
         stats.inboundFailed++;
         stream.reset();
       }
