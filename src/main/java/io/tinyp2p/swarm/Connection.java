@@ -93,6 +93,7 @@ public final class Connection {
   private boolean socketPaused;
   private long turnPhase = -1; // the scheduler's I/O phase of this connection's current turn
   private long turnDeadline;
+  private long inputStarted; // System.nanoTime() when the input now handled began
   private long lastYield; // System.nanoTime() of the last yield, or 0
   private Buffer plainBacklog; // Yamux input left when the budget ran out
   private long inputDeferrals;
@@ -244,10 +245,12 @@ public final class Connection {
             turnPhase = phase;
             turnDeadline = System.nanoTime() + scheduler.turnNanos();
           }
-          if (scheduler.spent(System.nanoTime()) && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
+          long now = System.nanoTime();
+          if (scheduler.spent(now) && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
             frames.append(data); // the phase's share is used up: a large input waits for a round
             yieldInput();
           } else {
+            inputStarted = now;
             frames.onData(data, this::stopInput);
           }
         }
@@ -371,8 +374,11 @@ public final class Connection {
     }
     if (state == State.OPEN) {
       long now = System.nanoTime();
-      // past its turn, or, for a connection that waited lately, past the phase's share
-      if (now - turnDeadline > 0 || (lastYield != 0 && now - lastYield < HEAVY_NANOS && swarm.inputScheduler().spent(now))) {
+      // past its turn; or past the phase's share, at once for a connection that waited lately
+      // and after a sparse peer's allowance for the others (a hundred fresh connections with
+      // a turn each would otherwise make one phase a hundred turns long)
+      if (now - turnDeadline > 0 || (swarm.inputScheduler().spent(now)
+          && (lastYield != 0 && now - lastYield < HEAVY_NANOS || now - inputStarted > SPARSE_NANOS))) {
         yieldInput();
         return true;
       }
@@ -382,6 +388,11 @@ public final class Connection {
 
   /** A connection that waited for a turn within this long stops as soon as the share is used up. */
   private static final long HEAVY_NANOS = 1_000_000_000L;
+  /**
+   * What the input of a connection that has not waited lately may still take once the phase's
+   * share is used up: a ping or a stream opening (tens of microseconds), not a turn.
+   */
+  static final long SPARSE_NANOS = 100_000;
 
   private void yieldInput() {
     inputYielded = true;
@@ -404,6 +415,7 @@ public final class Connection {
     try {
       inputYielded = false;
       turnDeadline = deadline;
+      inputStarted = System.nanoTime();
       if (plainBacklog != null) {
         Buffer backlog = plainBacklog;
         plainBacklog = null;
@@ -465,7 +477,8 @@ public final class Connection {
     yamux.sharedWindowBudget(swarm.windowBudget());
     yamux.transport(this::acceptsData);
     upgraded.tryComplete(this);
-    turnDeadline = System.nanoTime() + swarm.inputScheduler().turnNanos(); // the rest of this input is its first turn
+    inputStarted = System.nanoTime();
+    turnDeadline = inputStarted + swarm.inputScheduler().turnNanos(); // the rest of this input is its first turn
     if (remaining != null && state == State.OPEN) {
       yamux.onData(remaining);
     }

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * The honest peer: an in-JVM node connected to the node under attack that pings it every
- * 200 ms on a wall-clock schedule (a slow answer does not delay the next ping) and records
+ * 50 ms on a wall-clock schedule (a slow answer does not delay the next ping) and records
  * each round trip, from the tick to the answer, under the phase current at the tick. A ping
  * not answered within {@link #PING_TIMEOUT} is a failure.
  *
@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * hostile peer planted in the node (see {@link #start}).
  */
 final class HonestPeer implements AutoCloseable {
-  static final Duration PING_INTERVAL = Duration.ofMillis(200);
+  static final Duration PING_INTERVAL = Duration.ofMillis(50);
   static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
   private static final AtomicInteger PREFIXES = new AtomicInteger();
 
@@ -69,6 +69,8 @@ final class HonestPeer implements AutoCloseable {
     }
   }
 
+  /** System.nanoTime() to epoch nanoseconds, for -Dattack.samples=true (every ping, to match with a JFR recording). */
+  static final long OFFSET = System.currentTimeMillis() * 1_000_000 - System.nanoTime();
   private final TestNode node;
   private final Multiaddr target;
   private final Supplier<String> phase;
@@ -165,6 +167,9 @@ final class HonestPeer implements AutoCloseable {
         double ms = s.millis().join();
         if (overlapsProbe(s)) {
           continue;
+        }
+        if (Boolean.getBoolean("attack.samples")) {
+          System.out.printf("DEBUGSAMPLE %s %d %.1f%n", phaseName, s.start() + OFFSET, ms);
         }
         double rank = Double.isNaN(ms) ? Double.POSITIVE_INFINITY : ms;
         if (rank > slowest) {

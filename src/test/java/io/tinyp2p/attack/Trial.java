@@ -15,7 +15,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /**
  * One attack against one node, in phases: a node process with a bounded heap, an honest peer
- * pinging it every 200 ms and newcomers dialing it every 1.5 s throughout; a warm-up, a
+ * pinging it every 50 ms and newcomers dialing it every 1.5 s throughout; a warm-up, a
  * rehearsal of the attack (not measured: it warms the JIT), a quiet phase that sets the
  * baseline (ping p99, heap after GC), the attack, and a short phase after it. {@link #assertNodeCoped} checks the acceptance criteria:
  *

@@ -32,12 +32,19 @@ import org.slf4j.LoggerFactory;
  * wait in a small queue, and a peer that does not read (its stream's write queue full) loses
  * RPCs rather than growing ours.
  *
- * <p>Work stays bounded too: received messages wait in the router's validation queue and are
- * verified in slices of at most {@link #SLICE_NANOS} on the event loop. A slice runs right after
- * the RPCs that queued work; while work remains the next one runs after the event loop's next
- * socket poll ({@link AfterIo}), never chained with {@code runOnContext}: Netty runs queued
- * tasks for up to a second before it polls the sockets again, so the loop reads (ping, kad,
- * identify, new handshakes) between two slices.
+ * <p>Work stays bounded too. A received RPC is only queued where it arrives (on its peer's
+ * queue of at most {@link #RECEIVED_PER_PEER} RPCs and {@link GossipConfig#maxRpcSize()} bytes,
+ * all peers' together at most {@link #RECEIVED_BYTES}; past a bound the stream is paused, so
+ * Yamux's window holds the sender back). Handling RPCs (parsing, the router's checks) and
+ * verifying the messages they brought both happen in slices of at most {@link #SLICE_NANOS}
+ * on the event loop: RPCs one at a time round-robin across peers, messages from the router's
+ * validation queue. Parsing in the socket's read would make the read as long as the RPCs it
+ * completes: a hundred sybils whose 10 KB RPCs of 50 messages each complete in one I/O phase
+ * made that phase 50-100 ms long, with an honest ping waiting behind it. A slice runs right
+ * after the I/O that queued work; while work remains the next one runs after the event loop's
+ * next socket poll ({@link AfterIo}), never chained with {@code runOnContext}: Netty runs
+ * queued tasks for up to a second before it polls the sockets again, so the loop reads (ping,
+ * kad, identify, new handshakes) between two slices.
  */
 public final class Gossipsub {
   private static final Logger LOG = LoggerFactory.getLogger(Gossipsub.class);
@@ -51,6 +58,12 @@ public final class Gossipsub {
   static final java.time.Duration READ_DEADLINE = java.time.Duration.ofSeconds(30);
   /** The event-loop time one validation slice may take (it ends after the message at hand). */
   static final long SLICE_NANOS = 4_000_000;
+  /** Received RPCs one peer may have waiting before its streams are paused. */
+  static final int RECEIVED_PER_PEER = 4;
+  /** Received RPCs' bytes all peers together may have waiting before streams are paused. */
+  static final long RECEIVED_BYTES = 16L << 20;
+  /** The event-loop time one slice of the heartbeat's RPCs may take to encode and write. */
+  static final long SEND_SLICE_NANOS = 1_000_000;
   /** Messages and bytes verified between two looks at the clock. */
   private static final int SLICE_STEP_MESSAGES = 8;
   private static final long SLICE_STEP_BYTES = 256 * 1024;
@@ -68,15 +81,37 @@ public final class Gossipsub {
   private long rpcsRefused;
   private long rpcsMalformed;
   private long validationSlices;
-  /** A validation slice is scheduled (or running). */
+  /** Peers with received RPCs waiting, round-robin: the head's next RPC is handled next. */
+  private final java.util.LinkedHashMap<PeerId, PeerStreams> receiving = new java.util.LinkedHashMap<>();
+  /** Peers with a stream paused because a bound on received RPCs was reached. */
+  private final java.util.Set<PeerStreams> pausedPeers = new java.util.LinkedHashSet<>();
+  private long receivedBytes;
+  /** The heartbeat is running: what it sends waits in {@link #heartbeatOut}. */
+  private boolean heartbeating;
+  private boolean sendingHeartbeat;
+  private final ArrayDeque<Map.Entry<PeerId, RpcProto.RPC>> heartbeatOut = new ArrayDeque<>();
+  /** A slice is scheduled (or running). */
   private boolean validating;
   private boolean stopped;
 
+  /** An RPC as it arrived, and the stream it came on. */
+  private record Received(P2pStream stream, byte[] bytes) {}
+
   /** The streams we have with one peer. */
   private static final class PeerStreams {
+    final PeerId peer;
     P2pStream outbound;
     boolean opening;
     final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+    /** Its RPCs not handled yet, oldest first, and their bytes. */
+    final ArrayDeque<Received> received = new ArrayDeque<>();
+    long receivedBytes;
+    /** Its inbound streams paused while its (or everyone's) received RPCs are over a bound. */
+    final java.util.Set<P2pStream> paused = new java.util.LinkedHashSet<>();
+
+    PeerStreams(PeerId peer) {
+      this.peer = peer;
+    }
   }
 
   public Gossipsub(Swarm swarm, GossipConfig config, Delivery delivery) {
@@ -102,11 +137,13 @@ public final class Gossipsub {
     });
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
       PeerId peer = e.peer();
-      if (peer != null && !swarm.isConnected(peer) && peers.remove(peer) != null) {
+      PeerStreams gone = peer == null || swarm.isConnected(peer) ? null : peers.remove(peer);
+      if (gone != null) {
+        forgetReceived(gone);
         router.removePeer(peer);
       }
     });
-    heartbeatTimer = swarm.vertx().setPeriodic(config.heartbeatInterval().toMillis(), t -> router.heartbeat());
+    heartbeatTimer = swarm.vertx().setPeriodic(config.heartbeatInterval().toMillis(), t -> heartbeat());
   }
 
   public GossipRouter router() {
@@ -126,8 +163,9 @@ public final class Gossipsub {
   /**
    * The router's counters and this glue's: {@code dropped.slowPeer}, {@code rpcsRefused}
    * (streams reset at a length prefix over {@link GossipConfig#maxRpcSize()} or a malformed
-   * one, before the RPC was buffered), {@code rpcsMalformed} (not a protobuf RPC) and
-   * {@code validationSlices}.
+   * one, before the RPC was buffered), {@code rpcsMalformed} (not a protobuf RPC),
+   * {@code validationSlices} (slices of RPC handling and validation run) and
+   * {@code receivedQueued} (RPCs received and not handled yet).
    */
   public Map<String, Long> counters() {
     Map<String, Long> out = new java.util.LinkedHashMap<>(router.counters());
@@ -135,6 +173,7 @@ public final class Gossipsub {
     out.put("rpcsRefused", rpcsRefused);
     out.put("rpcsMalformed", rpcsMalformed);
     out.put("validationSlices", validationSlices);
+    out.put("receivedQueued", (long) receivedCount());
     return out;
   }
 
@@ -145,7 +184,7 @@ public final class Gossipsub {
   // ---- outbound ----
 
   private void ensureOutbound(PeerId peer) {
-    PeerStreams ps = peers.computeIfAbsent(peer, p -> new PeerStreams());
+    PeerStreams ps = peers.computeIfAbsent(peer, PeerStreams::new);
     if (ps.outbound != null || ps.opening) {
       return;
     }
@@ -180,7 +219,48 @@ public final class Gossipsub {
     });
   }
 
+  /**
+   * The heartbeat: what it sends (gossip to a quarter of the topic's other peers, each an IHAVE
+   * of up to 5 000 ids: after a flood, 25 peers × 160 KB to encode and encrypt, 30-60 ms of the
+   * event loop in one task) goes out in slices of {@link #SEND_SLICE_NANOS}, one after each
+   * socket poll.
+   */
+  private void heartbeat() {
+    heartbeating = true;
+    try {
+      router.heartbeat();
+    } finally {
+      heartbeating = false;
+    }
+    if (!heartbeatOut.isEmpty() && !sendingHeartbeat) {
+      sendingHeartbeat = true;
+      sendHeartbeatSlice();
+    }
+  }
+
+  private void sendHeartbeatSlice() {
+    long deadline = System.nanoTime() + SEND_SLICE_NANOS;
+    do {
+      Map.Entry<PeerId, RpcProto.RPC> next = heartbeatOut.poll();
+      sendNow(next.getKey(), next.getValue());
+    } while (!heartbeatOut.isEmpty() && System.nanoTime() - deadline < 0);
+    if (heartbeatOut.isEmpty() || stopped) {
+      heartbeatOut.clear();
+      sendingHeartbeat = false;
+    } else {
+      AfterIo.run(swarm.context(), v -> sendHeartbeatSlice());
+    }
+  }
+
   private void sendRpc(PeerId peer, RpcProto.RPC rpc) {
+    if (heartbeating) {
+      heartbeatOut.add(Map.entry(peer, rpc));
+    } else {
+      sendNow(peer, rpc);
+    }
+  }
+
+  private void sendNow(PeerId peer, RpcProto.RPC rpc) {
     PeerStreams ps = peers.get(peer);
     if (ps == null) {
       return;
@@ -207,62 +287,146 @@ public final class Gossipsub {
     ensureOutbound(peer);
     // the message limit plus room for control: a longer RPC is refused at its length prefix
     // (our IWANTs ask for few enough ids that answers fit, see GossipConfig.iwantIdsPerRpc)
-    LengthPrefixed.read(stream, swarm.vertx(), router.config().maxRpcSize(), READ_DEADLINE, bytes -> {
-      RpcProto.RPC rpc;
-      try {
-        rpc = RpcProto.RPC.parseFrom(bytes.getBytes());
-      } catch (InvalidProtocolBufferException e) {
-        rpcsMalformed++;
-        swarm.peerLog().info(LOG, peer, "gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
-        stream.reset();
-        return;
-      }
-      if (!router.hasPeer(peer)) {
-        Connection c = swarm.connection(peer);
-        router.addPeer(peer, c != null && c.direction() == Direction.OUTBOUND);
-        if (c != null) {
-          router.peerAddress(peer, c.remoteAddress().host());
-        }
-      }
-      router.handleRpc(peer, rpc);
-      scheduleValidation();
-    }, e -> {
-      rpcsRefused++;
-      swarm.streamReadFailed(stream, "gossipsub", e);
-    });
+    LengthPrefixed.read(stream, swarm.vertx(), router.config().maxRpcSize(), READ_DEADLINE,
+        bytes -> received(peer, stream, bytes), e -> {
+          rpcsRefused++;
+          swarm.streamReadFailed(stream, "gossipsub", e);
+        });
     stream.endHandler(v -> stream.end());
   }
 
-  // ---- validation slices ----
+  /** Queues an RPC as it arrived; past a bound its stream waits until the queue drains. */
+  private void received(PeerId peer, P2pStream stream, Buffer bytes) {
+    PeerStreams ps = peers.get(peer);
+    if (ps == null || stopped) {
+      return; // the peer left meanwhile
+    }
+    // a copy, as parsing took one before: a slice would hold the socket's whole read buffer
+    ps.received.add(new Received(stream, bytes.getBytes()));
+    ps.receivedBytes += bytes.length();
+    receivedBytes += bytes.length();
+    receiving.putIfAbsent(peer, ps);
+    if (overBound(ps) && ps.paused.add(stream)) {
+      stream.pause();
+      pausedPeers.add(ps);
+    }
+    scheduleSlice();
+  }
 
-  /** Runs a slice soon if messages wait and none is scheduled. */
-  private void scheduleValidation() {
-    if (validating || stopped || router.queuedForValidation() == 0) {
+  private int receivedCount() {
+    int n = 0;
+    for (PeerStreams ps : receiving.values()) {
+      n += ps.received.size();
+    }
+    return n;
+  }
+
+  private boolean overBound(PeerStreams ps) {
+    return ps.received.size() >= RECEIVED_PER_PEER || ps.receivedBytes >= router.config().maxRpcSize()
+        || receivedBytes >= RECEIVED_BYTES;
+  }
+
+  /** Handles the next received RPC, round-robin across peers. */
+  private void handleNextReceived() {
+    java.util.Iterator<Map.Entry<PeerId, PeerStreams>> it = receiving.entrySet().iterator();
+    Map.Entry<PeerId, PeerStreams> head = it.next();
+    it.remove();
+    PeerStreams ps = head.getValue();
+    Received r = ps.received.poll();
+    ps.receivedBytes -= r.bytes().length;
+    receivedBytes -= r.bytes().length;
+    if (!ps.received.isEmpty()) {
+      receiving.put(head.getKey(), ps); // to the back
+    }
+    resumeWhereRoom();
+    handle(ps.peer, r.stream(), r.bytes());
+  }
+
+  /** Resumes the paused streams of peers back under every bound. */
+  private void resumeWhereRoom() {
+    if (pausedPeers.isEmpty() || receivedBytes >= RECEIVED_BYTES) {
+      return;
+    }
+    List<P2pStream> resumed = new java.util.ArrayList<>();
+    for (java.util.Iterator<PeerStreams> it = pausedPeers.iterator(); it.hasNext(); ) {
+      PeerStreams ps = it.next();
+      if (!overBound(ps)) {
+        it.remove();
+        resumed.addAll(ps.paused);
+        ps.paused.clear();
+      }
+    }
+    // after the loop: a resumed stream may hand over RPCs it held, and pause again, at once
+    resumed.forEach(P2pStream::resume);
+  }
+
+  private void forgetReceived(PeerStreams ps) {
+    receiving.remove(ps.peer);
+    pausedPeers.remove(ps);
+    receivedBytes -= ps.receivedBytes;
+    ps.receivedBytes = 0;
+    ps.received.clear();
+    ps.paused.clear();
+  }
+
+  private void handle(PeerId peer, P2pStream stream, byte[] bytes) {
+    RpcProto.RPC rpc;
+    try {
+      rpc = RpcProto.RPC.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      rpcsMalformed++;
+      swarm.peerLog().info(LOG, peer, "gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
+      stream.reset();
+      return;
+    }
+    if (!router.hasPeer(peer)) {
+      Connection c = swarm.connection(peer);
+      router.addPeer(peer, c != null && c.direction() == Direction.OUTBOUND);
+      if (c != null) {
+        router.peerAddress(peer, c.remoteAddress().host());
+      }
+    }
+    router.handleRpc(peer, rpc);
+  }
+
+  // ---- slices: received RPCs and validation ----
+
+  private boolean workWaits() {
+    return !receiving.isEmpty() || router.queuedForValidation() > 0;
+  }
+
+  /** Runs a slice soon if work waits and none is scheduled. */
+  private void scheduleSlice() {
+    if (validating || stopped || !workWaits()) {
       return;
     }
     validating = true;
-    swarm.context().runOnContext(v -> validateSlice());
+    swarm.context().runOnContext(v -> slice());
   }
 
-  private void validateSlice() {
+  /** One RPC, then a step of validation, in turn, until the slice's time is up or all is done. */
+  private void slice() {
     if (stopped) {
       validating = false;
       return;
     }
     validationSlices++;
     long deadline = System.nanoTime() + SLICE_NANOS;
-    int left;
     try {
       do {
-        left = router.validateQueued(SLICE_STEP_MESSAGES, SLICE_STEP_BYTES);
-      } while (left > 0 && System.nanoTime() - deadline < 0);
+        if (!receiving.isEmpty()) {
+          handleNextReceived();
+        }
+        if (router.queuedForValidation() > 0) {
+          router.validateQueued(SLICE_STEP_MESSAGES, SLICE_STEP_BYTES);
+        }
+      } while (workWaits() && System.nanoTime() - deadline < 0);
     } catch (RuntimeException e) {
-      // a bug, not input: never let it escape to the event loop or stop the validation
-      LOG.warn("gossipsub validation failed", e);
-      left = router.queuedForValidation();
+      // a bug, not input: never let it escape to the event loop or stop the slices
+      LOG.warn("gossipsub RPC handling or validation failed", e);
     }
-    if (left > 0) {
-      AfterIo.run(swarm.context(), v -> validateSlice()); // after the sockets were read
+    if (workWaits() && !stopped) {
+      AfterIo.run(swarm.context(), v -> slice()); // after the sockets were read
     } else {
       validating = false;
     }
