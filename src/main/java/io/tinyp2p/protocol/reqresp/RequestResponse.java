@@ -6,12 +6,14 @@ import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.util.AfterIo;
 import io.tinyp2p.util.Varint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -42,6 +44,9 @@ public final class RequestResponse {
   private final Config config;
   private final BiFunction<PeerId, Buffer, Future<Buffer>> handler;
   private final Stats stats = new Stats();
+  static final long EXPIRY_SLICE_NANOS = 1_000_000;
+  private final ArrayDeque<Runnable> expiring = new ArrayDeque<>();
+  private boolean expiringScheduled;
 
   /**
    * @param handler answers an inbound request; a failed future (or none within the request
@@ -145,7 +150,7 @@ public final class RequestResponse {
     stats.inbound++;
     boolean[] answered = {false};
     LengthPrefixed[] decoder = new LengthPrefixed[1];
-    long readTimer = swarm.vertx().setTimer(config.requestTimeout().toMillis(), t -> {
+    long readTimer = swarm.vertx().setTimer(config.requestTimeout().toMillis(), t -> expired(() -> {
       if (!answered[0] && !stream.isClosed()) {
         decoder[0].stop();
         stats.inboundFailed++;
@@ -154,7 +159,7 @@ public final class RequestResponse {
             config.requestTimeout().toMillis());
         stream.reset();
       }
-    });
+    }));
     decoder[0] = new LengthPrefixed(config.maxRequestSize(), request -> {
       answered[0] = true;
       decoder[0].stop(); // trailing bytes after the request are ignored
@@ -178,6 +183,32 @@ public final class RequestResponse {
         stream.end();
       }
     });
+  }
+
+  /**
+   * Requests whose deadline passed are ended in slices of {@link #EXPIRY_SLICE_NANOS}, one after
+   * each socket poll: a peer that opened a thousand streams at once has their thousand timers
+   * fire in the same millisecond, and resetting them all in one go held the event loop for
+   * 20-50 ms.
+   */
+  private void expired(Runnable end) {
+    expiring.add(end);
+    if (!expiringScheduled) {
+      expiringScheduled = true;
+      AfterIo.run(swarm.context(), v -> expireSlice());
+    }
+  }
+
+  private void expireSlice() {
+    long deadline = System.nanoTime() + EXPIRY_SLICE_NANOS;
+    do {
+      expiring.poll().run();
+    } while (!expiring.isEmpty() && System.nanoTime() - deadline < 0);
+    if (expiring.isEmpty()) {
+      expiringScheduled = false;
+    } else {
+      AfterIo.run(swarm.context(), v -> expireSlice());
+    }
   }
 
   private void answer(P2pStream stream, PeerId peer, Buffer request) {
