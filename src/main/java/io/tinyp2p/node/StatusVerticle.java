@@ -117,7 +117,7 @@ public class StatusVerticle extends VerticleBase {
         .onSuccess(s -> {
           server = s;
           LOG.info("HTTP status on http://{}:{}/", config.host(), s.actualPort());
-          if (!guard.tokenRequired() && !isLoopback(config.host())) {
+          if (!guard.tokenRequired() && !io.tinyp2p.multiaddr.AddressClass.isLoopback(config.host(), true)) {
             LOG.warn("the HTTP API listens on {} without a token: anyone who can reach it can send requests and "
                 + "broadcasts in this node's name (set http.authToken or http.authTokenFile)", config.host());
           }
@@ -130,9 +130,6 @@ public class StatusVerticle extends VerticleBase {
     return events == null ? Future.succeededFuture() : events.unregister();
   }
 
-  private static boolean isLoopback(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
-  }
 
   // ---- the guard ----
 

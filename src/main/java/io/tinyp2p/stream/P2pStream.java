@@ -27,6 +27,9 @@ public interface P2pStream extends ReadStream<Buffer>, WriteStream<Buffer> {
   /** The authenticated peer at the other end. */
   PeerId remotePeer();
 
+  /** The connection this stream runs on. */
+  ConnectionInfo connection();
+
   /** Whether we opened it (outbound) or the peer did. */
   boolean isOutbound();
 

@@ -1,9 +1,7 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.multiaddr.AddressClass;
 import io.tinyp2p.multiaddr.Multiaddr;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,7 +9,7 @@ import java.util.List;
  * Which addresses learnt from other peers (Identify listen addresses, Kademlia closer peers)
  * are kept, and which ones may be dialed: the one place these rules live.
  *
- * <p>Every address has a class ({@link #classify}). A public address is always kept; the
+ * <p>Every address has a class ({@link AddressClass}). A public address is always kept; the
  * others only when the connection we learnt them over (its remote address, the "via") makes
  * them plausible:
  *
@@ -38,16 +36,6 @@ import java.util.List;
  */
 public final class AddressPolicy {
 
-  /** The class of an address, for the rules above. */
-  public enum AddressClass {
-    PUBLIC, PRIVATE, LOOPBACK, LINK_LOCAL, DNS, UNSPECIFIED, RESERVED, NOT_TCP;
-
-    /** The classes that can be dropped (every one but PUBLIC), as /status lists them. */
-    static AddressClass[] dropped() {
-      return new AddressClass[] {PRIVATE, LOOPBACK, LINK_LOCAL, DNS, UNSPECIFIED, RESERVED, NOT_TCP};
-    }
-  }
-
   private final boolean allowDns;
   private final Limits.Counters counters;
 
@@ -58,100 +46,8 @@ public final class AddressPolicy {
 
   /** The class of an address by its host component (an address without /tcp is NOT_TCP). */
   public static AddressClass classify(Multiaddr addr) {
-    if (addr.tcpPort() < 0) {
-      return AddressClass.NOT_TCP;
-    }
-    for (Multiaddr.Component c : addr.components()) {
-      switch (c.protocol()) {
-        case "dns", "dns4", "dns6", "dnsaddr" -> {
-          return AddressClass.DNS;
-        }
-        case "ip4", "ip6" -> {
-          return classify(literal(c.value()));
-        }
-        default -> { }
-      }
-    }
-    return AddressClass.NOT_TCP;
+    return AddressClass.of(addr);
   }
-
-  /** The class of an IP address (IPv4-mapped IPv6 addresses are classed as their IPv4). */
-  public static AddressClass classify(InetAddress ip) {
-    if (ip == null) {
-      return AddressClass.RESERVED;
-    }
-    byte[] b = ip.getAddress();
-    if (ip instanceof Inet4Address) {
-      int a0 = b[0] & 0xFF;
-      int a1 = b[1] & 0xFF;
-      if (a0 == 0) {
-        return AddressClass.UNSPECIFIED; // 0.0.0.0/8, "this network"
-      }
-      if (a0 == 127) {
-        return AddressClass.LOOPBACK;
-      }
-      if (a0 == 169 && a1 == 254) {
-        return AddressClass.LINK_LOCAL;
-      }
-      if (a0 == 10 || (a0 == 172 && (a1 & 0xF0) == 16) || (a0 == 192 && a1 == 168)
-          || (a0 == 100 && (a1 & 0xC0) == 64)) {
-        return AddressClass.PRIVATE;
-      }
-      if (a0 >= 224) {
-        return AddressClass.RESERVED; // multicast, 240/4, broadcast
-      }
-      return AddressClass.PUBLIC;
-    }
-    if (ip.isAnyLocalAddress()) {
-      return AddressClass.UNSPECIFIED;
-    }
-    if (ip.isLoopbackAddress()) {
-      return AddressClass.LOOPBACK;
-    }
-    int h0 = b[0] & 0xFF;
-    int h1 = b[1] & 0xFF;
-    if (h0 == 0xFE && (h1 & 0xC0) == 0x80) {
-      return AddressClass.LINK_LOCAL;
-    }
-    if ((h0 & 0xFE) == 0xFC) {
-      return AddressClass.PRIVATE;
-    }
-    if (h0 == 0xFF) {
-      return AddressClass.RESERVED;
-    }
-    return AddressClass.PUBLIC;
-  }
-
-  /**
-   * Parses an IP literal without any lookup (InetAddress.getByName only checks the format of a
-   * literal); null when it is not one.
-   */
-  static InetAddress literal(String ip) {
-    if (ip == null || ip.isEmpty()) {
-      return null;
-    }
-    int zone = ip.indexOf('%');
-    String bare = zone >= 0 ? ip.substring(0, zone) : ip;
-    if (bare.startsWith("[") && bare.endsWith("]")) {
-      bare = bare.substring(1, bare.length() - 1);
-    }
-    String text;
-    if (bare.indexOf(':') >= 0) {
-      text = "[" + bare + "]"; // in brackets it is parsed as an IPv6 literal or refused, never looked up
-    } else if (IP4.matcher(bare).matches()) {
-      text = bare;
-    } else {
-      return null; // not a literal: never hand a name to the resolver
-    }
-    try {
-      return InetAddress.getByName(text);
-    } catch (UnknownHostException | SecurityException e) {
-      return null;
-    }
-  }
-
-  private static final java.util.regex.Pattern IP4 =
-      java.util.regex.Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
 
   /** Whether an address of class {@code addr} is kept when learnt over a connection of class {@code via}. */
   public boolean keeps(AddressClass addr, AddressClass via) {
@@ -198,25 +94,4 @@ public final class AddressPolicy {
     };
   }
 
-  /**
-   * The subnet an IP belongs to for the pending-handshake limit: its /24 (IPv4) or /48
-   * (IPv6); the text itself when it is no IP literal.
-   */
-  static String subnet(String ip) {
-    InetAddress a = literal(ip);
-    if (a == null) {
-      return ip;
-    }
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return (b[0] & 0xFF) + "." + (b[1] & 0xFF) + "." + (b[2] & 0xFF) + ".0/24";
-    }
-    return String.format("%02x%02x:%02x%02x:%02x%02x::/48", b[0], b[1], b[2], b[3], b[4], b[5]);
-  }
-
-  /** Whether the IP literal is a loopback address. */
-  static boolean isLoopback(String ip) {
-    InetAddress a = literal(ip);
-    return a != null && a.isLoopbackAddress();
-  }
 }

@@ -1,5 +1,6 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.stream.Direction;
 import io.tinyp2p.util.AfterIo;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
@@ -9,6 +10,7 @@ import io.tinyp2p.multistream.MultistreamException;
 import io.tinyp2p.noise.CipherState;
 import io.tinyp2p.noise.NoiseException;
 import io.tinyp2p.noise.NoiseHandshake;
+import io.tinyp2p.stream.ConnectionInfo;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.yamux.YamuxException;
 import io.tinyp2p.yamux.YamuxSession;
@@ -63,6 +65,10 @@ public final class Connection {
   private final NetSocket socket;
   private final Direction direction;
   private final Multiaddr remoteAddr;
+  private final Multiaddr localAddr;
+  private final long id = NEXT_ID.incrementAndGet();
+  private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
+  private ConnectionInfo info; // once the peer is authenticated
   private final PeerId expectedPeer; // from the dialed address, or null
   private final Promise<Connection> upgraded;
   private final long openedAt = System.currentTimeMillis();
@@ -108,6 +114,7 @@ public final class Connection {
     this.direction = direction;
     this.expectedPeer = expectedPeer;
     this.remoteAddr = Multiaddr.tcp(socket.remoteAddress().hostAddress(), socket.remoteAddress().port());
+    this.localAddr = Multiaddr.tcp(socket.localAddress().hostAddress(), socket.localAddress().port());
     this.upgraded = Promise.promise();
   }
 
@@ -115,6 +122,11 @@ public final class Connection {
 
   public PeerId remotePeer() {
     return remotePeer;
+  }
+
+  /** What the connection's streams tell their protocols about it; null before the peer is authenticated. */
+  public ConnectionInfo info() {
+    return info;
   }
 
   public Multiaddr remoteAddress() {
@@ -174,7 +186,7 @@ public final class Connection {
     } catch (YamuxException e) {
       return Future.failedFuture(new SwarmException("cannot open a stream to " + remotePeer + ": " + e.getMessage()));
     }
-    stream.remotePeer(remotePeer);
+    stream.connection(info);
     Promise<P2pStream> promise = Promise.promise();
     stream.exceptionHandler(e -> promise.tryFail(new SwarmException("stream to " + remotePeer + " failed during negotiation: " + e.getMessage())));
     stream.closeHandler(v -> promise.tryFail(new SwarmException("stream to " + remotePeer + " closed during negotiation")));
@@ -337,6 +349,7 @@ public final class Connection {
       return;
     }
     remotePeer = handshake.remotePeerId();
+    info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, "tcp");
     sendCipher = handshake.sendCipher();
     receiveCipher = handshake.receiveCipher();
     handshake = null;
@@ -485,7 +498,7 @@ public final class Connection {
   }
 
   private void onInboundStream(YamuxStream stream) {
-    stream.remotePeer(remotePeer);
+    stream.connection(info);
     negotiateStream(stream, listener -> Multistream.listener(swarm::supports, stream::write, listener),
         this::admitInbound,
         error -> LOG.debug("inbound stream from {}: negotiation {}", remotePeer, error));

@@ -1,5 +1,6 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.multiaddr.AddressClass;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -78,8 +79,8 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
     private final Map<Refusal, Long> refused = new EnumMap<>(Refusal.class);
     private final Map<Closure, Long> closed = new EnumMap<>(Closure.class);
     private final Map<Eviction, Long> evicted = new EnumMap<>(Eviction.class);
-    private final Map<AddressPolicy.AddressClass, Long> addressesDropped =
-        new EnumMap<>(AddressPolicy.AddressClass.class);
+    private final Map<AddressClass, Long> addressesDropped =
+        new EnumMap<>(AddressClass.class);
     private final Map<DialSuppression, Long> dialsSuppressed = new EnumMap<>(DialSuppression.class);
     private long duplicateIdentities;
 
@@ -91,7 +92,7 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
       evicted.merge(e, 1L, Long::sum);
     }
 
-    void count(AddressPolicy.AddressClass dropped) {
+    void count(AddressClass dropped) {
       addressesDropped.merge(dropped, 1L, Long::sum);
     }
 
@@ -130,7 +131,7 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
       return evicted.getOrDefault(e, 0L);
     }
 
-    public long addressesDropped(AddressPolicy.AddressClass c) {
+    public long addressesDropped(AddressClass c) {
       return addressesDropped.getOrDefault(c, 0L);
     }
 
@@ -158,7 +159,7 @@ public record Limits(int maxConnections, int maxConnectionsPerPeer, int maxConne
           .put("refused", toJson())
           .put("closed", closedJson())
           .put("evicted", json(Eviction.values(), this::evicted))
-          .put("addressesDropped", json(AddressPolicy.AddressClass.dropped(), this::addressesDropped))
+          .put("addressesDropped", json(AddressClass.dropped(), this::addressesDropped))
           .put("dialsSuppressed", json(DialSuppression.values(), this::dialsSuppressed))
           .put("duplicateIdentities", duplicateIdentities);
     }

@@ -1,7 +1,10 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.peerstore.PeerStore;
+import io.tinyp2p.stream.Direction;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.AddressClass;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.stream.P2pStream;
 import io.vertx.core.Context;
@@ -300,7 +303,7 @@ public final class Swarm {
       socket.close();
       return;
     }
-    Pending from = new Pending(ip, AddressPolicy.subnet(ip), limits.exemptLoopback() && AddressPolicy.isLoopback(ip));
+    Pending from = new Pending(ip, AddressClass.subnet(ip), limits.exemptLoopback() && AddressClass.isLoopback(ip));
     makeRoomForHandshake(from);
     Connection connection = new Connection(this, context, socket, Direction.INBOUND, null);
     upgrading.add(connection);
@@ -502,7 +505,7 @@ public final class Swarm {
     if (connections().size() + upgrading.size() >= limits.maxConnections()) {
       return Limits.Refusal.TOTAL;
     }
-    boolean loopback = AddressPolicy.isLoopback(ip);
+    boolean loopback = AddressClass.isLoopback(ip);
     if (!(loopback && limits.exemptLoopback())) {
       long fromIp = java.util.stream.Stream.concat(connections().stream(), upgrading.stream())
           .filter(c -> c.direction() == Direction.INBOUND && ip.equals(c.remoteAddress().host())).count();

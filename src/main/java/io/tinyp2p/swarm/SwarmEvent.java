@@ -1,5 +1,6 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.peerstore.PeerStore;
 import io.tinyp2p.crypto.PeerId;
 import java.time.Duration;
 

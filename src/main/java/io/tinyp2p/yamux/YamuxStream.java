@@ -1,6 +1,7 @@
 package io.tinyp2p.yamux;
 
 import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.stream.ConnectionInfo;
 import io.tinyp2p.stream.P2pStream;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -32,7 +33,7 @@ public final class YamuxStream implements P2pStream {
   private long lastCreditAt; // System.nanoTime() of the last window update we sent, or 0
 
   private String protocol;
-  private PeerId remotePeer;
+  private ConnectionInfo connection;
 
   // inbound
   private long receiveCredit = YamuxConfig.INITIAL_WINDOW; // bytes the peer may still send
@@ -92,12 +93,17 @@ public final class YamuxStream implements P2pStream {
 
   @Override
   public PeerId remotePeer() {
-    return remotePeer;
+    return connection == null ? null : connection.remotePeer();
   }
 
-  /** Set by the swarm: the authenticated peer of the connection. */
-  public void remotePeer(PeerId peer) {
-    this.remotePeer = peer;
+  @Override
+  public ConnectionInfo connection() {
+    return connection;
+  }
+
+  /** Set by the connection that carries the session, before the stream is handed out. */
+  public void connection(ConnectionInfo connection) {
+    this.connection = connection;
   }
 
   @Override

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tinyp2p.multiaddr.AddressClass;
 import io.tinyp2p.multiaddr.Multiaddr;
-import io.tinyp2p.swarm.AddressPolicy.AddressClass;
+
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -135,25 +136,25 @@ class AddressPolicyTest {
 
   @Test
   void subnetsAreSlash24AndSlash48() {
-    assertEquals(AddressPolicy.subnet("10.1.2.3"), AddressPolicy.subnet("10.1.2.200"));
-    assertFalse(AddressPolicy.subnet("10.1.2.3").equals(AddressPolicy.subnet("10.1.3.3")));
-    assertEquals("10.1.2.0/24", AddressPolicy.subnet("10.1.2.3"));
-    assertEquals(AddressPolicy.subnet("2001:db8:1:2::1"), AddressPolicy.subnet("2001:db8:1:ffff::5"));
-    assertFalse(AddressPolicy.subnet("2001:db8:1::1").equals(AddressPolicy.subnet("2001:db8:2::1")));
-    assertEquals("2001:0db8:0001::/48", AddressPolicy.subnet("2001:db8:1:2::1"));
-    assertEquals(AddressPolicy.subnet("fe80::1"), AddressPolicy.subnet("fe80::1%1"));
-    assertTrue(AddressPolicy.isLoopback("127.0.0.1"));
-    assertTrue(AddressPolicy.isLoopback("0:0:0:0:0:0:0:1"));
-    assertFalse(AddressPolicy.isLoopback("10.0.0.1"));
+    assertEquals(AddressClass.subnet("10.1.2.3"), AddressClass.subnet("10.1.2.200"));
+    assertFalse(AddressClass.subnet("10.1.2.3").equals(AddressClass.subnet("10.1.3.3")));
+    assertEquals("10.1.2.0/24", AddressClass.subnet("10.1.2.3"));
+    assertEquals(AddressClass.subnet("2001:db8:1:2::1"), AddressClass.subnet("2001:db8:1:ffff::5"));
+    assertFalse(AddressClass.subnet("2001:db8:1::1").equals(AddressClass.subnet("2001:db8:2::1")));
+    assertEquals("2001:0db8:0001::/48", AddressClass.subnet("2001:db8:1:2::1"));
+    assertEquals(AddressClass.subnet("fe80::1"), AddressClass.subnet("fe80::1%1"));
+    assertTrue(AddressClass.isLoopback("127.0.0.1"));
+    assertTrue(AddressClass.isLoopback("0:0:0:0:0:0:0:1"));
+    assertFalse(AddressClass.isLoopback("10.0.0.1"));
   }
 
   @Test
   void namesAreNeverResolved() {
     // not a literal: no InetAddress, no lookup, the text is its own subnet
-    assertEquals(null, AddressPolicy.literal("localhost"));
-    assertEquals(null, AddressPolicy.literal("1.2.3.4.example"));
-    assertEquals(null, AddressPolicy.literal("1.2.3"));
-    assertEquals("evil.example", AddressPolicy.subnet("evil.example"));
-    assertFalse(AddressPolicy.isLoopback("localhost"));
+    assertEquals(null, AddressClass.literal("localhost"));
+    assertEquals(null, AddressClass.literal("1.2.3.4.example"));
+    assertEquals(null, AddressClass.literal("1.2.3"));
+    assertEquals("evil.example", AddressClass.subnet("evil.example"));
+    assertFalse(AddressClass.isLoopback("localhost"));
   }
 }

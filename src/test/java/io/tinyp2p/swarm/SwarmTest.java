@@ -1,5 +1,7 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.peerstore.PeerStore;
+import io.tinyp2p.stream.Direction;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

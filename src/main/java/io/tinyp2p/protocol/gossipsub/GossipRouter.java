@@ -773,7 +773,7 @@ public final class GossipRouter {
       return;
     }
     forgetIp(ps);
-    if (!ip.startsWith("127.") && !ip.equals("::1")) { // loopback is exempt: never counted
+    if (!io.tinyp2p.multiaddr.AddressClass.isLoopback(ip)) { // loopback is exempt: never counted
       ps.ip = ip;
       peersPerIp.merge(ip, 1, Integer::sum);
     }

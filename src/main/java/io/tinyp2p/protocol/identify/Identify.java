@@ -9,7 +9,7 @@ import io.tinyp2p.protocol.identify.pb.IdentifyProto;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
-import io.tinyp2p.swarm.PeerStore;
+import io.tinyp2p.peerstore.PeerStore;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.swarm.SwarmException;

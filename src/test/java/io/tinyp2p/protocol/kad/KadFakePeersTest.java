@@ -14,6 +14,7 @@ import io.tinyp2p.protocol.kad.pb.KadProto;
 import io.tinyp2p.protocol.reqresp.RequestException;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.multiaddr.AddressClass;
 import io.tinyp2p.swarm.AddressPolicy;
 import io.tinyp2p.swarm.Limits;
 import io.vertx.core.Future;
@@ -156,9 +157,9 @@ class KadFakePeersTest {
     }
     // counted by class (the node's own probe of the attacker may have met an answer too)
     JsonObject dropped = node.verticle().status().getJsonObject("limits").getJsonObject("addressesDropped");
-    assertTrue(dropped.getLong(AddressPolicy.AddressClass.LINK_LOCAL.name()) >= 6, dropped.encode()); // v4 and v6
-    for (AddressPolicy.AddressClass c : List.of(AddressPolicy.AddressClass.DNS, AddressPolicy.AddressClass.UNSPECIFIED,
-        AddressPolicy.AddressClass.RESERVED)) {
+    assertTrue(dropped.getLong(AddressClass.LINK_LOCAL.name()) >= 6, dropped.encode()); // v4 and v6
+    for (AddressClass c : List.of(AddressClass.DNS, AddressClass.UNSPECIFIED,
+        AddressClass.RESERVED)) {
       assertTrue(dropped.getLong(c.name()) >= 3, dropped.encode());
     }
     // and a fake peer with nothing stored cannot be dialed at all

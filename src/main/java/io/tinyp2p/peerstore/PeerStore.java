@@ -1,4 +1,4 @@
-package io.tinyp2p.swarm;
+package io.tinyp2p.peerstore;
 
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.crypto.PublicKey;

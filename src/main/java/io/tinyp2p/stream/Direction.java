@@ -1,4 +1,4 @@
-package io.tinyp2p.swarm;
+package io.tinyp2p.stream;
 
 /** Who opened a connection. */
 public enum Direction {
