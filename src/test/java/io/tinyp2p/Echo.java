@@ -14,7 +14,7 @@ public final class Echo {
   private Echo() {}
 
   public static void install(Swarm swarm) {
-    swarm.handle(PROTOCOL_ID, stream -> {
+    swarm.handle(io.tinyp2p.swarm.ProtocolSpec.of(PROTOCOL_ID), stream -> {
       stream.pipeTo(stream);
     });
   }

@@ -1,5 +1,6 @@
 package io.tinyp2p.bench;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
@@ -283,7 +284,7 @@ public final class Bench {
   private static void connectOnce(BenchNode client, Multiaddr addr, PeerId peer) {
     client.onLoop(n -> {
       Promise<Void> identified = Promise.promise();
-      n.swarm.on(SwarmEvent.PeerIdentified.class, e -> {
+      n.swarm.on(PeerIdentified.class, e -> {
         if (e.peer().equals(peer)) {
           identified.tryComplete();
         }
@@ -349,7 +350,7 @@ public final class Bench {
       // connected once identify answered: the connection is then as it stays while idle
       Connection c = client.onLoop(n -> {
         Promise<Void> identified = Promise.promise();
-        n.swarm.on(SwarmEvent.PeerIdentified.class, e -> identified.tryComplete());
+        n.swarm.on(PeerIdentified.class, e -> identified.tryComplete());
         return n.swarm.dial(target).compose(conn -> identified.future().map(v -> conn));
       });
       if (!c.isOpen()) {

@@ -1,5 +1,6 @@
 package io.tinyp2p.bench;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
@@ -162,7 +163,7 @@ final class ScaleBench {
     BenchNode server = BenchNode.deploy(vertx, lifted());
     Identified identified = server.onLoop(n -> {
       Identified counter = new Identified();
-      n.swarm.on(SwarmEvent.PeerIdentified.class, e -> counter.add(e.peer()));
+      n.swarm.on(PeerIdentified.class, e -> counter.add(e.peer()));
       return Future.succeededFuture(counter);
     });
     long loopThread = server.onLoop(n -> Future.succeededFuture(Thread.currentThread().threadId()));
@@ -457,7 +458,7 @@ final class ScaleBench {
     new Identify(swarm);
     new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
     Promise<Void> identified = Promise.promise();
-    swarm.on(SwarmEvent.PeerIdentified.class, e -> identified.tryComplete());
+    swarm.on(PeerIdentified.class, e -> identified.tryComplete());
     return swarm.dial(target).compose(c -> identified.future().timeout(30, TimeUnit.SECONDS)
         .recover(e -> Future.failedFuture(new IllegalStateException("no Identify answer from the node within 30 s"))));
   }

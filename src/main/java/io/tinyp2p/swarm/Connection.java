@@ -151,8 +151,8 @@ public final class Connection {
   }
 
   /**
-   * Milliseconds this connection has had no stream that keeps it alive (anything but ping
-   * and identify); 0 while one is open.
+   * Milliseconds this connection has had no stream that keeps it alive (see
+   * {@link ProtocolSpec#keepsAlive}); 0 while one is open.
    */
   public long idleSince(long now) {
     return busyStreams > 0 ? 0 : now - lastBusy;
@@ -160,7 +160,7 @@ public final class Connection {
 
   /** Counts a negotiated stream for keep-alive until it closes. */
   private void track(YamuxStream stream) {
-    if (Swarm.isBackground(stream.protocol())) {
+    if (!swarm.keepsAlive(stream.protocol())) {
       return;
     }
     busyStreams++;

@@ -53,8 +53,7 @@ public final class Swarm {
   private final NetClient client;
   private final List<NetServer> servers = new ArrayList<>();
   private final List<Multiaddr> listenAddrs = new ArrayList<>();
-  private final Map<String, Handler<P2pStream>> handlers = new LinkedHashMap<>();
-  private final Map<String, Integer> protocolCaps = new HashMap<>();
+  private final Map<String, Route> routes = new LinkedHashMap<>();
   private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
   private final Set<Connection> upgrading = new LinkedHashSet<>();
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
@@ -149,23 +148,37 @@ public final class Swarm {
 
   // ---- protocols ----
 
-  /** Routes inbound streams that negotiate {@code protocol} to {@code handler}. */
-  public void handle(String protocol, Handler<P2pStream> handler) {
-    handlers.put(protocol, handler);
+  /**
+   * Routes inbound streams that negotiate one of the spec's ids to {@code handler}, within the
+   * spec's cap of inbound streams per connection. A second spec with the same id replaces it.
+   */
+  public void handle(ProtocolSpec spec, Handler<P2pStream> handler) {
+    Route route = new Route(spec, handler);
+    for (String id : spec.ids()) {
+      routes.put(id, route);
+    }
   }
 
-  /**
-   * Same, with a cap on this protocol's inbound streams open at once on one connection
-   * (below the general {@code limits.maxInboundStreamsPerProtocol}).
-   */
-  public void handle(String protocol, Handler<P2pStream> handler, int maxInboundPerConnection) {
-    handlers.put(protocol, handler);
-    protocolCaps.put(protocol, maxInboundPerConnection);
-  }
+  /** A registered protocol: its spec and its inbound-stream handler. */
+  private record Route(ProtocolSpec spec, Handler<P2pStream> handler) {}
 
   /** The most inbound streams of {@code protocol} one connection may hold open. */
   int inboundCap(String protocol) {
-    return Math.min(protocolCaps.getOrDefault(protocol, Integer.MAX_VALUE), limits.maxInboundStreamsPerProtocol());
+    Route route = routes.get(protocol);
+    int cap = route == null ? Integer.MAX_VALUE : route.spec().maxInboundPerConnection();
+    return Math.min(cap, limits.maxInboundStreamsPerProtocol());
+  }
+
+  /**
+   * Whether an open stream of {@code protocol} keeps its connection alive: as the spec of the
+   * protocol says, and yes for a protocol we only dial (no spec here to say otherwise).
+   */
+  boolean keepsAlive(String protocol) {
+    if (protocol == null) {
+      return false;
+    }
+    Route route = routes.get(protocol);
+    return route == null || route.spec().keepsAlive();
   }
 
   /**
@@ -184,21 +197,21 @@ public final class Swarm {
   }
 
   public boolean supports(String protocol) {
-    return handlers.containsKey(protocol);
+    return routes.containsKey(protocol);
   }
 
   public List<String> protocols() {
-    return List.copyOf(handlers.keySet());
+    return List.copyOf(routes.keySet());
   }
 
   void dispatchInbound(P2pStream stream) {
-    Handler<P2pStream> handler = handlers.get(stream.protocol());
-    if (handler == null) {
+    Route route = routes.get(stream.protocol());
+    if (route == null) {
       stream.reset();
       return;
     }
     try {
-      handler.handle(stream);
+      route.handler().handle(stream);
     } catch (RuntimeException e) {
       LOG.warn("handler of {} failed for a stream from {}", stream.protocol(), stream.remotePeer(), e);
       stream.reset();
@@ -628,8 +641,8 @@ public final class Swarm {
   }
 
   /**
-   * Closes connections that stay idle for {@code idle}: no stream other than ping and
-   * identify, and not {@code inUse} (a routing-table or mesh peer). Checked every second.
+   * Closes connections that stay idle for {@code idle}: no stream of a protocol that keeps a
+   * connection alive ({@link ProtocolSpec#keepsAlive}), and not {@code inUse} (a routing-table or mesh peer). Checked every second.
    */
   public void keepAlive(java.time.Duration idle, java.util.function.Predicate<PeerId> inUse) {
     if (keepAliveTimer >= 0) {
@@ -645,11 +658,6 @@ public final class Swarm {
         }
       }
     });
-  }
-
-  /** Protocols whose streams do not keep a connection alive. */
-  static boolean isBackground(String protocol) {
-    return protocol == null || protocol.startsWith("/ipfs/ping/") || protocol.startsWith("/ipfs/id/");
   }
 
   /** Closes every connection and listener. */

@@ -1,14 +1,19 @@
 package io.tinyp2p.swarm;
 
-import io.tinyp2p.peerstore.PeerStore;
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.crypto.PeerId;
-import java.time.Duration;
 
-/** Things that happen in the swarm, for protocols and the node to react to. */
-public sealed interface SwarmEvent {
+/**
+ * Things that happen in a node, for protocols and the node to react to, delivered by
+ * {@link Swarm#emit} to the handlers {@link Swarm#on} registered for the event's class. The
+ * swarm's own events are nested here; protocols define theirs in their own packages (Ping's
+ * {@code PingEvent}, Identify's {@code PeerIdentified}).
+ */
+public interface SwarmEvent {
+  /** The peer the event is about (null where none is known, as for a failed dial of an address). */
   PeerId peer();
 
-  /** A connection finished its upgrade (Noise + Yamux) and is ready for streams. */
+  /** A connection finished its upgrade (security and muxer) and is ready for streams. */
   record ConnectionOpened(Connection connection) implements SwarmEvent {
     @Override
     public PeerId peer() {
@@ -26,15 +31,6 @@ public sealed interface SwarmEvent {
 
   /** A dial failed before a connection was established. */
   record DialFailed(PeerId peer, String address, Throwable error) implements SwarmEvent {}
-
-  /** A ping round trip completed. */
-  record PingSucceeded(PeerId peer, Duration rtt) implements SwarmEvent {}
-
-  /** A ping failed (timeout, mismatch, stream refused): the peer may be unreachable. */
-  record PingFailed(PeerId peer, Throwable error) implements SwarmEvent {}
-
-  /** Identify (or identify push) told us about a peer; the peer store is updated. */
-  record PeerIdentified(PeerId peer, PeerStore.PeerInfo info) implements SwarmEvent {}
 
   /** Our own listen addresses changed. */
   record ListenAddressesChanged(PeerId peer) implements SwarmEvent {}

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.Echo;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.crypto.PeerId;
@@ -62,7 +63,7 @@ class JsInteropTest {
   @Test
   void javaDialsJs() {
     PeerId jsId = PeerId.parse(js.peerId());
-    var identified = java.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(jsId));
+    var identified = java.expect(PeerIdentified.class, e -> e.peer().equals(jsId));
     Multiaddr jsAddr = Multiaddr.parse(js.addrs().get(0));
     Connection c = java.onLoop(s -> s.dial(jsAddr));
     assertEquals(jsId, c.remotePeer());
@@ -91,7 +92,7 @@ class JsInteropTest {
   @Test
   void jsDialsJava() {
     PeerId jsId = PeerId.parse(js.peerId());
-    var identified = java.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(jsId));
+    var identified = java.expect(PeerIdentified.class, e -> e.peer().equals(jsId));
     var opened = java.expect(SwarmEvent.ConnectionOpened.class, e -> e.peer().equals(jsId));
     JsonObject dial = js.call(new JsonObject().put("cmd", "dial").put("addr", java.addr().toString()), WAIT);
     assertEquals(java.peerId().toBase58(), dial.getString("peerId"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.client.Bus;
 import io.tinyp2p.client.Failure;
@@ -38,7 +39,7 @@ class NodeBusTest {
     HTTP = vertx.createHttpClient();
     boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "boot")
         .put("http", new JsonObject().put("port", 0)));
-    var connected = boot.expect(SwarmEvent.PeerIdentified.class, e -> true);
+    var connected = boot.expect(PeerIdentified.class, e -> true);
     node1 = TestNode.start(vertx, new JsonObject().put("busPrefix", "node1")
         .put("bootNode", boot.addr().toString())
         .put("http", new JsonObject().put("port", 0)));

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
@@ -60,7 +61,7 @@ class DuplicateIdentityTest {
     CompletableFuture<Void> done = new CompletableFuture<>();
     int[] seen = {0};
     node.onLoop(s -> {
-      s.on(SwarmEvent.PeerIdentified.class, e -> {
+      s.on(PeerIdentified.class, e -> {
         if (e.peer().equals(peer) && ++seen[0] >= count) {
           done.complete(null);
         }

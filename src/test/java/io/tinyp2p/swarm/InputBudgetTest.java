@@ -136,7 +136,7 @@ class InputBudgetTest {
     java.util.concurrent.CompletableFuture<List<Integer>> received = new java.util.concurrent.CompletableFuture<>();
     List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
     peer.onLoop(s -> {
-      slow.handle("/tinyp2p/test/sink/1", stream -> {
+      slow.handle(io.tinyp2p.swarm.ProtocolSpec.of("/tinyp2p/test/sink/1"), stream -> {
         int[] n = {0};
         stream.handler(b -> n[0] += b.length());
         stream.endHandler(v -> {

@@ -1,5 +1,6 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.peerstore.PeerStore;
 import io.tinyp2p.stream.Direction;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -65,8 +66,8 @@ class SwarmTest {
   }
 
   private void connectPingAndIdentify(TestNode a, TestNode b) {
-    var aKnowsB = a.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(b.peerId()));
-    var bKnowsA = b.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(a.peerId()));
+    var aKnowsB = a.expect(PeerIdentified.class, e -> e.peer().equals(b.peerId()));
+    var bKnowsA = b.expect(PeerIdentified.class, e -> e.peer().equals(a.peerId()));
     Connection c = a.onLoop(s -> s.dial(b.addr()));
     assertEquals(b.peerId(), c.remotePeer());
     assertEquals(Direction.OUTBOUND, c.direction());
@@ -95,10 +96,10 @@ class SwarmTest {
   @Test
   void newListenAddressesArePushedToConnectedPeers() {
     try (TestNode a = TestNode.start(vertx); TestNode b = TestNode.start(vertx)) {
-      var first = a.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(b.peerId()));
+      var first = a.expect(PeerIdentified.class, e -> e.peer().equals(b.peerId()));
       a.onLoop(s -> s.dial(b.addr()));
       TestNode.join(first);
-      var pushed = a.expect(SwarmEvent.PeerIdentified.class,
+      var pushed = a.expect(PeerIdentified.class,
           e -> e.peer().equals(b.peerId()) && e.info().listenAddrs().size() == 2);
       Multiaddr second = b.onLoop(s -> s.listen(Multiaddr.parse("/ip4/127.0.0.2/tcp/0")));
       PeerStore.PeerInfo info = TestNode.join(pushed).info();

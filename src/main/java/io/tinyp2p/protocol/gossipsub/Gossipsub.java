@@ -9,6 +9,8 @@ import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.stream.Direction;
 import io.tinyp2p.peerstore.PeerStore;
+import io.tinyp2p.protocol.identify.PeerIdentified;
+import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.vertx.core.buffer.Buffer;
@@ -52,6 +54,8 @@ public final class Gossipsub {
   public static final String MESHSUB_1_1 = "/meshsub/1.1.0";
   public static final String MESHSUB_1_0 = "/meshsub/1.0.0";
   public static final List<String> PROTOCOLS = List.of(MESHSUB_1_1, MESHSUB_1_0);
+  /** Both meshsub versions, 1.1 preferred; a mesh stream keeps its connection alive. */
+  public static final ProtocolSpec SPEC = new ProtocolSpec(PROTOCOLS, Integer.MAX_VALUE, true);
   /** RPCs held for a peer while its stream opens. */
   static final int MAX_PENDING_RPCS = 64;
   /** How long one RPC may take to arrive from its first byte. */
@@ -127,10 +131,8 @@ public final class Gossipsub {
         delivery.deliver(topic, from, id, data);
       }
     }, System::currentTimeMillis, new SecureRandom());
-    for (String protocol : PROTOCOLS) {
-      swarm.handle(protocol, this::onInbound);
-    }
-    swarm.on(SwarmEvent.PeerIdentified.class, e -> {
+    swarm.handle(SPEC, this::onInbound);
+    swarm.on(PeerIdentified.class, e -> {
       if (supportsGossip(e.info())) {
         ensureOutbound(e.peer());
       }

@@ -10,6 +10,7 @@ import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.peerstore.PeerStore;
+import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.swarm.SwarmException;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Identify {@code /ipfs/id/1.0.0} and {@code /ipfs/id/push/1.0.0}. On every new connection we
  * ask the peer who it is (public key, listen addresses, protocols, agent, the address it sees
- * us at); the answer goes to the peer store and out as a {@link SwarmEvent.PeerIdentified}.
+ * us at); the answer goes to the peer store and out as a {@link PeerIdentified}.
  * When our listen addresses change we push our record to every connected peer that speaks
  * push.
  */
@@ -32,6 +33,9 @@ public final class Identify {
 
   public static final String PROTOCOL_ID = "/ipfs/id/1.0.0";
   public static final String PUSH_PROTOCOL_ID = "/ipfs/id/push/1.0.0";
+  /** Identify streams are background traffic (they keep no connection alive); 16 open at once per connection. */
+  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID).maxInboundPerConnection(16).background();
+  public static final ProtocolSpec PUSH_SPEC = ProtocolSpec.of(PUSH_PROTOCOL_ID).maxInboundPerConnection(16).background();
   public static final String PROTOCOL_VERSION = "ipfs/0.1.0";
   /** Largest identify message accepted. */
   public static final int MAX_MESSAGE_SIZE = 64 * 1024;
@@ -42,8 +46,8 @@ public final class Identify {
 
   public Identify(Swarm swarm) {
     this.swarm = swarm;
-    swarm.handle(PROTOCOL_ID, this::onRequest, 16);
-    swarm.handle(PUSH_PROTOCOL_ID, this::onPush, 16);
+    swarm.handle(SPEC, this::onRequest);
+    swarm.handle(PUSH_SPEC, this::onPush);
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> identify(e.connection()));
     swarm.on(SwarmEvent.ListenAddressesChanged.class, e -> pushToAll());
   }
@@ -158,7 +162,7 @@ public final class Identify {
         observed != null || !partial ? observed : previous.observedAddr(),
         System.currentTimeMillis());
     swarm.peerStore().put(info);
-    swarm.emit(new SwarmEvent.PeerIdentified(peer, info));
+    swarm.emit(new PeerIdentified(peer, info));
     return info;
   }
 

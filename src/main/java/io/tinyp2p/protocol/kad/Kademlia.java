@@ -1,5 +1,7 @@
 package io.tinyp2p.protocol.kad;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
+import io.tinyp2p.protocol.ping.PingEvent;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.kad.pb.KadProto;
@@ -7,6 +9,7 @@ import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.peerstore.PeerStore;
+import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.swarm.SwarmException;
@@ -33,6 +36,7 @@ public final class Kademlia {
   private static final Logger LOG = LoggerFactory.getLogger(Kademlia.class);
 
   public static final String PROTOCOL_ID = KadRpc.PROTOCOL_ID;
+  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID);
   public static final int K = 20;
   public static final int ALPHA = 3;
 
@@ -61,8 +65,8 @@ public final class Kademlia {
     this.config = config;
     this.bootNodes = List.copyOf(bootNodes);
     this.table = new RoutingTable(swarm.localPeer(), K, System::currentTimeMillis);
-    swarm.handle(PROTOCOL_ID, this::onInbound);
-    swarm.on(SwarmEvent.PeerIdentified.class, e -> {
+    swarm.handle(SPEC, this::onInbound);
+    swarm.on(PeerIdentified.class, e -> {
       if (e.info().supports(PROTOCOL_ID) && !table.contains(e.peer())) {
         probe(e.peer());
       }
@@ -72,7 +76,7 @@ public final class Kademlia {
         remove(e.peer(), "dial failed");
       }
     });
-    swarm.on(SwarmEvent.PingFailed.class, e -> remove(e.peer(), "ping failed"));
+    swarm.on(PingEvent.Failed.class, e -> remove(e.peer(), "ping failed"));
     // A routing-table peer whose last connection closed is dialed again: if it is gone, the
     // failed dial removes it; if it only closed an idle connection, we are connected again.
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> {

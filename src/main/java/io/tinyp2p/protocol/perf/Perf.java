@@ -2,6 +2,7 @@ package io.tinyp2p.protocol.perf;
 
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmException;
 import io.vertx.core.Future;
@@ -17,6 +18,7 @@ import java.util.List;
  */
 public final class Perf {
   public static final String PROTOCOL_ID = "/perf/1.0.0";
+  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID);
   static final int CHUNK = 64 * 1024;
   private static final Buffer ZEROS = Buffer.buffer(new byte[CHUNK]);
 
@@ -32,7 +34,7 @@ public final class Perf {
 
   public Perf(Swarm swarm) {
     this.swarm = swarm;
-    swarm.handle(PROTOCOL_ID, this::serve);
+    swarm.handle(SPEC, this::serve);
   }
 
   private void serve(P2pStream stream) {

@@ -3,6 +3,7 @@ package io.tinyp2p.protocol.ping;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
+import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.swarm.SwarmException;
@@ -19,12 +20,14 @@ import java.util.Map;
 /**
  * Ping {@code /ipfs/ping/1.0.0}: the dialer sends 32 random bytes, the listener echoes them,
  * the dialer measures the round trip. Every connection is pinged periodically; the outcome is
- * a {@link SwarmEvent.PingSucceeded} or {@link SwarmEvent.PingFailed} event (discovery drops
+ * a {@link PingEvent.Succeeded} or {@link PingEvent.Failed} event (discovery drops
  * peers that fail).
  */
 public final class Ping {
   public static final String PROTOCOL_ID = "/ipfs/ping/1.0.0";
   public static final int SIZE = 32;
+  /** Ping streams are background traffic: they keep no connection alive; 16 open at once per connection. */
+  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID).maxInboundPerConnection(16).background();
 
   private final Swarm swarm;
   private final Duration interval;
@@ -40,7 +43,7 @@ public final class Ping {
     this.swarm = swarm;
     this.interval = interval;
     this.timeout = timeout;
-    swarm.handle(PROTOCOL_ID, this::onInbound, 16);
+    swarm.handle(SPEC, this::onInbound);
     if (!interval.isZero()) {
       swarm.on(SwarmEvent.ConnectionOpened.class, e -> schedule(e.connection()));
       swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
@@ -116,9 +119,9 @@ public final class Ping {
     return promise.future().andThen(ar -> {
       swarm.vertx().cancelTimer(timer);
       if (ar.succeeded()) {
-        swarm.emit(new SwarmEvent.PingSucceeded(peer, ar.result()));
+        swarm.emit(new PingEvent.Succeeded(peer, ar.result()));
       } else {
-        swarm.emit(new SwarmEvent.PingFailed(peer, ar.cause()));
+        swarm.emit(new PingEvent.Failed(peer, ar.cause()));
       }
     });
   }

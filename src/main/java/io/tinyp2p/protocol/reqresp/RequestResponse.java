@@ -5,6 +5,7 @@ import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Limits;
+import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.util.AfterIo;
 import io.tinyp2p.util.Varint;
@@ -36,6 +37,7 @@ public final class RequestResponse {
   private static final Logger LOG = LoggerFactory.getLogger(RequestResponse.class);
 
   public static final String PROTOCOL_ID = "/tinyp2p/req-resp/1.0.0";
+  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID);
 
   /** Limits and timeout, from {@code reqResp} in the config. */
   public record Config(Duration requestTimeout, int maxRequestSize, int maxResponseSize) {}
@@ -56,7 +58,7 @@ public final class RequestResponse {
     this.swarm = swarm;
     this.config = config;
     this.handler = handler;
-    swarm.handle(PROTOCOL_ID, this::onInbound);
+    swarm.handle(SPEC, this::onInbound);
   }
 
   public Stats stats() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tinyp2p.protocol.ping.PingEvent;
 import io.tinyp2p.Figures;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.client.P2pClient;
@@ -67,8 +68,8 @@ class GossipShedTest {
       TestNode.join(victim.whenTable(t -> t.contains(honestId)));
       TestNode.join(honest.whenTable(t -> t.contains(victimId)));
       AtomicInteger pingFailures = new AtomicInteger();
-      victim.onLoop(s -> on(s, SwarmEvent.PingFailed.class, e -> e.peer().equals(honestId), pingFailures));
-      honest.onLoop(s -> on(s, SwarmEvent.PingFailed.class, e -> e.peer().equals(victimId), pingFailures));
+      victim.onLoop(s -> on(s, PingEvent.Failed.class, e -> e.peer().equals(honestId), pingFailures));
+      honest.onLoop(s -> on(s, PingEvent.Failed.class, e -> e.peer().equals(victimId), pingFailures));
 
       // the sybils: one identity, one connection and one gossipsub stream each, all from 127.0.0.1
       KeyPair[] keys = IntStream.range(0, SYBILS).mapToObj(i -> KeyPair.generate()).toArray(KeyPair[]::new);

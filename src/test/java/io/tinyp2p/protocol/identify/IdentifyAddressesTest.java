@@ -58,7 +58,7 @@ class IdentifyAddressesTest {
             .addProtocols(Identify.PROTOCOL_ID);
         told.forEach(a -> record.addListenAddrs(ByteString.copyFrom(a.toBytes())));
         byte[] bytes = record.build().toByteArray();
-        s.handle(Identify.PROTOCOL_ID, (P2pStream stream) -> {
+        s.handle(Identify.SPEC, (P2pStream stream) -> {
           stream.handler(d -> { });
           stream.write(LengthPrefixed.frame(bytes));
           stream.end();
@@ -67,7 +67,7 @@ class IdentifyAddressesTest {
       });
       PeerId liar = peer.peerId();
       Multiaddr liarAddr = peer.addr();
-      var identified = node.expect(SwarmEvent.PeerIdentified.class, e -> e.peer().equals(liar));
+      var identified = node.expect(PeerIdentified.class, e -> e.peer().equals(liar));
       node.onLoop(s -> s.dial(liarAddr));
       TestNode.join(identified);
       List<Multiaddr> stored = node.onLoop(s -> Future.succeededFuture(s.peerStore().addresses(liar)));

@@ -60,7 +60,7 @@ class KadFakePeersTest {
   /** The attacker answers FIND_NODE with {@code fakes} fresh PeerIds, each at {@code addrs}. */
   private void answerWithFakes(int fakes, List<Multiaddr> addrs) {
     attacker.onLoop(s -> {
-      s.handle(Kademlia.PROTOCOL_ID, (P2pStream stream) -> {
+      s.handle(Kademlia.SPEC, (P2pStream stream) -> {
         stream.handler(data -> {
           KadProto.Message.Builder answer = KadProto.Message.newBuilder()
               .setType(KadProto.Message.MessageType.FIND_NODE);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.tinyp2p.protocol.ping.PingEvent;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.protocol.kad.pb.KadProto;
@@ -100,7 +101,7 @@ class KadHostileTest {
       }
       byte[] answer = flood.build().toByteArray();
       attacker.onLoop(s -> {
-        s.handle(Kademlia.PROTOCOL_ID, (P2pStream stream) -> {
+        s.handle(Kademlia.SPEC, (P2pStream stream) -> {
           stream.handler(data -> { });
           stream.write(LengthPrefixed.frame(answer));
           stream.end();
@@ -117,7 +118,7 @@ class KadHostileTest {
       }
       assertStillServes();
     }
-    var pinged = node.expect(SwarmEvent.PingSucceeded.class, e -> true);
+    var pinged = node.expect(PingEvent.Succeeded.class, e -> true);
     node.onLoop(s -> node.verticle().ping().ping(attacker.peerId()));
     assertFalse(TestNode.join(pinged).rtt().isNegative());
   }

@@ -3,6 +3,7 @@ package io.tinyp2p.protocol.reqresp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.Responder;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.client.P2pClient;
@@ -20,7 +21,7 @@ class RequestViaDiscoveryTest {
   void requestReachesAPeerOnlyTheBootNodeKnew() {
     Vertx vertx = Vertx.vertx();
     try (TestNode boot = TestNode.start(vertx, new JsonObject().put("busPrefix", "d-boot"))) {
-      var bootKnowsTarget = boot.expect(SwarmEvent.PeerIdentified.class, e -> true);
+      var bootKnowsTarget = boot.expect(PeerIdentified.class, e -> true);
       try (TestNode target = TestNode.start(vertx, new JsonObject().put("busPrefix", "d-target")
           .put("bootNode", boot.addr().toString()))) {
         TestNode.join(bootKnowsTarget);
