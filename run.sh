@@ -50,14 +50,24 @@ if [[ "${1:-}" == "test" ]]; then
   exit $status
 fi
 
+if [[ "${1:-}" == "bench" ]]; then
+  # The benchmarks (src/bench/java) are not in the node's jars: they compile with the tests and
+  # run from target/test-classes on the test classpath Maven writes to target/bench.classpath.
+  shift
+  CP_FILE=target/bench.classpath
+  if [[ ! -f "$CP_FILE" || ! -d target/test-classes/io/tinyp2p/bench \
+        || -n "$(find src pom.xml -newer "$CP_FILE" -type f -print -quit)" ]]; then
+    ./mvnw -q -B -DskipTests test-compile dependency:build-classpath \
+      -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test >&2
+    touch "$CP_FILE"
+  fi
+  exec "$JAVA_HOME/bin/java" -Xmx4g ${JAVA_OPTS:-} \
+    -cp "target/test-classes:target/classes:$(cat "$CP_FILE")" io.tinyp2p.bench.Bench "$@"
+fi
+
 # Rebuild when any source is newer than the jar.
 if [[ ! -f "$JAR" || -n "$(find src pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
   ./mvnw -q -B -DskipTests package >&2
-fi
-
-if [[ "${1:-}" == "bench" ]]; then
-  shift
-  exec "$JAVA_HOME/bin/java" -Xmx4g ${JAVA_OPTS:-} -cp "$JAR" io.tinyp2p.bench.Bench "$@"
 fi
 
 if [[ $# -eq 0 ]]; then

@@ -2,23 +2,23 @@ package io.tinyp2p.client;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import java.util.function.BiFunction;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * A typed facade over a node's event-bus API. Works from any verticle or thread, in the
@@ -33,7 +33,7 @@ public final class P2pClient {
   private final Vertx vertx;
   private final String prefix;
   private final Duration timeout;
-  private volatile ContextInternal replyContext;
+  private volatile Context replyContext;
 
   public P2pClient(Vertx vertx) {
     this(vertx, Bus.DEFAULT_PREFIX);
@@ -90,7 +90,7 @@ public final class P2pClient {
    * Listens to a topic's inbound broadcasts (headers {@code from}, {@code topic}, {@code id}).
    * The node must have joined the topic ({@code pubsubTopics} or {@link #subscribe}).
    */
-  public MessageConsumer<Buffer> onBroadcast(String topic, io.vertx.core.Handler<Message<Buffer>> handler) {
+  public MessageConsumer<Buffer> onBroadcast(String topic, Handler<Message<Buffer>> handler) {
     return vertx.eventBus().consumer(Bus.topic(prefix, topic), handler);
   }
 
@@ -144,7 +144,7 @@ public final class P2pClient {
 
   private Future<Message<Object>> call(String address, Object body, DeliveryOptions options) {
     return vertx.eventBus().request(address, body, options).recover(e -> {
-      if (e instanceof ReplyException re && re.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+      if (e instanceof ReplyException re && re.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
         Failure f = Failure.of(re);
         String why = f == Failure.NOT_RUNNING
             ? "no tinyp2p node answers on " + address
@@ -163,10 +163,7 @@ public final class P2pClient {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("blocking P2pClient call on an event loop: use the Future API");
     }
-    ContextInternal context = replyContext;
-    if (context == null) {
-      context = replyContext = ((VertxInternal) vertx).createEventLoopContext();
-    }
+    Context context = replyContext();
     CompletableFuture<T> result = new CompletableFuture<>();
     context.runOnContext(v -> call.get().onComplete(ar -> {
       if (ar.succeeded()) {
@@ -188,5 +185,28 @@ public final class P2pClient {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for the node", e);
     }
+  }
+
+  /**
+   * The client's own event-loop context, made on first use. {@link Vertx#getOrCreateContext()}
+   * creates a new event-loop context only when asked from a thread that has no Vert.x context;
+   * a blocking caller is usually on one (a worker's or a virtual-thread verticle's), where it
+   * would get that very context back. So it is asked from a short-lived thread of our own.
+   */
+  private Context replyContext() {
+    Context context = replyContext;
+    if (context != null) {
+      return context;
+    }
+    Context[] created = new Context[1];
+    Thread thread = Thread.ofVirtual().name("tinyp2p-client-context")
+        .start(() -> created[0] = vertx.getOrCreateContext());
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the node", e);
+    }
+    return replyContext = created[0];
   }
 }

@@ -235,9 +235,12 @@ public record NodeConfig(
     int queuePerTopic = integer(g, "validationQueuePerTopic", dflt.validationQueuePerTopic(), 1, 10_000_000, "gossipsub.");
     int queueBytes = integer(g, "validationQueueBytes", dflt.validationQueueBytes(), 64 * 1024, Integer.MAX_VALUE, "gossipsub.");
     int dOut = Math.min(dflt.dOut(), Math.max(0, Math.min(dLo - 1, d / 2)));
-    return dflt.withDegrees(d, dLo, dHi, dLazy, dOut).withHeartbeat(java.time.Duration.ofMillis(heartbeat))
-        .withMaxMessageSize(maxSize).withMessageIdFn(fn).withFloodPublish((Boolean) flood)
-        .withValidationQueue(queuePerPeer, queuePerTopic, queueBytes);
+    return GossipConfig.builder()
+        .d(d).dLo(dLo).dHi(dHi).dLazy(dLazy).dOut(dOut)
+        .heartbeatInterval(java.time.Duration.ofMillis(heartbeat))
+        .maxMessageSize(maxSize).messageIdFn(fn).floodPublish((Boolean) flood)
+        .validationQueuePerPeer(queuePerPeer).validationQueuePerTopic(queuePerTopic).validationQueueBytes(queueBytes)
+        .build();
   }
 
   private static void unknownKeys(JsonObject json, Set<String> allowed, String prefix) {

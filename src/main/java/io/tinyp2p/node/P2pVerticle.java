@@ -47,6 +47,7 @@ public class P2pVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(P2pVerticle.class);
 
   private NodeConfig config;
+  private Node node;
   private Swarm swarm;
   private Ping ping;
   private Identify identify;
@@ -69,23 +70,30 @@ public class P2pVerticle extends VerticleBase {
     if (config.randomSecret()) {
       LOG.info("no secret configured: using a random identity {}", config.identity().peerId());
     }
-    swarm = new Swarm(vertx, config.identity(), SwarmConfig.defaults()
-        .withHandshakeTimeout(config.handshakeTimeout())
-        .withWriteStallTimeout(config.writeStallTimeout())
-        .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
-            .withReceiveWindow(config.yamuxReceiveWindow())
-            .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())));
-    swarm.limits(config.limits());
-    identify = new Identify(swarm);
-    ping = new Ping(swarm, config.pingInterval(), Duration.ofSeconds(10));
-    reqResp = new RequestResponse(swarm, new RequestResponse.Config(config.reqResp().requestTimeout(),
-        config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest);
-    kademlia = new Kademlia(swarm, Kademlia.Config.of(config.discoveryInterval()), config.bootNodes());
-    gossipsub = new Gossipsub(swarm, config.gossipsub(), this::deliver);
-    perf = new Perf(swarm);
+    node = Node.builder(vertx, config.identity())
+        .swarmConfig(SwarmConfig.defaults()
+            .withHandshakeTimeout(config.handshakeTimeout())
+            .withWriteStallTimeout(config.writeStallTimeout())
+            .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
+                .withReceiveWindow(config.yamuxReceiveWindow())
+                .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())))
+        .limits(config.limits())
+        .ping(config.pingInterval(), Duration.ofSeconds(10))
+        .requestResponse(new RequestResponse.Config(config.reqResp().requestTimeout(),
+            config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest)
+        .kademlia(Kademlia.Config.of(config.discoveryInterval()), config.bootNodes())
+        .gossipsub(config.gossipsub(), this::deliver)
+        .perf()
+        .keepAlive(config.reqResp().connectionKeepAlive())
+        .build();
+    swarm = node.swarm();
+    identify = node.identify();
+    ping = node.ping();
+    reqResp = node.requestResponse();
+    kademlia = node.kademlia();
+    gossipsub = node.gossipsub();
+    perf = node.perf();
     config.pubsubTopics().forEach(gossipsub::subscribe);
-    swarm.keepAlive(config.reqResp().connectionKeepAlive(), peer -> kademlia.routingTable().contains(peer)
-        || gossipsub.router().hasPeer(peer));
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> {
       LOG.info("connected to {} ({})", e.peer(), e.connection());
       publishEvent(new JsonObject().put("type", "peer:connect").put("peerId", e.peer().toBase58())
@@ -97,14 +105,13 @@ public class P2pVerticle extends VerticleBase {
     });
     LOG.info("Local peer id: {}", swarm.localPeer());
     registerBus();
-    return swarm.listen(config.addr())
+    return node.start(config.addr())
         .recover(e -> Future.failedFuture(new IllegalStateException("P2P listener: cannot listen on " + config.addr()
             + ": " + e.getMessage() + " (set addr to a free port)", e)))
         .compose(addr -> {
           for (Multiaddr a : swarm.listenAddresses()) {
             LOG.info("P2P node listening on {}", a.withPeerId(swarm.localPeer()));
           }
-          kademlia.start();
           return startHttp();
         })
         .compose(v -> {
@@ -158,7 +165,7 @@ public class P2pVerticle extends VerticleBase {
         if (ar.succeeded()) {
           msg.reply(ar.result());
         } else if (ar.cause() instanceof RequestException re) {
-          msg.reply(re.failure().exception(re.getMessage()));
+          msg.reply(busFailure(re.failure()).exception(re.getMessage()));
         } else {
           msg.reply(Failure.INTERNAL_ERROR.exception(String.valueOf(ar.cause())));
         }
@@ -331,16 +338,10 @@ public class P2pVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    if (kademlia != null) {
-      kademlia.stop();
-    }
-    if (gossipsub != null) {
-      gossipsub.stop();
-    }
     List<Future<?>> closing = new ArrayList<>();
     consumers.forEach(c -> closing.add(c.unregister()));
-    if (swarm != null) {
-      closing.add(swarm.close());
+    if (node != null) {
+      closing.add(node.close());
     }
     return Future.join(closing);
   }
@@ -348,6 +349,11 @@ public class P2pVerticle extends VerticleBase {
   /** The HTTP port the status server listens on, or -1 when HTTP is off. */
   public int httpPort() {
     return statusVerticle == null ? -1 : statusVerticle.actualPort();
+  }
+
+  /** The node this verticle runs: its swarm and protocols. */
+  public Node node() {
+    return node;
   }
 
   public Swarm swarm() {
@@ -380,5 +386,18 @@ public class P2pVerticle extends VerticleBase {
 
   public NodeConfig nodeConfig() {
     return config;
+  }
+
+  /** The event bus's failure code for how a request failed (the protocol knows nothing of the bus). */
+  static Failure busFailure(RequestException.Failure failure) {
+    return switch (failure) {
+      case PEER_NOT_FOUND -> Failure.PEER_NOT_FOUND;
+      case REQUEST_TOO_LARGE -> Failure.REQUEST_TOO_LARGE;
+      case REMOTE_ERROR -> Failure.REMOTE_ERROR;
+      case INTERNAL_ERROR -> Failure.INTERNAL_ERROR;
+      case DIAL_FAILED -> Failure.DIAL_FAILED;
+      case TIMEOUT -> Failure.TIMEOUT;
+      case RESPONSE_TOO_LARGE -> Failure.RESPONSE_TOO_LARGE;
+    };
   }
 }

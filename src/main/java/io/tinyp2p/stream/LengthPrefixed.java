@@ -26,7 +26,8 @@ public final class LengthPrefixed {
   /** Thrown for a malformed or over-long length prefix, or a message past its deadline. */
   public static final class FrameException extends Exception {
     /** What went wrong. */
-    public enum Kind { MALFORMED, TOO_LARGE, TIMEOUT, ENDED }
+    /** What went wrong: ENDED is a stream that ended before any byte of the message, TRUNCATED one that ended within it. */
+    public enum Kind { MALFORMED, TOO_LARGE, TIMEOUT, ENDED, TRUNCATED }
 
     private final Kind kind;
 
@@ -159,11 +160,36 @@ public final class LengthPrefixed {
       }
     }, promise::tryFail);
     reader.start();
-    stream.endHandler(v -> promise.tryFail(new FrameException("stream ended before a complete message")));
+    stream.endHandler(v -> promise.tryFail(reader.decoder.hasPartial()
+        ? new FrameException("stream ended within a message", FrameException.Kind.TRUNCATED)
+        : new FrameException("stream ended before a complete message")));
     stream.exceptionHandler(e -> promise.tryFail(e));
     stream.closeHandler(v -> promise.tryFail(new FrameException("stream closed before a complete message")));
     promise.future().onComplete(ar -> reader.decoder.stop());
     return promise.future();
+  }
+
+  /**
+   * The inbound server of the request-response protocols that answer on the same stream
+   * (Kademlia): reads messages until the stream ends, each within {@code deadline} of its first
+   * byte, and writes {@code answer}'s reply to each as one message. A null reply means the
+   * request was not acceptable: the stream is reset (the answer function says why). A peer that
+   * asks without reading the replies fills our write queue and is then no longer read. Our write
+   * side ends when the peer's does. Malformed, over-long or late messages reset the stream and
+   * {@code failed} hears why, once.
+   */
+  public static void serve(P2pStream stream, Vertx vertx, int maxLength, Duration deadline,
+      java.util.function.Function<Buffer, Buffer> answer, Consumer<FrameException> failed) {
+    read(stream, vertx, maxLength, deadline, request -> {
+      Buffer reply = answer.apply(request);
+      if (reply == null) {
+        stream.reset();
+        return;
+      }
+      stream.write(frame(reply));
+      stream.pauseWhileWriteQueueFull();
+    }, failed);
+    stream.endHandler(v -> stream.end());
   }
 
   /** A decoder on a stream, with a deadline per message that starts at its first byte. */

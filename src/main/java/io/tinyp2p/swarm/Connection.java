@@ -1,153 +1,84 @@
 package io.tinyp2p.swarm;
 
-import io.tinyp2p.stream.Direction;
-import io.tinyp2p.util.AfterIo;
-import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.multistream.Multistream;
 import io.tinyp2p.multistream.MultistreamException;
-import io.tinyp2p.noise.CipherState;
-import io.tinyp2p.noise.NoiseException;
-import io.tinyp2p.noise.NoiseHandshake;
 import io.tinyp2p.stream.ConnectionInfo;
+import io.tinyp2p.stream.Direction;
 import io.tinyp2p.stream.P2pStream;
-import io.tinyp2p.yamux.YamuxException;
-import io.tinyp2p.yamux.YamuxSession;
-import io.tinyp2p.yamux.YamuxStream;
+import io.tinyp2p.transport.MuxedConnection;
+import io.tinyp2p.transport.MuxedStream;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP connection and its upgrade to a libp2p connection, all on the swarm's context:
- *
- * <pre>
- *   TCP ─ multistream-select "/noise" ─ Noise XX handshake (2-byte framed)
- *       ─ encrypted frames ─ multistream-select "/yamux/1.0.0" ─ Yamux session ─ streams
- * </pre>
- *
- * Bytes from the socket go through exactly one stage at a time; bytes that arrive with the
- * end of one stage flow on into the next. Anything malformed closes the connection with one
- * log line. Plaintext written during one event-loop task is encrypted and written in one go
- * at its end, so a Yamux header and its data share a Noise frame and a syscall.
- *
- * <p>Output is bounded: stream data is handed down only while the socket is writable and less
- * than {@link #OUT_HIGH} bytes wait for the end of the task; otherwise the Yamux streams keep
- * it (and their writers see {@code writeQueueFull()}) until the socket drains. Control frames
- * still go out; if a peer keeps making us answer while it reads nothing, we stop reading it
- * too. A socket that stays unwritable for the stall timeout closes the connection.
+ * The swarm's view of one open connection, over whichever transport made it (TCP, QUIC, …):
+ * the transport's {@link MuxedConnection} authenticated the peer and multiplexes the streams;
+ * this class negotiates each stream's protocol with multistream-select (outbound: the first of
+ * the protocols asked for that the peer supports; inbound: one the swarm has a handler for),
+ * holds each protocol's inbound streams to its cap, and tracks whether a stream that keeps the
+ * connection alive is open. All on the swarm's context.
  */
 public final class Connection {
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
-  public static final String NOISE = "/noise";
-  public static final String YAMUX = "/yamux/1.0.0";
-  /** Largest plaintext in one Noise transport message (65535 minus the 16-byte tag). */
-  static final int MAX_PLAINTEXT = 65535 - 16;
-  /** Plaintext that may wait for the end of the task before streams have to hold their data. */
-  static final int OUT_HIGH = 512 * 1024;
-  /** Bytes written into an unwritable socket (control frames) before we stop reading the peer. */
-  static final int BLOCKED_WRITE_BOUND = 256 * 1024;
-
-  private static final Buffer EMPTY = Buffer.buffer(0);
-
-  private enum State { SECURITY, HANDSHAKE, MUXER, OPEN, CLOSED }
-
   private final Swarm swarm;
   private final Context context;
-  private final NetSocket socket;
-  private final Direction direction;
-  private final Multiaddr remoteAddr;
-  private final Multiaddr localAddr;
-  private final long id = NEXT_ID.incrementAndGet();
-  private static final java.util.concurrent.atomic.AtomicLong NEXT_ID = new java.util.concurrent.atomic.AtomicLong();
-  private ConnectionInfo info; // once the peer is authenticated
-  private final PeerId expectedPeer; // from the dialed address, or null
-  private final Promise<Connection> upgraded;
-  private final long openedAt = System.currentTimeMillis();
-
-  private State state = State.SECURITY;
-  private State closedIn = State.SECURITY; // the state it was in when it closed
-  private Multistream negotiation;
-  private NoiseHandshake handshake;
-  private CipherState sendCipher;
-  private CipherState receiveCipher;
-  private final FrameDecoder frames = new FrameDecoder(this::onFrame);
-  private YamuxSession yamux;
-  private PeerId remotePeer;
-  private long handshakeTimer = -1;
-  private List<Buffer> outPending;
-  private int outBytes;
-  private boolean flushScheduled;
-  private boolean outputResumeScheduled; // yamux.outputReady() waits for the next I/O poll
-  private Throwable closeReason;
+  private final MuxedConnection muxed;
+  private final ConnectionInfo info;
+  private final Map<String, Integer> inboundPerProtocol = new HashMap<>();
   private int busyStreams;
-  private final java.util.Map<String, Integer> inboundPerProtocol = new java.util.HashMap<>();
-  private long lastBusy = System.currentTimeMillis();
-  private boolean socketBlocked; // the socket's write queue is full: wait for its drain
-  private long blockedAt;
-  private long writtenWhileBlocked;
-  private boolean readPaused; // control frames piled up in a blocked socket: the peer waits
-  private boolean inputYielded; // this turn's input budget is used up: the rest waits
-  private boolean socketPaused;
-  private long turnPhase = -1; // the scheduler's I/O phase of this connection's current turn
-  private long turnDeadline;
-  private long inputStarted; // System.nanoTime() when the input now handled began
-  private long lastYield; // System.nanoTime() of the last yield, or 0
-  private Buffer plainBacklog; // Yamux input left when the budget ran out
-  private long inputDeferrals;
-  private boolean inputEnded; // the peer closed; its last input still waits for its turn
-  private long socketClosedAt; // the socket closed while input still waited, or 0
+  private long lastBusy;
+  private Throwable closeReason;
 
-  Connection(Swarm swarm, Context context, NetSocket socket, Direction direction,
-      PeerId expectedPeer) {
+  /** Takes over {@code muxed}: its inbound streams and its end come here from now on. */
+  Connection(Swarm swarm, MuxedConnection muxed) {
     this.swarm = swarm;
-    this.context = context;
-    this.socket = socket;
-    this.direction = direction;
-    this.expectedPeer = expectedPeer;
-    this.remoteAddr = Multiaddr.tcp(socket.remoteAddress().hostAddress(), socket.remoteAddress().port());
-    this.localAddr = Multiaddr.tcp(socket.localAddress().hostAddress(), socket.localAddress().port());
-    this.upgraded = Promise.promise();
+    this.context = swarm.context();
+    this.muxed = muxed;
+    this.info = muxed.info();
+    this.lastBusy = muxed.openedAt();
+    muxed.inboundStreamHandler(this::onInboundStream);
+    muxed.closeHandler(reason -> {
+      closeReason = reason;
+      swarm.connectionClosed(this, reason);
+    });
   }
 
   // ---- public view ----
 
   public PeerId remotePeer() {
-    return remotePeer;
+    return info.remotePeer();
   }
 
-  /** What the connection's streams tell their protocols about it; null before the peer is authenticated. */
+  /** What the connection's streams tell their protocols about it. */
   public ConnectionInfo info() {
     return info;
   }
 
   public Multiaddr remoteAddress() {
-    return remoteAddr;
+    return info.remoteAddress();
   }
 
   public Direction direction() {
-    return direction;
+    return info.direction();
   }
 
+  /** When the transport connection was made, in milliseconds since the epoch. */
   public long openedAt() {
-    return openedAt;
+    return muxed.openedAt();
   }
 
   public boolean isOpen() {
-    return state == State.OPEN;
-  }
-
-  /** How far the upgrade got: 0 security negotiation, 1 Noise, 2 muxer, 3 open (kept once closed). */
-  int upgradeStage() {
-    return (state == State.CLOSED ? closedIn : state).ordinal();
+    return muxed.isOpen();
   }
 
   /**
@@ -158,8 +89,57 @@ public final class Connection {
     return busyStreams > 0 ? 0 : now - lastBusy;
   }
 
+  public int streamCount() {
+    return muxed.streamCount();
+  }
+
+  /** How often this connection's input used up its turn and waited for the next one. */
+  public long inputDeferrals() {
+    return muxed.inputDeferrals();
+  }
+
+  /** Why it closed: null while open or after an orderly close. */
+  public Throwable closeReason() {
+    return closeReason;
+  }
+
+  /** Opens a stream and negotiates the first of {@code protocols} the peer supports. */
+  public Future<P2pStream> openStream(List<String> protocols) {
+    PeerId remotePeer = remotePeer();
+    if (!muxed.isOpen()) {
+      return Future.failedFuture(new SwarmException("connection to " + remotePeer + " is not open"));
+    }
+    Promise<P2pStream> promise = Promise.promise();
+    muxed.openStream().onComplete(ar -> {
+      if (ar.failed()) {
+        promise.fail(new SwarmException("cannot open a stream to " + remotePeer + ": " + ar.cause().getMessage()));
+        return;
+      }
+      MuxedStream stream = ar.result();
+      stream.connection(info);
+      stream.exceptionHandler(e -> promise.tryFail(new SwarmException("stream to " + remotePeer + " failed during negotiation: " + e.getMessage())));
+      stream.closeHandler(v -> promise.tryFail(new SwarmException("stream to " + remotePeer + " closed during negotiation")));
+      negotiateStream(stream, listener -> Multistream.dialer(protocols, stream::write, listener),
+          promise::tryComplete,
+          error -> promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " " + error)));
+    });
+    return promise.future();
+  }
+
+  /** Closes the connection in order (the muxer's go-away, then the transport). */
+  public void close() {
+    muxed.close();
+  }
+
+  /** Housekeeping, about once a second: the transport's stall checks; stalled streams it reset are counted. */
+  void tick(long now) {
+    swarm.limitCounters().count(Limits.Closure.STREAM_STALLED, muxed.tick(now));
+  }
+
+  // ---- streams ----
+
   /** Counts a negotiated stream for keep-alive until it closes. */
-  private void track(YamuxStream stream) {
+  private void track(MuxedStream stream) {
     if (!swarm.keepsAlive(stream.protocol())) {
       return;
     }
@@ -171,341 +151,15 @@ public final class Connection {
     });
   }
 
-  public int streamCount() {
-    return yamux == null ? 0 : yamux.streamCount();
-  }
-
-  /** Opens a stream and negotiates the first of {@code protocols} the peer supports. */
-  public Future<P2pStream> openStream(List<String> protocols) {
-    if (state != State.OPEN) {
-      return Future.failedFuture(new SwarmException("connection to " + remotePeer + " is not open"));
-    }
-    YamuxStream stream;
-    try {
-      stream = yamux.openStream();
-    } catch (YamuxException e) {
-      return Future.failedFuture(new SwarmException("cannot open a stream to " + remotePeer + ": " + e.getMessage()));
-    }
-    stream.connection(info);
-    Promise<P2pStream> promise = Promise.promise();
-    stream.exceptionHandler(e -> promise.tryFail(new SwarmException("stream to " + remotePeer + " failed during negotiation: " + e.getMessage())));
-    stream.closeHandler(v -> promise.tryFail(new SwarmException("stream to " + remotePeer + " closed during negotiation")));
-    negotiateStream(stream, listener -> Multistream.dialer(protocols, stream::write, listener),
-        promise::tryComplete,
-        error -> promise.tryFail(new SwarmException("protocol negotiation with " + remotePeer + " " + error)));
-    return promise.future();
-  }
-
-  /** Closes the connection: Yamux go-away, then the socket. */
-  public void close() {
-    closeWith(null);
-  }
-
-  Future<Connection> upgradeFuture() {
-    return upgraded.future();
-  }
-
-  // ---- upgrade ----
-
-  void start() {
-    handshakeTimer = context.owner().setTimer(swarm.config().handshakeTimeout().toMillis(),
-        t -> {
-          handshakeTimer = -1;
-          if (state != State.OPEN) {
-            closeWith(new SwarmException("handshake timed out in state " + state));
-          }
-        });
-    socket.handler(this::onSocketData);
-    socket.closeHandler(v -> onSocketClosed());
-    socket.endHandler(v -> onSocketEnded());
-    socket.exceptionHandler(e -> closeWith(new SwarmException("socket error: " + e.getMessage())));
-    socket.drainHandler(v -> onSocketDrained());
-    negotiation = negotiate(NOISE, this::onNoiseNegotiated, socket::write);
-  }
-
-  private Multistream negotiate(String protocol, java.util.function.Consumer<Buffer> next,
-      java.util.function.Consumer<Buffer> out) {
-    Multistream.Listener listener = new Multistream.Listener() {
-      @Override
-      public void negotiated(String p, Buffer remaining) {
-        next.accept(remaining);
-      }
-
-      @Override
-      public void failed(MultistreamException error) {
-        closeWith(new SwarmException("negotiating " + protocol + ": " + error.getMessage()));
-      }
-    };
-    return direction == Direction.OUTBOUND
-        ? Multistream.dialer(List.of(protocol), out, listener)
-        : Multistream.listener(java.util.Set.of(protocol), out, listener);
-  }
-
-  private void onSocketData(Buffer data) {
-    try {
-      switch (state) {
-        case SECURITY -> negotiation.onData(data);
-        case HANDSHAKE, MUXER -> frames.onData(data, this::stopInput);
-        case OPEN -> {
-          if (inputYielded) {
-            frames.append(data); // what came in before the socket paused waits its turn
-            return;
-          }
-          InputScheduler scheduler = swarm.inputScheduler();
-          long phase = scheduler.phase();
-          if (phase != turnPhase) {
-            turnPhase = phase;
-            turnDeadline = System.nanoTime() + scheduler.turnNanos();
-          }
-          long now = System.nanoTime();
-          if (scheduler.spent(now) && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
-            frames.append(data); // the phase's share is used up: a large input waits for a round
-            yieldInput();
-          } else {
-            inputStarted = now;
-            frames.onData(data, this::stopInput);
-          }
-        }
-        case CLOSED -> { }
-      }
-    } catch (RuntimeException e) {
-      // A bug, not the peer's doing; still, never let it escape to the event loop.
-      LOG.error("connection {} failed on input", this, e);
-      closeWith(new SwarmException("internal error: " + e));
-    }
-  }
-
-  private void onNoiseNegotiated(Buffer remaining) {
-    state = State.HANDSHAKE;
-    negotiation = null;
-    KeyPair identity = swarm.identity();
-    handshake = direction == Direction.OUTBOUND
-        ? NoiseHandshake.initiator(identity)
-        : NoiseHandshake.responder(identity);
-    if (expectedPeer != null) {
-      // checked when message 2 arrives, before we reveal our identity in message 3
-      handshake.expectRemotePeer(expectedPeer);
-    }
-    if (direction == Direction.OUTBOUND) {
-      writeHandshakeMessage();
-    }
-    if (remaining != null) {
-      frames.onData(remaining, () -> state == State.CLOSED);
-    }
-  }
-
-  private void writeHandshakeMessage() {
-    try {
-      byte[] message = handshake.writeMessage();
-      socket.write(Buffer.buffer(2 + message.length).appendUnsignedShort(message.length).appendBytes(message));
-    } catch (NoiseException e) {
-      closeWith(new SwarmException("noise handshake: " + e.getMessage()));
-    }
-  }
-
-  private void onFrame(Buffer frame) {
-    if (state == State.HANDSHAKE) {
-      onHandshakeFrame(frame);
-    } else {
-      // Decrypted in place, in the socket's input buffer when it has an array (Vert.x hands us
-      // its own heap copy of what the socket read), else in a copy of the frame.
-      io.netty.buffer.ByteBuf bytes = ((io.vertx.core.internal.buffer.BufferInternal) frame).getByteBuf();
-      Buffer plain = frame;
-      byte[] array;
-      int offset;
-      if (bytes.hasArray()) {
-        array = bytes.array();
-        offset = bytes.arrayOffset() + bytes.readerIndex();
-      } else {
-        array = frame.getBytes();
-        offset = 0;
-        plain = Buffer.buffer(array);
-      }
-      int n;
-      try {
-        n = receiveCipher.decrypt(array, offset, frame.length(), array, offset);
-      } catch (NoiseException e) {
-        closeWith(new SwarmException("noise decryption failed: " + e.getMessage()));
-        return;
-      } catch (IllegalArgumentException e) {
-        closeWith(new SwarmException("noise frame too short: " + frame.length() + " bytes"));
-        return;
-      }
-      onPlaintext(plain.slice(0, n));
-    }
-  }
-
-  private void onHandshakeFrame(Buffer frame) {
-    try {
-      handshake.readMessage(frame.getBytes());
-      if (!handshake.isComplete()) {
-        writeHandshakeMessage(); // responder: message 2; initiator: message 3
-      }
-      if (state == State.CLOSED || !handshake.isComplete()) {
-        return;
-      }
-    } catch (NoiseException e) {
-      closeWith(new SwarmException("noise handshake: " + e.getMessage()));
-      return;
-    }
-    remotePeer = handshake.remotePeerId();
-    info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, "tcp");
-    sendCipher = handshake.sendCipher();
-    receiveCipher = handshake.receiveCipher();
-    handshake = null;
-    if (expectedPeer != null && !expectedPeer.equals(remotePeer)) {
-      closeWith(new SwarmException("dialed " + expectedPeer + " but the remote is " + remotePeer));
-      return;
-    }
-    state = State.MUXER;
-    negotiation = negotiate(YAMUX, this::onYamuxNegotiated, this::writePlain);
-  }
-
-  private void onPlaintext(Buffer plain) {
-    if (state == State.MUXER) {
-      negotiation.onData(plain);
-    } else if (state == State.OPEN) {
-      int used = yamux.onData(plain, this::stopInput);
-      if (used < plain.length() && state == State.OPEN) {
-        plainBacklog = plain.slice(used, plain.length());
-      }
-    }
-  }
-
-  // ---- input budget ----
-  //
-  // Netty reads up to 16 buffers from one socket before it turns to the next, and a peer can
-  // pack a thousand stream openings into one of them. Each connection's input gets a turn
-  // (SwarmConfig.inputTurn) in each I/O phase, and the phase as a whole a share that the
-  // swarm's InputScheduler keeps; past either, the connection stops between two frames, stops
-  // reading its socket and waits for the scheduler to give it its next turn.
-
-  /** Checked between frames: whether to stop here (closed, or this turn is used up). */
-  private boolean stopInput() {
-    if (state == State.CLOSED || inputYielded) {
-      return true;
-    }
-    if (state == State.OPEN) {
-      long now = System.nanoTime();
-      // past its turn; or past the phase's share, at once for a connection that waited lately
-      // and after a sparse peer's allowance for the others (a hundred fresh connections with
-      // a turn each would otherwise make one phase a hundred turns long)
-      if (now - turnDeadline > 0 || (swarm.inputScheduler().spent(now)
-          && (lastYield != 0 && now - lastYield < HEAVY_NANOS || now - inputStarted > SPARSE_NANOS))) {
-        yieldInput();
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** A connection that waited for a turn within this long stops as soon as the share is used up. */
-  private static final long HEAVY_NANOS = 1_000_000_000L;
-  /**
-   * What the input of a connection that has not waited lately may still take once the phase's
-   * share is used up: a ping or a stream opening (tens of microseconds), not a turn.
-   */
-  static final long SPARSE_NANOS = 100_000;
-
-  private void yieldInput() {
-    inputYielded = true;
-    inputDeferrals++;
-    lastYield = System.nanoTime();
-    updateReading();
-    swarm.inputScheduler().await(this);
-  }
-
-  /** How often this connection's input used up its turn and waited for the next one. */
-  public long inputDeferrals() {
-    return inputDeferrals;
-  }
-
-  /** The scheduler gives this connection a turn, until {@code deadline}. */
-  void continueInput(long deadline) {
-    if (!inputYielded || state == State.CLOSED) {
-      return;
-    }
-    try {
-      inputYielded = false;
-      turnDeadline = deadline;
-      inputStarted = System.nanoTime();
-      if (plainBacklog != null) {
-        Buffer backlog = plainBacklog;
-        plainBacklog = null;
-        onPlaintext(backlog);
-        if (inputYielded || state == State.CLOSED) {
-          return;
-        }
-      }
-      if (frames.buffered() > 0) {
-        frames.onData(EMPTY, this::stopInput);
-      }
-      if (!inputYielded) {
-        if (inputEnded) {
-          socketGone();
-        } else {
-          updateReading();
-        }
-      }
-    } catch (RuntimeException e) {
-      LOG.error("connection {} failed on input", this, e);
-      closeWith(new SwarmException("internal error: " + e));
-    }
-  }
-
-  private void updateReading() {
-    boolean pause = (readPaused || inputYielded) && state != State.CLOSED;
-    if (pause != socketPaused) {
-      socketPaused = pause;
-      if (pause) {
-        socket.pause();
-      } else {
-        socket.resume();
-      }
-    }
-  }
-
-  private void onYamuxNegotiated(Buffer remaining) {
-    negotiation = null;
-    state = State.OPEN;
-    if (handshakeTimer >= 0) {
-      context.owner().cancelTimer(handshakeTimer);
-      handshakeTimer = -1;
-    }
-    yamux = new YamuxSession(direction == Direction.OUTBOUND, swarm.config().yamux(),
-        this::writePlain, new YamuxSession.Listener() {
-          @Override
-          public void inboundStream(YamuxStream stream) {
-            onInboundStream(stream);
-          }
-
-          @Override
-          public void closed(Throwable error) {
-            if (error instanceof YamuxSession.SlowReaderException) {
-              swarm.limitCounters().count(Limits.Closure.QUEUE_OVERFLOW);
-            }
-            closeWith(error == null ? null : new SwarmException("yamux: " + error.getMessage()));
-          }
-        });
-    yamux.sharedWindowBudget(swarm.windowBudget());
-    yamux.transport(this::acceptsData);
-    upgraded.tryComplete(this);
-    inputStarted = System.nanoTime();
-    turnDeadline = inputStarted + swarm.inputScheduler().turnNanos(); // the rest of this input is its first turn
-    if (remaining != null && state == State.OPEN) {
-      yamux.onData(remaining);
-    }
-  }
-
-  private void onInboundStream(YamuxStream stream) {
+  private void onInboundStream(MuxedStream stream) {
     stream.connection(info);
     negotiateStream(stream, listener -> Multistream.listener(swarm::supports, stream::write, listener),
         this::admitInbound,
-        error -> LOG.debug("inbound stream from {}: negotiation {}", remotePeer, error));
+        error -> LOG.debug("inbound stream from {}: negotiation {}", remotePeer(), error));
   }
 
   /** Hands a negotiated inbound stream to its protocol, unless that protocol's cap is reached. */
-  private void admitInbound(YamuxStream stream) {
+  private void admitInbound(MuxedStream stream) {
     String protocol = stream.protocol();
     int open = inboundPerProtocol.getOrDefault(protocol, 0);
     if (open >= swarm.inboundCap(protocol)) {
@@ -522,9 +176,9 @@ public final class Connection {
    * Runs multistream-select on a new stream within the negotiation timeout. On success the
    * stream carries its protocol and has no handlers of ours; on failure it is reset.
    */
-  private void negotiateStream(YamuxStream stream,
+  private void negotiateStream(MuxedStream stream,
       java.util.function.Function<Multistream.Listener, Multistream> start,
-      java.util.function.Consumer<YamuxStream> negotiated,
+      java.util.function.Consumer<MuxedStream> negotiated,
       java.util.function.Consumer<String> failed) {
     long timer = context.owner().setTimer(swarm.config().negotiationTimeout().toMillis(), t -> {
       if (stream.protocol() == null && !stream.isClosed()) {
@@ -553,234 +207,16 @@ public final class Connection {
   }
 
   /** Hands a negotiated stream over: no handlers of ours, early bytes put back in front. */
-  private static void detach(YamuxStream stream, Buffer remaining) {
+  private static void detach(MuxedStream stream, Buffer remaining) {
     stream.handler(null).exceptionHandler(null).closeHandler(null);
     if (remaining != null && remaining.length() > 0) {
       stream.unread(remaining);
     }
   }
 
-  // ---- output ----
-
-  /** Whether stream data may be handed down now (else the streams hold it). */
-  private boolean acceptsData() {
-    return state == State.OPEN && !socketBlocked && outBytes < OUT_HIGH;
-  }
-
-  private void onSocketDrained() {
-    socketBlocked = false;
-    writtenWhileBlocked = 0;
-    if (readPaused) {
-      readPaused = false;
-      updateReading();
-    }
-    if (yamux != null && state == State.OPEN) {
-      yamux.outputReady();
-    }
-  }
-
-  /**
-   * Housekeeping, about once a second: a socket that has not drained for {@code stallMillis}
-   * closes the connection (the peer stopped reading); streams the peer gives no window reset.
-   */
-  void tick(long now, long stallMillis) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    if (socketClosedAt > 0 && (!inputYielded || now - socketClosedAt >= stallMillis)) {
-      // the socket closed while input waited in line: once that input had its turns (Vert.x
-      // hands over what it held after the resume, within the tick), the connection goes;
-      // still waiting after the stall timeout, it goes anyway
-      socketGone();
-      return;
-    }
-    if (socketBlocked && now - blockedAt >= stallMillis) {
-      swarm.limitCounters().count(Limits.Closure.WRITE_STALLED);
-      closeWith(new SwarmException("peer stopped reading: our output has not drained for "
-          + (now - blockedAt) + " ms"));
-      return;
-    }
-    if (yamux != null) {
-      swarm.limitCounters().count(Limits.Closure.STREAM_STALLED, yamux.tick(now, stallMillis));
-    }
-  }
-
-  /** Queues plaintext; it is encrypted and written at the end of the current task. */
-  private void writePlain(Buffer plain) {
-    if (state == State.CLOSED || plain.length() == 0) {
-      return;
-    }
-    if (outPending == null) {
-      outPending = new ArrayList<>();
-    }
-    outPending.add(plain);
-    outBytes += plain.length();
-    if (!flushScheduled) {
-      flushScheduled = true;
-      context.runOnContext(v -> flush());
-    }
-  }
-
-  /**
-   * Encrypts everything queued into one buffer of Noise frames: the plaintext is copied once,
-   * straight to its place between each frame's length and tag, and sealed there in place.
-   */
-  private void flush() {
-    flushScheduled = false;
-    List<Buffer> pieces = outPending;
-    int total = outBytes;
-    outPending = null;
-    outBytes = 0;
-    if (pieces == null || state == State.CLOSED) {
-      return;
-    }
-    int frameCount = (total + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT;
-    int size = total + frameCount * (2 + 16);
-    // A fresh array: one from Netty's pool saved its zeroing but measured no faster, and the
-    // pool then held 25-35 MB of heap after a transfer, for good
-    byte[] out = new byte[size];
-    // lay the plaintext out frame by frame
-    int frameStart = 0;
-    int room = 0;
-    int pos = 0;
-    int remaining = total;
-    for (Buffer piece : pieces) {
-      int offset = 0;
-      while (offset < piece.length()) {
-        if (room == 0) {
-          int n = Math.min(MAX_PLAINTEXT, remaining);
-          frameStart = pos == 0 ? 0 : pos + 16;
-          out[frameStart] = (byte) ((n + 16) >>> 8);
-          out[frameStart + 1] = (byte) (n + 16);
-          pos = frameStart + 2;
-          room = n;
-          remaining -= n;
-        }
-        int take = Math.min(room, piece.length() - offset);
-        piece.getBytes(offset, offset + take, out, pos);
-        offset += take;
-        pos += take;
-        room -= take;
-      }
-    }
-    // seal each frame in place
-    int at = 0;
-    try {
-      while (at < size) {
-        int sealed = ((out[at] & 0xFF) << 8) | (out[at + 1] & 0xFF);
-        sendCipher.encrypt(out, at + 2, sealed - 16, out, at + 2);
-        at += 2 + sealed;
-      }
-    } catch (NoiseException e) {
-      closeWith(new SwarmException("noise encryption failed: " + e.getMessage()));
-      return;
-    }
-    if (socketBlocked) {
-      // only control frames get here while blocked; a peer that keeps asking for them without
-      // reading the answers is not read either until it does
-      writtenWhileBlocked += size;
-      if (writtenWhileBlocked > BLOCKED_WRITE_BOUND && !readPaused) {
-        readPaused = true;
-        updateReading();
-      }
-    }
-    socket.write(Buffer.buffer(out));
-    if (!socketBlocked && socket.writeQueueFull()) {
-      socketBlocked = true;
-      blockedAt = System.currentTimeMillis();
-    } else if (!socketBlocked && yamux != null && !outputResumeScheduled) {
-      // streams held back by OUT_HIGH go on, but only after other sockets had their turn:
-      // resumed within this task, a fast reader would have us encrypt for it alone until
-      // its socket fills
-      outputResumeScheduled = true;
-      AfterIo.run(context, v -> {
-        outputResumeScheduled = false;
-        if (state == State.OPEN && !socketBlocked) {
-          yamux.outputReady();
-        }
-      });
-    }
-  }
-
-  // ---- closing ----
-
-  private void onSocketClosed() {
-    if (inputYielded && !readPaused && state != State.CLOSED) {
-      // Vert.x still holds what it read before we paused; its end comes after that input
-      socketClosedAt = System.currentTimeMillis();
-      return;
-    }
-    socketGone();
-  }
-
-  /** All the peer's input was handed to us; the end comes after what is still ours to process. */
-  private void onSocketEnded() {
-    if (inputYielded && state != State.CLOSED) {
-      inputEnded = true;
-    } else {
-      socketGone();
-    }
-  }
-
-  private void socketGone() {
-    if (state != State.CLOSED) {
-      terminate(state == State.OPEN ? null : new SwarmException("peer closed the connection during " + state));
-    }
-  }
-
-  void closeWith(Throwable reason) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    if (yamux != null && !yamux.isClosed() && reason == null) {
-      yamux.close(); // go-away; its listener calls back here, by then CLOSED is not set yet
-    }
-    if (state == State.CLOSED) {
-      return;
-    }
-    if (outPending != null) {
-      flush();
-    }
-    terminate(reason);
-    if (socketBlocked) {
-      // a graceful close would wait behind output the peer does not read: drop it
-      // (Vert.x's close waits for pending writes to flush; the channel's own unsafe close does not)
-      io.netty.channel.Channel channel = ((io.vertx.core.internal.net.NetSocketInternal) socket)
-          .channelHandlerContext().channel();
-      channel.unsafe().close(channel.unsafe().voidPromise());
-    } else {
-      socket.close();
-    }
-  }
-
-  private void terminate(Throwable reason) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    closedIn = state;
-    state = State.CLOSED;
-    closeReason = reason;
-    outPending = null;
-    outBytes = 0;
-    if (handshakeTimer >= 0) {
-      context.owner().cancelTimer(handshakeTimer);
-      handshakeTimer = -1;
-    }
-    if (yamux != null) {
-      yamux.abort(reason);
-    }
-    if (!upgraded.future().isComplete()) {
-      upgraded.tryFail(reason != null ? reason : new SwarmException("connection closed during upgrade"));
-    }
-    swarm.connectionClosed(this, reason);
-  }
-
-  public Throwable closeReason() {
-    return closeReason;
-  }
-
+  /** Direction, remote address and peer, as the transport names them. */
   @Override
   public String toString() {
-    return direction.json() + " " + remoteAddr + (remotePeer != null ? "/p2p/" + remotePeer : "");
+    return muxed.toString();
   }
 }

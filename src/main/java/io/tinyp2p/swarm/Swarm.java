@@ -1,34 +1,26 @@
 package io.tinyp2p.swarm;
 
 import io.tinyp2p.peerstore.PeerStore;
-import io.tinyp2p.stream.Direction;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
-import io.tinyp2p.multiaddr.AddressClass;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.transport.MuxedConnection;
+import io.tinyp2p.transport.PeerNotReadingException;
+import io.tinyp2p.transport.Transport;
+import io.tinyp2p.transport.Upgrade;
+import io.tinyp2p.transport.tcp.TcpTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * The swarm: listeners, dialer and connections of one node, and the routing of streams by
  * protocol id. It lives on the Vert.x context that created it (a verticle's event loop) and
  * must only be called from there; that single thread is what keeps it lock-free.
+ *
+ * <p>Connections come from its {@link Transport}s (TCP by default): each address is listened
+ * on and dialed by the first transport that takes it. The swarm admits inbound connections
+ * (limits per node and IP), bounds the pending handshakes (evicting the least advanced),
+ * backs off failing dials, and keeps one book of open connections whatever carried them.
  *
  * <p>One connection per peer is reused: dialing a peer that is connected, or being dialed,
  * returns that connection. Protocols register an inbound handler with {@link #handle} and
@@ -47,15 +44,12 @@ public final class Swarm {
 
   private final Vertx vertx;
   private final Context context;
-  private final InputScheduler inputScheduler;
   private final KeyPair identity;
   private final SwarmConfig config;
-  private final NetClient client;
-  private final List<NetServer> servers = new ArrayList<>();
+  private final List<Transport> transports = new ArrayList<>();
   private final List<Multiaddr> listenAddrs = new ArrayList<>();
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
-  private final Set<Connection> upgrading = new LinkedHashSet<>();
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
   private final Map<Class<?>, List<Handler<?>>> listeners = new HashMap<>();
   private final PeerStore peerStore = new PeerStore();
@@ -63,8 +57,7 @@ public final class Swarm {
   private boolean closed;
   private Limits limits = Limits.defaults();
   private final Limits.Counters limitCounters = new Limits.Counters();
-  /** Inbound connections in their upgrade, oldest first, with where they come from. */
-  private final Map<Connection, Pending> pendingInbound = new LinkedHashMap<>();
+  private final PendingHandshakes handshakes = new PendingHandshakes(limits, limitCounters);
   private AddressPolicy addressPolicy = new AddressPolicy(limits.allowDnsAddrs(), limitCounters);
   private DialBackoff dialBackoff = new DialBackoff(limits, System::currentTimeMillis);
   /** The dial in flight to each host:port: a second dial there waits for it. */
@@ -74,28 +67,46 @@ public final class Swarm {
   private long keepAliveTimer = -1;
   private final long housekeepingTimer;
 
-  /** Where a pending inbound handshake comes from; {@code exempt}: loopback, not counted per IP. */
-  private record Pending(String ip, String subnet, boolean exempt) {}
-
-  /** Creates a swarm bound to the current Vert.x context (call it from a verticle's start). */
+  /**
+   * Creates a swarm with the TCP transport, bound to the current Vert.x context (call it from a
+   * verticle's start).
+   */
   public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config) {
+    this(vertx, identity, config, List.of());
+    addTransport(new TcpTransport(context, config.tcp(identity)));
+  }
+
+  /**
+   * Creates a swarm with these transports (more can be added with {@link #addTransport}),
+   * bound to the current Vert.x context; the transports must live on that context too.
+   */
+  public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config, List<Transport> transports) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.identity = identity;
     this.config = config;
-    this.inputScheduler = new InputScheduler(context, config.inputTurn());
-    this.client = vertx.createNetClient(new NetClientOptions()
-        .setConnectTimeout((int) config.dialTimeout().toMillis())
-        .setTcpNoDelay(true));
+    this.transports.addAll(transports);
     this.housekeepingTimer = vertx.setPeriodic(1000, t -> housekeeping());
+  }
+
+  /**
+   * Adds a transport (before listening and dialing on its addresses); an address goes to the
+   * first transport, in the order added, that takes it.
+   */
+  public void addTransport(Transport transport) {
+    transports.add(transport);
+  }
+
+  /** The transports, in the order they are asked. */
+  public List<Transport> transports() {
+    return List.copyOf(transports);
   }
 
   /** Once a second: connections whose output stalled are closed, stalled streams reset; the peer log says what it left out. */
   private void housekeeping() {
     long now = System.currentTimeMillis();
-    long stall = config.writeStallTimeout().toMillis();
     for (Connection c : connections()) {
-      c.tick(now, stall);
+      c.tick(now);
     }
     peerLog.flush();
   }
@@ -123,23 +134,6 @@ public final class Swarm {
 
   public Context context() {
     return context;
-  }
-
-  /**
-   * What all connections' Yamux streams together may grow their receive windows by (auto-tuning):
-   * 64 MiB, so that many fast peers that stop being read cannot make the node buffer more.
-   */
-  static final long NODE_WINDOW_BUDGET = 64L << 20;
-  private final java.util.concurrent.atomic.AtomicLong windowBudget = new java.util.concurrent.atomic.AtomicLong(
-      NODE_WINDOW_BUDGET);
-
-  java.util.concurrent.atomic.AtomicLong windowBudget() {
-    return windowBudget;
-  }
-
-  /** Shares the event loop's input time among the connections. */
-  InputScheduler inputScheduler() {
-    return inputScheduler;
   }
 
   public PeerStore peerStore() {
@@ -251,17 +245,17 @@ public final class Swarm {
 
   // ---- listening ----
 
-  /** Listens on a /ip4 or /ip6 .../tcp/N address (port 0: any free port). */
+  /**
+   * Listens on {@code addr} with the first transport that takes it (TCP: /ip4 or /ip6
+   * .../tcp/N; port 0: any free port). Completes with the first address bound.
+   */
   public Future<Multiaddr> listen(Multiaddr addr) {
-    if (addr.tcpPort() < 0 || addr.host() == null || addr.host().isEmpty()) {
-      return Future.failedFuture(new IllegalArgumentException(
-          "listen address must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr));
+    Transport transport = transports.stream().filter(t -> t.canListen(addr)).findFirst().orElse(null);
+    if (transport == null) {
+      return Future.failedFuture(new IllegalArgumentException("no transport can listen on " + addr
+          + " (transports: " + transportNames() + ")"));
     }
-    NetServer server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
-    server.connectHandler(this::onInbound);
-    return server.listen(addr.tcpPort(), addr.host()).map(s -> {
-      servers.add(s);
-      List<Multiaddr> bound = expand(addr, s.actualPort());
+    return transport.listen(addr, this::offerInbound).map(bound -> {
       listenAddrs.addAll(bound);
       LOG.info("listening on {}", bound);
       emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
@@ -269,60 +263,34 @@ public final class Swarm {
     });
   }
 
+  private List<String> transportNames() {
+    return transports.stream().map(Transport::name).toList();
+  }
+
   /** Our listen addresses; an unspecified host (0.0.0.0, ::) is expanded to the interfaces' addresses. */
   public List<Multiaddr> listenAddresses() {
     return Collections.unmodifiableList(listenAddrs);
   }
 
-  private static List<Multiaddr> expand(Multiaddr addr, int port) {
-    if (!addr.isUnspecified()) {
-      return List.of(Multiaddr.tcp(addr.host(), port));
-    }
-    List<Multiaddr> out = new ArrayList<>();
-    try {
-      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-        if (!nif.isUp()) {
-          continue;
-        }
-        for (InetAddress ia : Collections.list(nif.getInetAddresses())) {
-          boolean v4 = ia instanceof Inet4Address;
-          if (v4 != !addr.isIp6() || ia.isLinkLocalAddress()) {
-            continue;
-          }
-          String host = ia.getHostAddress();
-          int zone = host.indexOf('%');
-          out.add(Multiaddr.tcp(zone >= 0 ? host.substring(0, zone) : host, port));
-        }
-      }
-    } catch (SocketException e) {
-      LOG.warn("cannot list network interfaces: {}", e.getMessage());
-    }
-    if (out.isEmpty()) {
-      out.add(Multiaddr.tcp(addr.isIp6() ? "::1" : "127.0.0.1", port));
-    }
-    return out;
-  }
-
-  private void onInbound(NetSocket socket) {
+  /** A transport offers an inbound connection before its upgrade: admitted (room made among the pending handshakes) or refused. */
+  private boolean offerInbound(Upgrade upgrade) {
     if (closed) {
-      socket.close();
-      return;
+      return false;
     }
-    String ip = socket.remoteAddress().hostAddress();
-    Limits.Refusal refusal = admitInbound(ip);
+    Limits.Refusal refusal = handshakes.admit(upgrade, connections());
     if (refusal != null) {
       limitCounters.count(refusal);
-      LOG.debug("refused an inbound connection from {}: {}", socket.remoteAddress(), refusal);
-      socket.close();
-      return;
+      LOG.debug("refused an inbound connection from {}: {}", upgrade.remoteAddress(), refusal);
+      return false;
     }
-    Pending from = new Pending(ip, AddressClass.subnet(ip), limits.exemptLoopback() && AddressClass.isLoopback(ip));
-    makeRoomForHandshake(from);
-    Connection connection = new Connection(this, context, socket, Direction.INBOUND, null);
-    upgrading.add(connection);
-    pendingInbound.put(connection, from);
-    connection.start();
-    connection.upgradeFuture().onSuccess(this::connectionOpened);
+    upgrade.result().onComplete(ar -> {
+      if (ar.succeeded()) {
+        connectionOpened(upgrade, ar.result());
+      } else {
+        upgradeFailed(upgrade);
+      }
+    });
+    return true;
   }
 
   // ---- dialing ----
@@ -437,8 +405,10 @@ public final class Swarm {
         return pending;
       }
     }
-    if (addr.tcpPort() < 0 || addr.host() == null) {
-      return Future.failedFuture(new SwarmException("cannot dial " + addr + ": need a host and /tcp/<port>"));
+    Transport transport = transports.stream().filter(t -> t.canDial(addr)).findFirst().orElse(null);
+    if (transport == null) {
+      return Future.failedFuture(new SwarmException("cannot dial " + addr + ": no transport for it (transports: "
+          + transportNames() + ")"));
     }
     if (addr.isUnspecified()) {
       return Future.failedFuture(new SwarmException("cannot dial " + addr + ": an unspecified address"));
@@ -471,8 +441,9 @@ public final class Swarm {
       dialsByAddress.remove(key, future);
       backoff.finished();
     });
-    client.connect(addr.tcpPort(), addr.host()).onComplete(ar -> {
+    transport.dial(addr, expected).onComplete(ar -> {
       if (ar.failed()) {
+        // the far end was not reached at all
         backoff.failed(addr, expected, false);
         SwarmException error = new SwarmException("dial " + addr + " failed: " + ar.cause().getMessage());
         if (report) {
@@ -481,27 +452,26 @@ public final class Swarm {
         promise.fail(error);
         return;
       }
+      Upgrade upgrade = ar.result();
       if (closed) {
-        ar.result().close();
+        upgrade.abort();
         promise.fail(new SwarmException("swarm is closed"));
         return;
       }
-      Connection connection = new Connection(this, context, ar.result(), Direction.OUTBOUND, expected);
-      upgrading.add(connection);
-      connection.start();
-      connection.upgradeFuture().onComplete(up -> {
+      handshakes.dialed(upgrade);
+      upgrade.result().onComplete(up -> {
         if (up.succeeded()) {
-          backoff.succeeded(addr, connection.remotePeer());
-          connectionOpened(connection);
-          promise.complete(connection);
+          backoff.succeeded(addr, up.result().info().remotePeer());
+          promise.complete(connectionOpened(upgrade, up.result()));
         } else {
           // past the security negotiation the far end speaks libp2p: back off only this peer there
-          backoff.failed(addr, expected, connection.upgradeStage() >= 1);
+          backoff.failed(addr, expected, upgrade.stage() >= Upgrade.SECURITY_HANDSHAKE);
           SwarmException error = new SwarmException("dial " + addr + " failed: " + up.cause().getMessage());
           if (report) {
             emit(new SwarmEvent.DialFailed(expected, addr.toString(), error));
           }
           promise.fail(error);
+          upgradeFailed(upgrade);
         }
       });
     });
@@ -509,66 +479,6 @@ public final class Swarm {
   }
 
   // ---- connection bookkeeping ----
-
-  /**
-   * Null when an inbound connection from {@code ip} may start its handshake (the connection
-   * limits; pending handshakes make room instead, see {@link #makeRoomForHandshake}).
-   */
-  private Limits.Refusal admitInbound(String ip) {
-    if (connections().size() + upgrading.size() >= limits.maxConnections()) {
-      return Limits.Refusal.TOTAL;
-    }
-    boolean loopback = AddressClass.isLoopback(ip);
-    if (!(loopback && limits.exemptLoopback())) {
-      long fromIp = java.util.stream.Stream.concat(connections().stream(), upgrading.stream())
-          .filter(c -> c.direction() == Direction.INBOUND && ip.equals(c.remoteAddress().host())).count();
-      if (fromIp >= limits.maxConnectionsPerIp()) {
-        return Limits.Refusal.PER_IP;
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Makes room for one more pending handshake from {@code from}: when its IP, its subnet or the
-   * node as a whole is at its limit, the least advanced (a half-open one that sent nothing
-   * useful first), oldest pending handshake of that IP, subnet or node is closed. A newcomer
-   * always gets in: a flood of half-open connections only evicts its own kind, while an honest
-   * handshake advances within milliseconds past them. Loopback is exempt from the IP and subnet
-   * limits when {@code exemptLoopback}.
-   */
-  private void makeRoomForHandshake(Pending from) {
-    if (!from.exempt()) {
-      evictWhileFull(p -> p.ip().equals(from.ip()), limits.maxPendingHandshakesPerIp(),
-          Limits.Eviction.PENDING_PER_IP);
-      evictWhileFull(p -> !p.exempt() && p.subnet().equals(from.subnet()), limits.maxPendingHandshakesPerSubnet(),
-          Limits.Eviction.PENDING_PER_SUBNET);
-    }
-    evictWhileFull(p -> true, limits.maxPendingHandshakes(), Limits.Eviction.PENDING_HANDSHAKES);
-  }
-
-  private void evictWhileFull(java.util.function.Predicate<Pending> group, int limit, Limits.Eviction reason) {
-    while (true) {
-      Connection victim = null;
-      int count = 0;
-      for (Map.Entry<Connection, Pending> e : pendingInbound.entrySet()) {
-        if (group.test(e.getValue())) {
-          count++;
-          // oldest first (insertion order): replace only by one strictly less advanced
-          if (victim == null || e.getKey().upgradeStage() < victim.upgradeStage()) {
-            victim = e.getKey();
-          }
-        }
-      }
-      if (count < limit || victim == null) {
-        return;
-      }
-      limitCounters.count(reason);
-      LOG.debug("evicting the pending handshake {} (stage {}) for a newcomer: {}", victim, victim.upgradeStage(), reason);
-      pendingInbound.remove(victim);
-      victim.close();
-    }
-  }
 
   public Limits limits() {
     return limits;
@@ -601,31 +511,47 @@ public final class Swarm {
   /** Sets the connection, dial and address limits (before listening and dialing). */
   public void limits(Limits limits) {
     this.limits = limits;
+    this.handshakes.limits(limits);
     this.addressPolicy = new AddressPolicy(limits.allowDnsAddrs(), limitCounters);
     this.dialBackoff = new DialBackoff(limits, System::currentTimeMillis);
   }
 
-  private void connectionOpened(Connection connection) {
-    upgrading.remove(connection);
-    pendingInbound.remove(connection);
+  /** An upgrade gave an open connection: it joins the book unless its peer has too many. */
+  private Connection connectionOpened(Upgrade upgrade, MuxedConnection muxed) {
+    handshakes.ended(upgrade);
+    Connection connection = new Connection(this, muxed);
     if (!connection.isOpen()) {
-      return;
+      return connection;
     }
     List<Connection> existing = connections.get(connection.remotePeer());
     if (existing != null && existing.size() >= limits.maxConnectionsPerPeer()) {
       limitCounters.count(Limits.Refusal.PER_PEER);
       connection.close();
-      return;
+      return connection;
     }
     connections.computeIfAbsent(connection.remotePeer(), k -> new ArrayList<>()).add(connection);
     LOG.debug("connection open: {}", connection);
     emit(new SwarmEvent.ConnectionOpened(connection));
+    return connection;
+  }
+
+  /** An upgrade ended without a connection: the one log line for it, unless we ended it. */
+  private void upgradeFailed(Upgrade upgrade) {
+    handshakes.ended(upgrade);
+    Throwable reason = upgrade.closeReason();
+    if (reason != null) {
+      LOG.info("connection {} closed: {}", upgrade, reason.getMessage());
+    }
   }
 
   void connectionClosed(Connection connection, Throwable reason) {
-    upgrading.remove(connection);
-    pendingInbound.remove(connection);
     duplicates.closed(connection);
+    if (reason instanceof PeerNotReadingException e) {
+      limitCounters.count(switch (e.kind()) {
+        case WRITE_STALLED -> Limits.Closure.WRITE_STALLED;
+        case QUEUE_OVERFLOW -> Limits.Closure.QUEUE_OVERFLOW;
+      });
+    }
     if (reason != null) {
       // The one log line for a connection that failed; the node carries on.
       LOG.info("connection {} closed: {}", connection, reason.getMessage());
@@ -660,7 +586,7 @@ public final class Swarm {
     });
   }
 
-  /** Closes every connection and listener. */
+  /** Closes every connection, then the transports (their listeners and sockets). */
   public Future<Void> close() {
     if (closed) {
       return Future.succeededFuture();
@@ -670,15 +596,14 @@ public final class Swarm {
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
     }
-    for (Connection c : new ArrayList<>(upgrading)) {
-      c.close();
+    for (Upgrade u : handshakes.all()) {
+      u.abort();
     }
     for (Connection c : connections()) {
       c.close();
     }
     List<Future<Void>> closing = new ArrayList<>();
-    servers.forEach(s -> closing.add(s.close()));
-    closing.add(client.close());
+    transports.forEach(t -> closing.add(t.close()));
     return Future.join(closing).mapEmpty();
   }
 }

@@ -1,10 +1,13 @@
 package io.tinyp2p.swarm;
 
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.transport.tcp.TcpTransport;
 import io.tinyp2p.yamux.YamuxConfig;
 import java.time.Duration;
 
 /**
- * Swarm settings.
+ * Swarm settings; the handshake, dial, Yamux, stall and input-turn settings are those of the
+ * default TCP transport ({@link #tcp}).
  *
  * @param handshakeTimeout from TCP connect to a usable Yamux session
  * @param negotiationTimeout multistream-select on a new stream
@@ -43,5 +46,10 @@ public record SwarmConfig(Duration handshakeTimeout, Duration negotiationTimeout
 
   public SwarmConfig withInputTurn(Duration turn) {
     return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, turn);
+  }
+
+  /** What the TCP transport takes from these settings, with our identity. */
+  public TcpTransport.Settings tcp(KeyPair identity) {
+    return new TcpTransport.Settings(identity, handshakeTimeout, dialTimeout, yamux, inputTurn, writeStallTimeout);
   }
 }

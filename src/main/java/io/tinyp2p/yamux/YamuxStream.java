@@ -2,7 +2,7 @@ package io.tinyp2p.yamux;
 
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.stream.ConnectionInfo;
-import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.transport.MuxedStream;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * {@link #fetch}); bytes the application has not consumed yet are queued (at most one receive
  * window, which the peer cannot exceed) and withhold the window update. Writing queues behind
  * the peer's send window; {@link #writeQueueFull()} turns true past the queue limit and the
- * drain handler runs when it has halved.
+ * drain handler runs when it has halved. It is the {@link MuxedStream} the TCP transport's
+ * connections hand out.
  */
-public final class YamuxStream implements P2pStream {
+public final class YamuxStream implements MuxedStream {
   private static final Logger LOG = LoggerFactory.getLogger(YamuxStream.class);
 
   /**
@@ -87,6 +88,7 @@ public final class YamuxStream implements P2pStream {
   }
 
   /** Set by the swarm once multistream-select agreed on a protocol. */
+  @Override
   public void protocol(String protocol) {
     this.protocol = protocol;
   }
@@ -102,6 +104,7 @@ public final class YamuxStream implements P2pStream {
   }
 
   /** Set by the connection that carries the session, before the stream is handed out. */
+  @Override
   public void connection(ConnectionInfo connection) {
     this.connection = connection;
   }
@@ -230,6 +233,7 @@ public final class YamuxStream implements P2pStream {
    * Puts bytes back in front of the inbound queue: used by the swarm when bytes that arrived
    * with the end of protocol negotiation belong to the negotiated protocol's handler.
    */
+  @Override
   public void unread(Buffer data) {
     consumed -= data.length(); // they will be counted again when delivered
     inbound.addFirst(data);
@@ -433,6 +437,7 @@ public final class YamuxStream implements P2pStream {
    * Runs once when the stream is gone, after the user's handlers: for bookkeeping by the
    * layer that owns the stream, independent of the handlers the application sets.
    */
+  @Override
   public void onTerminated(Runnable action) {
     if (terminated == null) {
       terminated = new java.util.ArrayList<>(2);

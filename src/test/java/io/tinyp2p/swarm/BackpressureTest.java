@@ -82,7 +82,7 @@ class BackpressureTest {
       upgrade(attacker);
       // Noise messages full of Yamux pings (each asks for a 12-byte answer); we read none
       Buffer pings = Buffer.buffer();
-      while (pings.length() + Frame.HEADER_LENGTH <= Connection.MAX_PLAINTEXT) {
+      while (pings.length() + Frame.HEADER_LENGTH <= io.tinyp2p.transport.tcp.TcpConnection.MAX_PLAINTEXT) {
         Frame.appendHeader(pings, Frame.TYPE_PING, Frame.FLAG_SYN, 0, 7);
       }
       byte[] plain = pings.getBytes();

@@ -54,6 +54,11 @@ class InputBudgetTest {
     });
   }
 
+  /** The input scheduler of the swarm's TCP transport. */
+  private static io.tinyp2p.transport.tcp.InputScheduler scheduler(Swarm swarm) {
+    return ((io.tinyp2p.transport.tcp.TcpTransport) swarm.transports().get(0)).inputScheduler();
+  }
+
   private static Multiaddr addr(Swarm swarm) {
     return swarm.listenAddresses().get(0).withPeerId(swarm.localPeer());
   }
@@ -164,7 +169,7 @@ class InputBudgetTest {
           st.write(Buffer.buffer(new byte[size]));
           st.end();
         }
-        c.closeWith(null);
+        c.close();
         return Future.succeededFuture();
       });
       List<Integer> got = TestNode.join(received.orTimeout(20, java.util.concurrent.TimeUnit.SECONDS));
@@ -196,9 +201,9 @@ class InputBudgetTest {
       for (int i = 0; i < back.size(); i++) {
         assertArrayEquals(in.get(i % in.size()).getBytes(), back.get(i).getBytes(), "echo " + i);
       }
-      long served = peer.onLoop(s -> Future.succeededFuture(slow.inputScheduler().served()));
+      long served = peer.onLoop(s -> Future.succeededFuture(scheduler(slow).served()));
       assertTrue(served > 20 * 20, "turns given to waiting connections: " + served);
-      assertEquals(0, (int) peer.<Integer>onLoop(s -> Future.succeededFuture(slow.inputScheduler().waiting())));
+      assertEquals(0, (int) peer.<Integer>onLoop(s -> Future.succeededFuture(scheduler(slow).waiting())));
     } finally {
       peer.onLoop(s -> Future.join(slow.close(), Future.all(senders.stream().map(Swarm::close).toList())).mapEmpty());
     }

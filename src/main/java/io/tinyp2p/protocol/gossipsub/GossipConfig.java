@@ -1,5 +1,9 @@
 package io.tinyp2p.protocol.gossipsub;
 
+import com.google.protobuf.ByteString;
+import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 
 /**
@@ -74,7 +78,30 @@ public record GossipConfig(
      */
     KEY_SEQNO,
     /** Content-addressed: the raw 32-byte SHA-256 of {@code data}. */
-    CONTENT_HASH
+    CONTENT_HASH;
+
+    /** The id of a message under this function. */
+    public ByteString id(RpcProto.Message m) {
+      return switch (this) {
+        case DEFAULT -> m.getFrom().concat(m.getSeqno());
+        case KEY_SEQNO -> {
+          ByteString from = m.getFrom();
+          ByteString key = from.size() > 2 && from.byteAt(0) == 0 ? from.substring(2) : m.getKey();
+          yield key.concat(m.getSeqno());
+        }
+        case CONTENT_HASH -> ByteString.copyFrom(sha256(m.getData()));
+      };
+    }
+
+    private static byte[] sha256(ByteString data) {
+      try {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        md.update(data.asReadOnlyByteBuffer());
+        return md.digest();
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   public static final int MIB = 1024 * 1024;
@@ -118,74 +145,185 @@ public record GossipConfig(
 
   /** The spec's defaults, with D_lo 5 (go- and js-libp2p's value; v1.0.md suggests 4). */
   public static GossipConfig defaults() {
-    return new GossipConfig(6, 5, 12, 6, 2, 0.25,
-        Duration.ofSeconds(1), Duration.ofSeconds(60),
-        5, 3,
-        Duration.ofSeconds(120), 100_000,
-        Duration.ofSeconds(60), Duration.ofSeconds(10),
-        MIB, MIB + RPC_OVERHEAD,
-        true, MessageIdFn.DEFAULT,
-        5000, 10, 3,
-        1000,
-        256, 4096, 64 * MIB);
+    return builder().build();
   }
 
-  /** The same parameters with other mesh degrees. */
-  public GossipConfig withDegrees(int d, int dLo, int dHi, int dLazy, int dOut) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer,
-        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
+  /** A builder holding {@link #defaults()}. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** The same parameters with another message size limit (the RPC limit follows it). */
-  public GossipConfig withMaxMessageSize(int max) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        max, max + RPC_OVERHEAD, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer,
-        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
-  }
+  /**
+   * Builds a {@link GossipConfig}: starts from the defaults, each setter replaces one
+   * parameter (see the record's components), and {@link #build()} checks them all together.
+   */
+  public static final class Builder {
+    private int d = 6;
+    private int dLo = 5;
+    private int dHi = 12;
+    private int dLazy = 6;
+    private int dOut = 2;
+    private double gossipFactor = 0.25;
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration fanoutTtl = Duration.ofSeconds(60);
+    private int mcacheLen = 5;
+    private int mcacheGossip = 3;
+    private Duration seenTtl = Duration.ofSeconds(120);
+    private int seenMaxSize = 100_000;
+    private Duration pruneBackoff = Duration.ofSeconds(60);
+    private Duration unsubscribeBackoff = Duration.ofSeconds(10);
+    private int maxMessageSize = MIB;
+    private int maxRpcSize = MIB + RPC_OVERHEAD;
+    private boolean floodPublish = true;
+    private MessageIdFn messageIdFn = MessageIdFn.DEFAULT;
+    private int maxIHaveLength = 5000;
+    private int maxIHaveMessages = 10;
+    private int gossipRetransmission = 3;
+    private int maxTopicsPerPeer = 1000;
+    private int validationQueuePerPeer = 256;
+    private int validationQueuePerTopic = 4096;
+    private int validationQueueBytes = 64 * MIB;
 
-  public GossipConfig withHeartbeat(Duration interval) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, interval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer,
-        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
-  }
+    private Builder() {}
 
-  public GossipConfig withFloodPublish(boolean flood) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        maxMessageSize, maxRpcSize, flood, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer,
-        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
-  }
+    public Builder d(int d) {
+      this.d = d;
+      return this;
+    }
 
-  public GossipConfig withMessageIdFn(MessageIdFn fn) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        maxMessageSize, maxRpcSize, floodPublish, fn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer,
-        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
-  }
+    public Builder dLo(int dLo) {
+      this.dLo = dLo;
+      return this;
+    }
 
-  public GossipConfig withGossipFactor(double factor) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, factor, heartbeatInterval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer,
-        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
-  }
+    public Builder dHi(int dHi) {
+      this.dHi = dHi;
+      return this;
+    }
 
-  /** The same parameters with other validation queue limits. */
-  public GossipConfig withValidationQueue(int perPeer, int perTopic, int bytes) {
-    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
-        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
-        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
-        gossipRetransmission, maxTopicsPerPeer, perPeer, perTopic, bytes);
+    public Builder dLazy(int dLazy) {
+      this.dLazy = dLazy;
+      return this;
+    }
+
+    public Builder dOut(int dOut) {
+      this.dOut = dOut;
+      return this;
+    }
+
+    public Builder gossipFactor(double gossipFactor) {
+      this.gossipFactor = gossipFactor;
+      return this;
+    }
+
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    public Builder fanoutTtl(Duration fanoutTtl) {
+      this.fanoutTtl = fanoutTtl;
+      return this;
+    }
+
+    public Builder mcacheLen(int mcacheLen) {
+      this.mcacheLen = mcacheLen;
+      return this;
+    }
+
+    public Builder mcacheGossip(int mcacheGossip) {
+      this.mcacheGossip = mcacheGossip;
+      return this;
+    }
+
+    public Builder seenTtl(Duration seenTtl) {
+      this.seenTtl = seenTtl;
+      return this;
+    }
+
+    public Builder seenMaxSize(int seenMaxSize) {
+      this.seenMaxSize = seenMaxSize;
+      return this;
+    }
+
+    public Builder pruneBackoff(Duration pruneBackoff) {
+      this.pruneBackoff = pruneBackoff;
+      return this;
+    }
+
+    public Builder unsubscribeBackoff(Duration unsubscribeBackoff) {
+      this.unsubscribeBackoff = unsubscribeBackoff;
+      return this;
+    }
+
+    /**
+     * The message size limit; the RPC limit follows it ({@code max} plus room for the RPC's
+     * other fields). Call {@link #maxRpcSize} afterwards to set that one otherwise.
+     */
+    public Builder maxMessageSize(int max) {
+      this.maxMessageSize = max;
+      this.maxRpcSize = max + RPC_OVERHEAD;
+      return this;
+    }
+
+    public Builder maxRpcSize(int maxRpcSize) {
+      this.maxRpcSize = maxRpcSize;
+      return this;
+    }
+
+    public Builder floodPublish(boolean floodPublish) {
+      this.floodPublish = floodPublish;
+      return this;
+    }
+
+    public Builder messageIdFn(MessageIdFn messageIdFn) {
+      this.messageIdFn = messageIdFn;
+      return this;
+    }
+
+    public Builder maxIHaveLength(int maxIHaveLength) {
+      this.maxIHaveLength = maxIHaveLength;
+      return this;
+    }
+
+    public Builder maxIHaveMessages(int maxIHaveMessages) {
+      this.maxIHaveMessages = maxIHaveMessages;
+      return this;
+    }
+
+    public Builder gossipRetransmission(int gossipRetransmission) {
+      this.gossipRetransmission = gossipRetransmission;
+      return this;
+    }
+
+    public Builder maxTopicsPerPeer(int maxTopicsPerPeer) {
+      this.maxTopicsPerPeer = maxTopicsPerPeer;
+      return this;
+    }
+
+    public Builder validationQueuePerPeer(int perPeer) {
+      this.validationQueuePerPeer = perPeer;
+      return this;
+    }
+
+    public Builder validationQueuePerTopic(int perTopic) {
+      this.validationQueuePerTopic = perTopic;
+      return this;
+    }
+
+    public Builder validationQueueBytes(int bytes) {
+      this.validationQueueBytes = bytes;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if the parameters are not consistent */
+    public GossipConfig build() {
+      return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
+          mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
+          maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
+          gossipRetransmission, maxTopicsPerPeer,
+          validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
+    }
   }
 
   /** Slack in {@link #maxRpcSize} over one message: the RPC's other fields. */

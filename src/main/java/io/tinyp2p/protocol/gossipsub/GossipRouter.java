@@ -1,18 +1,11 @@
 package io.tinyp2p.protocol.gossipsub;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,10 +22,9 @@ import java.util.function.LongSupplier;
  * the router answers through {@link Output}. Time comes from the injected clock and every
  * random choice from the injected {@link Random}, so a run is reproducible.
  *
- * <p>Each public method queues what it has to say per peer and ends by sending at most one
- * RPC per peer (more only when a batch of messages exceeds {@link GossipConfig#maxRpcSize()},
- * or IWANTs must be split so that their answers fit it): subscription changes, messages and
- * control messages for a peer travel together.
+ * <p>Each public method queues what it has to say per peer in the {@link Outbox} and ends by
+ * sending at most one RPC per peer (more only when a batch of messages exceeds
+ * {@link GossipConfig#maxRpcSize()}, or IWANTs must be split so that their answers fit it).
  *
  * <p>Received messages are not verified inside {@link #handleRpc}: after the cheap checks
  * (size, topic, seen cache) they wait in a bounded {@link ValidationQueue}, and the caller
@@ -42,30 +34,28 @@ import java.util.function.LongSupplier;
  * {@link Output#deliver} may call back into the router (publish, unsubscribe...).
  * {@link Output#send} must not.
  *
+ * <p>The router keeps the peers, the topics they announced and ours, handles subscriptions
+ * and messages (validation, forwarding, delivery) and dispatches the rest to the parts split
+ * out of it, as rust-libp2p's gossipsub has peer_score.rs, backoff.rs and metrics.rs:
+ * {@link PeerScore} (peer scoring), {@link Backoff} (PRUNE backoff), {@link GossipMetrics}
+ * (the counters of {@link #counters()}), {@link Mesh} (JOIN/LEAVE, GRAFT/PRUNE, mesh
+ * maintenance), {@link Gossip} (IHAVE/IWANT), {@link Fanout} and {@link Outbox} (RPC
+ * assembly).
+ *
  * <p>Implemented: mesh construction and maintenance with D/D_lo/D_hi and the outbound quota
  * D_out, fanout with TTL, flood publishing, gossip (IHAVE/IWANT) with the adaptive gossip
  * factor, PRUNE backoff (honoured, announced, enforced on GRAFT), the spam limits of v1.1
  * "Spam Protection Measures" (GRAFTs for topics we are not in are ignored, bounded IHAVE and
- * IWANT handling, IWANT retransmission limit), StrictSign validation and a seen cache.
- * Not implemented: peer scoring and everything that depends on it (opportunistic grafting,
- * graylisting, gossip promises), peer exchange (PX records in PRUNEs are ignored and we send
- * none), explicit peering, floodsub peers, IDONTWANT (parsed, ignored; advertise
- * {@code /meshsub/1.1.0} and {@code /meshsub/1.0.0} only).
+ * IWANT handling, IWANT retransmission limit), StrictSign validation, a seen cache, and the
+ * basics of peer scoring (P1, P2, P4, P6; see {@link PeerScore}) with the gossip threshold
+ * (mesh pruning, no grafting and no gossip below it) and the graylist. Not implemented: the
+ * other score parameters, opportunistic grafting, gossip promises, peer exchange (PX records
+ * in PRUNEs are ignored and we send none), explicit peering, floodsub peers, IDONTWANT
+ * (parsed, ignored; we advertise {@code /meshsub/1.1.0} and {@code /meshsub/1.0.0} only).
  *
  * <p>Single-threaded: call it from one thread (the node's event loop).
  */
 public final class GossipRouter {
-  public static final String PROTOCOL_V11 = "/meshsub/1.1.0";
-  public static final String PROTOCOL_V10 = "/meshsub/1.0.0";
-  /** The longest PRUNE backoff we honour; longer ones are cut to it. */
-  static final long MAX_BACKOFF_SECONDS = 24 * 3600;
-  /**
-   * IWANT RPCs sent to one peer per heartbeat: js-libp2p answers no more than 10 per heartbeat
-   * (its GossipsubMaxIWantMessages), and each asks for at most
-   * {@link GossipConfig#iwantIdsPerRpc()} ids.
-   */
-  static final int MAX_IWANT_RPCS = 10;
-
   /** What the router asks of its caller. */
   public interface Output {
     /** Sends an RPC to a peer on our outbound gossipsub stream to it. */
@@ -83,90 +73,15 @@ public final class GossipRouter {
    */
   public record PublishResult(byte[] id, int peers) {}
 
-  /** Why a received message was dropped. */
-  public enum DropReason {
-    /** The encoded message is larger than {@link GossipConfig#maxMessageSize()}. */
-    TOO_LARGE,
-    MISSING_TOPIC,
-    /** We have not joined the message's topic. */
-    NOT_SUBSCRIBED,
-    /** Its id is in the seen cache (never verified twice), or already queued from the same peer. */
-    DUPLICATE,
-    /** The sender's validation queue is full ({@link GossipConfig#validationQueuePerPeer()}). */
-    THROTTLED_PEER,
-    /**
-     * The topic's validation queue is full, and the sender holds as much of it as anybody
-     * (else the biggest holder's newest message is dropped instead, counted here too).
-     */
-    THROTTLED_TOPIC,
-    /** Likewise for the validation queue's bytes ({@link GossipConfig#validationQueueBytes()}). */
-    THROTTLED_MEMORY,
-    /**
-     * Queued, but its sender sent another RPC once below the graylist threshold: what it
-     * still had queued is dropped unverified.
-     */
-    GRAYLISTED,
-    /** Validly signed with our own key, but we did not publish it (in this life). */
-    SELF_ORIGIN,
-    MISSING_FROM,
-    MISSING_SEQNO,
-    MISSING_SIGNATURE,
-    BAD_SEQNO,
-    BAD_FROM,
-    BAD_KEY,
-    UNSUPPORTED_KEY,
-    KEY_MISMATCH,
-    NO_PUBLIC_KEY,
-    INVALID_SIGNATURE;
-
-    static DropReason of(MessageSigning.Result result) {
-      return valueOf(result.name());
-    }
-
-    /** The counter name, e.g. {@code dropped.invalidSignature}. */
-    public String counterName() {
-      StringBuilder sb = new StringBuilder("dropped.");
-      boolean upper = false;
-      for (char c : name().toCharArray()) {
-        if (c == '_') {
-          upper = true;
-        } else {
-          sb.append(upper ? c : Character.toLowerCase(c));
-          upper = false;
-        }
-      }
-      return sb.toString();
-    }
-  }
-
+  /** A peer we speak gossipsub with. */
   private static final class PeerState {
     final boolean outbound;
-    // score inputs (a v1.1 score's basics, decayed every heartbeat)
-    double firstDeliveries;
-    double invalidMessages;
-    long meshSince = -1;
-    String ip;
+    /** The topics it announced (at most {@link GossipConfig#maxTopicsPerPeer()}). */
     final Set<String> topics = new LinkedHashSet<>();
-    /** IHAVE-carrying RPCs heeded this heartbeat. */
-    int ihaves;
-    /** Message ids asked of this peer with IWANT this heartbeat. */
-    int asked;
-    /** IWANT RPCs sent to this peer this heartbeat. */
-    int iwantRpcs;
 
     PeerState(boolean outbound) {
       this.outbound = outbound;
     }
-  }
-
-  /** What is queued for one peer until the end of the current call. */
-  private static final class Pending {
-    final List<RpcProto.RPC.SubOpts> subscriptions = new ArrayList<>();
-    final List<RpcProto.Message> messages = new ArrayList<>();
-    final Set<ByteString> messageIds = new LinkedHashSet<>();
-    final RpcProto.ControlMessage.Builder control = RpcProto.ControlMessage.newBuilder();
-    /** IWANTs, one per RPC: the first travels with the rest, each other one alone. */
-    final List<RpcProto.ControlIWant> iwants = new ArrayList<>();
   }
 
   private record Delivery(String topic, PeerId from, ByteString id, ByteString data, long seqno) {}
@@ -176,47 +91,22 @@ public final class GossipRouter {
   private final GossipConfig config;
   private final Output output;
   private final LongSupplier clock;
-  private final Random random;
 
   private final Map<PeerId, PeerState> peers = new LinkedHashMap<>();
   /** Topic → peers that announced it. */
   private final Map<String, Set<PeerId>> topicPeers = new LinkedHashMap<>();
   private final Set<String> subscriptions = new LinkedHashSet<>();
-  /** Joined topic → mesh peers. A key exists exactly for each joined topic. */
-  private final Map<String, Set<PeerId>> mesh = new LinkedHashMap<>();
-  /** Topic we publish to without joining → fanout peers (non-flood publishing only). */
-  private final Map<String, Set<PeerId>> fanout = new LinkedHashMap<>();
-  private final Map<String, Long> lastPublished = new HashMap<>();
-  /** Topic → peer → end of the backoff (millis). */
-  private final Map<String, Map<PeerId, Long>> backoff = new HashMap<>();
+  private final Fanout fanout;
+  private final Mesh mesh;
+  private final Backoff backoff;
   private final MessageCache mcache;
   private final SeenCache seen;
+  private final GossipMetrics metrics = new GossipMetrics();
   private final ValidationQueue validation;
-  private Map<PeerId, Pending> outbox = new LinkedHashMap<>();
+  private final Outbox outbox;
+  private final PeerScore scores;
+  private final Gossip gossip;
   private long nextSeqno;
-
-  private long received;
-  /** Peers per (non-loopback) IP address, for the colocation factor: O(1) per score. */
-  private final Map<String, Integer> peersPerIp = new HashMap<>();
-  private long graylisted;
-  private long prunedForScore;
-  private long delivered;
-  private long forwarded;
-  private long published;
-  private long publishedCopies;
-  private long graftsReceived;
-  private long graftsRefused;
-  private long graftsIgnored;
-  private long prunesReceived;
-  private long ihavesReceived;
-  private long ihavesIgnored;
-  private long iwantsSent;
-  private long iwantsReceived;
-  private long iwantServed;
-  private long rpcsFromUnknownPeers;
-  private long validationQueued;
-  private long validated;
-  private final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
 
   /**
    * @param identity our key: we sign every message with it
@@ -231,22 +121,23 @@ public final class GossipRouter {
     this.config = config;
     this.output = output;
     this.clock = clock;
-    this.random = random;
+    this.fanout = new Fanout(config, random);
+    this.backoff = new Backoff(clock, 2 * config.heartbeatInterval().toMillis());
     this.mcache = new MessageCache(config.mcacheLen(), config.mcacheGossip());
     this.seen = new SeenCache(config.seenTtl().toMillis(), config.seenMaxSize(), clock);
     this.validation = new ValidationQueue(config.validationQueuePerPeer(), config.validationQueuePerTopic(),
-        config.validationQueueBytes(), why -> drop(throttled(why)));
+        config.validationQueueBytes(), why -> metrics.drop(throttled(why)));
+    this.outbox = new Outbox(config.maxRpcSize(), output);
+    this.scores = new PeerScore(clock);
+    Map<String, Set<PeerId>> topicPeersView = Collections.unmodifiableMap(topicPeers);
+    this.mesh = new Mesh(config, random, backoff, scores, outbox, metrics, fanout, topicPeersView,
+        peers::containsKey, this::isOutbound);
+    this.gossip = new Gossip(config, random, mcache, seen, outbox, scores, metrics, mesh.view(), fanout,
+        topicPeersView);
     // go-, js- and rust-libp2p seed the counter with the wall clock in nanoseconds, so seqnos
     // keep growing across restarts: kubo drops a peer's messages whose seqno is not above the
     // largest it saw from that peer.
     this.nextSeqno = Math.max(0, clock.getAsLong()) * 1_000_000L + 1;
-    for (DropReason r : DropReason.values()) {
-      dropped.put(r, 0L);
-    }
-  }
-
-  public PeerId self() {
-    return self;
   }
 
   public GossipConfig config() {
@@ -265,11 +156,9 @@ public final class GossipRouter {
       return;
     }
     peers.put(peer, new PeerState(outbound));
-    if (!subscriptions.isEmpty()) {
-      Pending p = pending(peer);
-      for (String topic : subscriptions) {
-        p.subscriptions.add(subOpts(topic, true));
-      }
+    scores.add(peer);
+    for (String topic : subscriptions) {
+      outbox.subscription(peer, topic, true);
     }
     flush();
   }
@@ -280,22 +169,24 @@ public final class GossipRouter {
     if (ps == null) {
       return;
     }
-    forgetIp(ps);
+    scores.remove(peer);
+    gossip.remove(peer);
     for (String topic : ps.topics) {
       leaveTopicPeers(topic, peer);
     }
-    for (Set<PeerId> m : mesh.values()) {
-      m.remove(peer);
-    }
-    for (Set<PeerId> f : fanout.values()) {
-      f.remove(peer);
-    }
-    outbox.remove(peer);
+    mesh.remove(peer);
+    fanout.remove(peer);
+    outbox.forget(peer);
     validation.removePeer(peer); // its unverified messages go with it
   }
 
   public boolean hasPeer(PeerId peer) {
     return peers.containsKey(peer);
+  }
+
+  /** Tells the router a peer's IP address, for the colocation factor of {@link PeerScore}. */
+  public void peerAddress(PeerId peer, String ip) {
+    scores.ip(peer, ip);
   }
 
   // ---------------------------------------------------------------- application calls
@@ -306,31 +197,9 @@ public final class GossipRouter {
       return;
     }
     for (PeerId p : peers.keySet()) {
-      pending(p).subscriptions.add(subOpts(topic, true));
+      outbox.subscription(p, topic, true);
     }
-    Set<PeerId> m = new LinkedHashSet<>();
-    Set<PeerId> f = fanout.remove(topic);
-    lastPublished.remove(topic);
-    if (f != null) {
-      for (PeerId p : f) {
-        if (!inBackoff(topic, p)) {
-          m.add(p);
-        }
-      }
-    }
-    if (m.size() < config.d()) {
-      List<PeerId> candidates = new ArrayList<>();
-      for (PeerId p : topicPeers.getOrDefault(topic, Set.of())) {
-        if (!m.contains(p) && !inBackoff(topic, p)) {
-          candidates.add(p);
-        }
-      }
-      m.addAll(pick(candidates, config.d() - m.size()));
-    }
-    mesh.put(topic, m);
-    for (PeerId p : m) {
-      graft(p, topic);
-    }
+    mesh.join(topic);
     flush();
   }
 
@@ -340,14 +209,9 @@ public final class GossipRouter {
       return;
     }
     for (PeerId p : peers.keySet()) {
-      pending(p).subscriptions.add(subOpts(topic, false));
+      outbox.subscription(p, topic, false);
     }
-    Set<PeerId> m = mesh.remove(topic);
-    long backoffMillis = config.unsubscribeBackoff().toMillis();
-    for (PeerId p : m) {
-      addBackoff(topic, p, backoffMillis);
-      prune(p, topic, backoffMillis);
-    }
+    mesh.leave(topic);
     flush();
   }
 
@@ -382,23 +246,13 @@ public final class GossipRouter {
     } else if (m0 != null) {
       to.addAll(m0);
     } else {
-      Set<PeerId> f = fanout.get(topic);
-      if (f == null || f.isEmpty()) {
-        f = new LinkedHashSet<>(pick(new ArrayList<>(topicPeers.getOrDefault(topic, Set.of())), config.d()));
-        if (!f.isEmpty()) {
-          fanout.put(topic, f);
-        }
-      }
-      if (!f.isEmpty()) {
-        lastPublished.put(topic, clock.getAsLong());
-      }
-      to.addAll(f);
+      to.addAll(fanout.forPublish(topic, topicPeers.getOrDefault(topic, Set.of()), clock.getAsLong()));
     }
     for (PeerId p : to) {
-      enqueueMessage(p, id, m);
+      outbox.message(p, id, m);
     }
-    published++;
-    publishedCopies += to.size();
+    metrics.published++;
+    metrics.publishedCopies += to.size();
     flush();
     return new PublishResult(id.toByteArray(), to.size());
   }
@@ -413,14 +267,14 @@ public final class GossipRouter {
   public void handleRpc(PeerId from, RpcProto.RPC rpc) {
     PeerState ps = peers.get(from);
     if (ps == null) {
-      rpcsFromUnknownPeers++;
+      metrics.rpcsFromUnknownPeers++;
       return;
     }
-    if (score(from) < GRAYLIST_THRESHOLD) {
-      graylisted++; // v1.1: below the graylist threshold everything the peer sends is ignored
+    if (scores.graylisted(from)) {
+      metrics.graylisted++; // v1.1: below the graylist threshold everything the peer sends is ignored
       // and what it sent before, still unverified, is not worth a check either
       for (int n = validation.removePeer(from); n > 0; n--) {
-        drop(DropReason.GRAYLISTED);
+        metrics.drop(DropReason.GRAYLISTED);
       }
       return;
     }
@@ -433,16 +287,16 @@ public final class GossipRouter {
     if (rpc.hasControl()) {
       RpcProto.ControlMessage c = rpc.getControl();
       if (c.getIhaveCount() > 0) {
-        handleIHave(from, ps, c.getIhaveList());
+        gossip.handleIHave(from, c.getIhaveList());
       }
       for (RpcProto.ControlIWant iwant : c.getIwantList()) {
-        handleIWant(from, iwant);
+        gossip.handleIWant(from, iwant);
       }
       for (RpcProto.ControlGraft graft : c.getGraftList()) {
-        handleGraft(from, ps, graft);
+        mesh.handleGraft(from, ps.outbound, graft);
       }
       for (RpcProto.ControlPrune prune : c.getPruneList()) {
-        handlePrune(from, prune);
+        mesh.handlePrune(from, prune);
       }
     }
     flush();
@@ -477,7 +331,7 @@ public final class GossipRouter {
     }
     flush();
     for (Delivery d : deliveries) {
-      delivered++;
+      metrics.delivered++;
       output.deliver(d.topic(), d.from(), d.id().toByteArray(), d.data().toByteArray(), d.seqno());
     }
     return validation.size();
@@ -496,46 +350,40 @@ public final class GossipRouter {
       topicPeers.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(from);
     } else if (ps.topics.remove(topic)) {
       leaveTopicPeers(topic, from);
-      Set<PeerId> m = mesh.get(topic);
-      if (m != null) {
-        m.remove(from);
-      }
-      Set<PeerId> f = fanout.get(topic);
-      if (f != null) {
-        f.remove(from);
-      }
+      mesh.remove(topic, from);
+      fanout.remove(topic, from);
     }
   }
 
   /** The cheap checks, then into the validation queue (or dropped, counted). */
   private void receiveMessage(PeerId source, RpcProto.Message m) {
-    received++;
+    metrics.received++;
     int size = m.getSerializedSize();
     if (size > config.maxMessageSize()) {
-      drop(DropReason.TOO_LARGE);
+      metrics.drop(DropReason.TOO_LARGE);
       return;
     }
     if (!m.hasTopic()) {
-      drop(DropReason.MISSING_TOPIC);
+      metrics.drop(DropReason.MISSING_TOPIC);
       return;
     }
     String topic = m.getTopic();
     if (!subscriptions.contains(topic)) {
-      drop(DropReason.NOT_SUBSCRIBED);
+      metrics.drop(DropReason.NOT_SUBSCRIBED);
       return;
     }
     // Only validated messages enter the seen cache, so a forgery cannot shadow the real
     // message with the same id; checking it first spares verifying every duplicate.
     ByteString id = messageId(m);
     if (seen.contains(id)) {
-      drop(DropReason.DUPLICATE);
+      metrics.drop(DropReason.DUPLICATE);
       return;
     }
     ValidationQueue.Admission admission = validation.offer(source, m, id, topic, size);
     if (admission == ValidationQueue.Admission.QUEUED) {
-      validationQueued++;
+      metrics.validationQueued++;
     } else {
-      drop(throttled(admission));
+      metrics.drop(throttled(admission));
     }
   }
 
@@ -556,501 +404,70 @@ public final class GossipRouter {
     String topic = e.topic();
     // Another copy may have been accepted while this one waited; or we left the topic.
     if (seen.contains(id)) {
-      drop(DropReason.DUPLICATE);
+      metrics.drop(DropReason.DUPLICATE);
       return;
     }
     if (!subscriptions.contains(topic)) {
-      drop(DropReason.NOT_SUBSCRIBED);
+      metrics.drop(DropReason.NOT_SUBSCRIBED);
       return;
     }
-    validated++;
+    metrics.validated++;
     MessageSigning.Result result = MessageSigning.validate(m);
     if (result != MessageSigning.Result.VALID) {
-      drop(DropReason.of(result));
-      PeerState src = peers.get(source);
-      if (src != null) {
-        src.invalidMessages++; // P4: the peer that sent it pays, whoever signed it
-      }
+      metrics.drop(DropReason.of(result));
+      scores.invalidMessage(source); // P4: the peer that sent it pays, whoever signed it
       return;
     }
     PeerId origin = PeerId.fromBytes(m.getFrom().toByteArray());
     if (origin.equals(self)) {
-      drop(DropReason.SELF_ORIGIN);
+      metrics.drop(DropReason.SELF_ORIGIN);
       return;
     }
     seen.add(id);
     mcache.put(id, m);
-    PeerState src = peers.get(source);
-    if (src != null) {
-      src.firstDeliveries = Math.min(src.firstDeliveries + 1, FIRST_DELIVERY_CAP); // P2
-    }
+    scores.firstDelivery(source); // P2
     deliveries.add(new Delivery(topic, origin, id, m.getData(), MessageSigning.seqno(m)));
     for (PeerId p : mesh.get(topic)) {
       if (!p.equals(source) && !p.equals(origin)) {
-        if (enqueueMessage(p, id, m)) {
-          forwarded++;
+        if (outbox.message(p, id, m)) {
+          metrics.forwarded++;
         }
       }
     }
-  }
-
-  private void handleIHave(PeerId from, PeerState ps, List<RpcProto.ControlIHave> ihaves) {
-    ihavesReceived += ihaves.size();
-    if (++ps.ihaves > config.maxIHaveMessages() || ps.asked >= config.maxIHaveLength()
-        || ps.iwantRpcs >= MAX_IWANT_RPCS) {
-      ihavesIgnored += ihaves.size();
-      return;
-    }
-    Set<ByteString> wanted = new LinkedHashSet<>();
-    for (RpcProto.ControlIHave ihave : ihaves) {
-      if (!mesh.containsKey(ihave.getTopicID())) {
-        continue; // gossip for topics we are not in
-      }
-      for (ByteString id : ihave.getMessageIDsList()) {
-        if (!seen.contains(id)) {
-          wanted.add(id);
-        }
-      }
-    }
-    if (wanted.isEmpty()) {
-      return;
-    }
-    List<ByteString> ask = new ArrayList<>(wanted);
-    // The answer to one IWANT RPC may come as one RPC: ask few enough ids that it fits our limit.
-    int perRpc = config.iwantIdsPerRpc();
-    int budget = (int) Math.min(config.maxIHaveLength() - ps.asked, (long) (MAX_IWANT_RPCS - ps.iwantRpcs) * perRpc);
-    if (ask.size() > budget) {
-      Collections.shuffle(ask, random);
-      ask = ask.subList(0, budget);
-    }
-    ps.asked += ask.size();
-    iwantsSent += ask.size();
-    Pending p = pending(from);
-    for (int i = 0; i < ask.size(); i += perRpc) {
-      p.iwants.add(RpcProto.ControlIWant.newBuilder()
-          .addAllMessageIDs(ask.subList(i, Math.min(ask.size(), i + perRpc))).build());
-      ps.iwantRpcs++;
-    }
-  }
-
-  private void handleIWant(PeerId from, RpcProto.ControlIWant iwant) {
-    iwantsReceived++;
-    for (ByteString id : iwant.getMessageIDsList()) {
-      RpcProto.Message m = mcache.getForPeer(id, from, config.gossipRetransmission());
-      if (m != null && enqueueMessage(from, id, m)) {
-        iwantServed++;
-      }
-    }
-  }
-
-  private void handleGraft(PeerId from, PeerState ps, RpcProto.ControlGraft graft) {
-    graftsReceived++;
-    String topic = graft.getTopicID();
-    Set<PeerId> m = mesh.get(topic);
-    if (m == null) {
-      // v1.1 "Spam Protection Measures": GRAFTs for topics we are not in are ignored.
-      graftsIgnored++;
-      return;
-    }
-    if (m.contains(from)) {
-      return;
-    }
-    long pruneBackoff = config.pruneBackoff().toMillis();
-    Long until = backoffUntil(topic, from);
-    if (until != null && until > clock.getAsLong()) {
-      // Grafting during the backoff: refuse and extend it (v1.1 "PRUNE Backoff").
-      graftsRefused++;
-      addBackoff(topic, from, pruneBackoff);
-      prune(from, topic, pruneBackoff);
-      return;
-    }
-    if (m.size() >= config.dHi() && !ps.outbound) {
-      // Oversubscribed: only outbound peers are still accepted (v1.1 "Outbound Mesh Quotas").
-      graftsRefused++;
-      addBackoff(topic, from, pruneBackoff);
-      prune(from, topic, pruneBackoff);
-      return;
-    }
-    m.add(from);
-  }
-
-  private void handlePrune(PeerId from, RpcProto.ControlPrune prune) {
-    prunesReceived++;
-    String topic = prune.getTopicID();
-    Set<PeerId> m = mesh.get(topic);
-    if (m == null) {
-      return;
-    }
-    m.remove(from);
-    long seconds = prune.hasBackoff()
-        ? Math.min(prune.getBackoff() < 0 ? MAX_BACKOFF_SECONDS : prune.getBackoff(), MAX_BACKOFF_SECONDS)
-        : config.pruneBackoff().toSeconds();
-    addBackoff(topic, from, seconds * 1000);
-    // Peer exchange records are ignored: without scores we have no reason to trust them.
   }
 
   // ---------------------------------------------------------------- heartbeat
 
   /**
-   * The periodic maintenance of gossipsub-v1.0.md "Heartbeat" with the v1.1 changes: mesh
-   * repair (graft below D_lo, prune above D_hi, keep D_out outbound peers), fanout expiry
-   * and top-up, gossip emission, message cache shift, seen cache and backoff expiry.
+   * The periodic maintenance of gossipsub-v1.0.md "Heartbeat" with the v1.1 changes: score
+   * decay, pruning of negative-score mesh peers, mesh repair (graft below D_lo, prune above
+   * D_hi, keep D_out outbound peers), fanout expiry and top-up, gossip emission, message cache
+   * shift, seen cache and backoff expiry.
    */
   public void heartbeat() {
     long now = clock.getAsLong();
-    for (PeerState ps : peers.values()) {
-      ps.ihaves = 0;
-      ps.asked = 0;
-      ps.iwantRpcs = 0;
-      ps.firstDeliveries *= SCORE_DECAY;
-      ps.invalidMessages *= SCORE_DECAY;
-      if (ps.invalidMessages < 0.01) {
-        ps.invalidMessages = 0;
-      }
-    }
-    Set<PeerId> meshed = new java.util.HashSet<>();
-    mesh.values().forEach(meshed::addAll);
-    for (Map.Entry<PeerId, PeerState> e : peers.entrySet()) {
-      PeerState ps = e.getValue();
-      if (!meshed.contains(e.getKey())) {
-        ps.meshSince = -1;
-      } else if (ps.meshSince < 0) {
-        ps.meshSince = now;
-      }
-    }
-    pruneNegativeScores();
-    expireBackoffs(now);
-    maintainMeshes();
-    maintainFanout(now);
-    emitGossip();
+    gossip.heartbeat();
+    scores.heartbeat(mesh.view().values(), now);
+    mesh.pruneNegativeScores();
+    backoff.expire(now);
+    mesh.maintain();
+    fanout.maintain(now, topicPeers);
+    gossip.emit();
     mcache.shift();
     seen.expire();
     flush();
   }
 
-  // ---------------------------------------------------------------- peer scoring
-
-  /** Below zero a peer loses its mesh slots and gets no gossip from us. */
-  static final double GOSSIP_THRESHOLD = 0;
-  /** Below this, everything the peer sends is ignored (v1.1's graylist). */
-  static final double GRAYLIST_THRESHOLD = -80;
-  static final double FIRST_DELIVERY_CAP = 100;
-  static final double SCORE_DECAY = 0.99;
-  static final double INVALID_WEIGHT = -10;
-  static final double COLOCATION_WEIGHT = -5;
-  static final int COLOCATION_THRESHOLD = 3;
-
-  /**
-   * The basics of the v1.1 peer score: time in mesh (P1, up to +10), first deliveries (P2,
-   * +0.1 each, capped), invalid messages (P4, squared, weight -10) and IP colocation (P6:
-   * peers beyond 3 on one IP, squared, weight -5; loopback is exempt so a local test network
-   * is not punished). Inputs decay by 1 % every heartbeat.
-   */
-  public double score(PeerId peer) {
-    PeerState ps = peers.get(peer);
-    if (ps == null) {
-      return 0;
-    }
-    double score = 0.1 * ps.firstDeliveries;
-    if (ps.meshSince >= 0) {
-      score += Math.min(10, (clock.getAsLong() - ps.meshSince) / 1000.0 / 60.0 * 10);
-    }
-    score += INVALID_WEIGHT * ps.invalidMessages * ps.invalidMessages;
-    if (ps.ip != null) {
-      int same = peersPerIp.getOrDefault(ps.ip, 0);
-      if (same > COLOCATION_THRESHOLD) {
-        double surplus = same - COLOCATION_THRESHOLD;
-        score += COLOCATION_WEIGHT * surplus * surplus;
-      }
-    }
-    return score;
-  }
-
-  /** Tells the router a peer's IP address, for the colocation factor. */
-  public void peerAddress(PeerId peer, String ip) {
-    PeerState ps = peers.get(peer);
-    if (ps == null || ip == null || ip.equals(ps.ip)) {
-      return;
-    }
-    forgetIp(ps);
-    if (!io.tinyp2p.multiaddr.AddressClass.isLoopback(ip)) { // loopback is exempt: never counted
-      ps.ip = ip;
-      peersPerIp.merge(ip, 1, Integer::sum);
-    }
-  }
-
-  private void forgetIp(PeerState ps) {
-    if (ps.ip != null) {
-      peersPerIp.computeIfPresent(ps.ip, (k, n) -> n > 1 ? n - 1 : null);
-      ps.ip = null;
-    }
-  }
-
-  /** Mesh peers whose score fell below zero are pruned (with backoff). */
-  private void pruneNegativeScores() {
-    long backoff = config.pruneBackoff().toMillis();
-    for (Map.Entry<String, Set<PeerId>> e : mesh.entrySet()) {
-      for (Iterator<PeerId> it = e.getValue().iterator(); it.hasNext(); ) {
-        PeerId p = it.next();
-        if (score(p) < GOSSIP_THRESHOLD) {
-          it.remove();
-          addBackoff(e.getKey(), p, backoff);
-          prune(p, e.getKey(), backoff);
-          prunedForScore++;
-        }
-      }
-    }
-  }
-
-  private void maintainMeshes() {
-    for (Map.Entry<String, Set<PeerId>> e : mesh.entrySet()) {
-      String topic = e.getKey();
-      Set<PeerId> m = e.getValue();
-      m.removeIf(p -> !peers.containsKey(p));
-      if (m.size() < config.dLo()) {
-        List<PeerId> candidates = graftCandidates(topic, m, false);
-        for (PeerId p : pick(candidates, config.d() - m.size())) {
-          m.add(p);
-          graft(p, topic);
-        }
-      } else if (m.size() > config.dHi()) {
-        List<PeerId> shuffled = pick(new ArrayList<>(m), m.size());
-        List<PeerId> keep = new ArrayList<>(shuffled.subList(0, config.d()));
-        List<PeerId> drop = new ArrayList<>(shuffled.subList(config.d(), shuffled.size()));
-        int outbound = countOutbound(keep);
-        // Keep D_out outbound peers if we have them: swap outbound peers of the pruned
-        // set for inbound survivors.
-        for (int i = 0; i < drop.size() && outbound < config.dOut(); i++) {
-          PeerId candidate = drop.get(i);
-          if (!isOutbound(candidate)) {
-            continue;
-          }
-          for (int j = keep.size() - 1; j >= 0; j--) {
-            if (!isOutbound(keep.get(j))) {
-              drop.set(i, keep.get(j));
-              keep.set(j, candidate);
-              outbound++;
-              break;
-            }
-          }
-        }
-        long pruneBackoff = config.pruneBackoff().toMillis();
-        for (PeerId p : drop) {
-          m.remove(p);
-          addBackoff(topic, p, pruneBackoff);
-          prune(p, topic, pruneBackoff);
-        }
-      }
-      if (m.size() >= config.dLo()) {
-        int outbound = countOutbound(m);
-        if (outbound < config.dOut()) {
-          for (PeerId p : pick(graftCandidates(topic, m, true), config.dOut() - outbound)) {
-            m.add(p);
-            graft(p, topic);
-          }
-        }
-      }
-    }
-  }
-
-  private List<PeerId> graftCandidates(String topic, Set<PeerId> current, boolean outboundOnly) {
-    List<PeerId> out = new ArrayList<>();
-    for (PeerId p : topicPeers.getOrDefault(topic, Set.of())) {
-      if (!current.contains(p) && !inBackoff(topic, p) && (!outboundOnly || isOutbound(p))
-          && score(p) >= GOSSIP_THRESHOLD) {
-        out.add(p);
-      }
-    }
-    return out;
-  }
-
-  private void maintainFanout(long now) {
-    long ttl = config.fanoutTtl().toMillis();
-    for (Iterator<Map.Entry<String, Set<PeerId>>> it = fanout.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Set<PeerId>> e = it.next();
-      String topic = e.getKey();
-      Long last = lastPublished.get(topic);
-      if (last == null || now - last >= ttl) {
-        it.remove();
-        lastPublished.remove(topic);
-        continue;
-      }
-      Set<PeerId> f = e.getValue();
-      Set<PeerId> members = topicPeers.getOrDefault(topic, Set.of());
-      f.removeIf(p -> !members.contains(p));
-      if (f.size() < config.d()) {
-        List<PeerId> candidates = new ArrayList<>();
-        for (PeerId p : members) {
-          if (!f.contains(p)) {
-            candidates.add(p);
-          }
-        }
-        f.addAll(pick(candidates, config.d() - f.size()));
-      }
-    }
-  }
-
-  private void emitGossip() {
-    Set<String> topics = new LinkedHashSet<>(mesh.keySet());
-    topics.addAll(fanout.keySet());
-    for (String topic : topics) {
-      List<ByteString> ids = mcache.gossipIds(topic);
-      if (ids.isEmpty()) {
-        continue;
-      }
-      Set<PeerId> exclude = new LinkedHashSet<>(mesh.getOrDefault(topic, Set.of()));
-      exclude.addAll(fanout.getOrDefault(topic, Set.of()));
-      List<PeerId> candidates = new ArrayList<>();
-      for (PeerId p : topicPeers.getOrDefault(topic, Set.of())) {
-        if (!exclude.contains(p) && score(p) >= GOSSIP_THRESHOLD) {
-          candidates.add(p);
-        }
-      }
-      int n = Math.max(config.dLazy(), (int) (config.gossipFactor() * candidates.size()));
-      List<PeerId> targets = pick(candidates, n);
-      if (targets.isEmpty()) {
-        continue;
-      }
-      if (ids.size() > config.maxIHaveLength()) {
-        ids = pick(ids, config.maxIHaveLength());
-      }
-      RpcProto.ControlIHave ihave = RpcProto.ControlIHave.newBuilder()
-          .setTopicID(topic).addAllMessageIDs(ids).build();
-      for (PeerId p : targets) {
-        pending(p).control.addIhave(ihave);
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- backoff
-
-  private Long backoffUntil(String topic, PeerId peer) {
-    Map<PeerId, Long> b = backoff.get(topic);
-    return b == null ? null : b.get(peer);
-  }
-
-  /**
-   * Whether we must not graft the peer: a backoff entry exists. Entries outlive their end by
-   * two heartbeats (see {@link #expireBackoffs}): the slack the v1.1 spec asks for, so our
-   * GRAFT does not reach the peer just before its own backoff ends.
-   */
-  private boolean inBackoff(String topic, PeerId peer) {
-    return backoffUntil(topic, peer) != null;
-  }
-
-  private void addBackoff(String topic, PeerId peer, long millis) {
-    long until = clock.getAsLong() + millis;
-    backoff.computeIfAbsent(topic, t -> new HashMap<>()).merge(peer, until, Math::max);
-  }
-
-  private void expireBackoffs(long now) {
-    long slack = 2 * config.heartbeatInterval().toMillis();
-    for (Iterator<Map<PeerId, Long>> it = backoff.values().iterator(); it.hasNext(); ) {
-      Map<PeerId, Long> b = it.next();
-      b.values().removeIf(until -> until + slack <= now);
-      if (b.isEmpty()) {
-        it.remove();
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- output
-
-  private Pending pending(PeerId peer) {
-    return outbox.computeIfAbsent(peer, p -> new Pending());
-  }
-
-  private void graft(PeerId peer, String topic) {
-    pending(peer).control.addGraft(RpcProto.ControlGraft.newBuilder().setTopicID(topic));
-  }
-
-  private void prune(PeerId peer, String topic, long backoffMillis) {
-    pending(peer).control.addPrune(RpcProto.ControlPrune.newBuilder()
-        .setTopicID(topic)
-        .setBackoff(backoffMillis / 1000));
-  }
-
-  /** Queues a message for a peer; false if it is already queued for it. */
-  private boolean enqueueMessage(PeerId peer, ByteString id, RpcProto.Message m) {
-    Pending p = pending(peer);
-    if (!p.messageIds.add(id)) {
-      return false;
-    }
-    p.messages.add(m);
-    return true;
-  }
-
-  /** Sends what is queued: one RPC per peer, split only if it would exceed maxRpcSize. */
-  private void flush() {
-    if (outbox.isEmpty()) {
-      return;
-    }
-    Map<PeerId, Pending> batch = outbox;
-    outbox = new LinkedHashMap<>();
-    for (Map.Entry<PeerId, Pending> e : batch.entrySet()) {
-      PeerId peer = e.getKey();
-      if (!peers.containsKey(peer)) {
-        continue;
-      }
-      Pending p = e.getValue();
-      RpcProto.RPC.Builder rpc = RpcProto.RPC.newBuilder().addAllSubscriptions(p.subscriptions);
-      if (!p.iwants.isEmpty()) {
-        p.control.addIwant(p.iwants.get(0));
-      }
-      RpcProto.ControlMessage control = p.control.build();
-      if (!control.equals(RpcProto.ControlMessage.getDefaultInstance())) {
-        rpc.setControl(control);
-      }
-      int size = rpc.build().getSerializedSize();
-      boolean empty = size == 0;
-      for (RpcProto.Message m : p.messages) {
-        int ms = CodedOutputStream.computeMessageSize(2, m);
-        if (!empty && size + ms > config.maxRpcSize()) {
-          output.send(peer, rpc.build());
-          rpc = RpcProto.RPC.newBuilder();
-          size = 0;
-        }
-        rpc.addPublish(m);
-        size += ms;
-        empty = false;
-      }
-      if (!empty) {
-        output.send(peer, rpc.build());
-      }
-      for (int i = 1; i < p.iwants.size(); i++) {
-        output.send(peer, RpcProto.RPC.newBuilder()
-            .setControl(RpcProto.ControlMessage.newBuilder().addIwant(p.iwants.get(i))).build());
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- helpers
+
+  /** Sends what the call queued; peers removed meanwhile get nothing. */
+  private void flush() {
+    outbox.flush(peers::containsKey);
+  }
 
   /** The message id under the configured function. */
   public ByteString messageId(RpcProto.Message m) {
-    return switch (config.messageIdFn()) {
-      case DEFAULT -> m.getFrom().concat(m.getSeqno());
-      case KEY_SEQNO -> {
-        ByteString from = m.getFrom();
-        ByteString key = from.size() > 2 && from.byteAt(0) == 0 ? from.substring(2) : m.getKey();
-        yield key.concat(m.getSeqno());
-      }
-      case CONTENT_HASH -> ByteString.copyFrom(sha256(m.getData()));
-    };
-  }
-
-  private static byte[] sha256(ByteString data) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(data.asReadOnlyByteBuffer());
-      return md.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static RpcProto.RPC.SubOpts subOpts(String topic, boolean subscribe) {
-    return RpcProto.RPC.SubOpts.newBuilder().setSubscribe(subscribe).setTopicid(topic).build();
+    return config.messageIdFn().id(m);
   }
 
   private void leaveTopicPeers(String topic, PeerId peer) {
@@ -1068,28 +485,14 @@ public final class GossipRouter {
     return ps != null && ps.outbound;
   }
 
-  private int countOutbound(Collection<PeerId> ps) {
-    int n = 0;
-    for (PeerId p : ps) {
-      if (isOutbound(p)) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   /** Up to n elements chosen at random (a shuffled copy's prefix). */
-  private <T> List<T> pick(List<T> from, int n) {
+  static <T> List<T> pick(List<T> from, int n, Random random) {
     if (n <= 0 || from.isEmpty()) {
       return List.of();
     }
     List<T> copy = new ArrayList<>(from);
     Collections.shuffle(copy, random);
     return n >= copy.size() ? copy : new ArrayList<>(copy.subList(0, n));
-  }
-
-  private void drop(DropReason reason) {
-    dropped.merge(reason, 1L, Long::sum);
   }
 
   // ---------------------------------------------------------------- views
@@ -1102,7 +505,7 @@ public final class GossipRouter {
   /** Mesh size per joined topic. */
   public Map<String, Integer> meshSizes() {
     Map<String, Integer> out = new LinkedHashMap<>();
-    mesh.forEach((t, m) -> out.put(t, m.size()));
+    mesh.view().forEach((t, m) -> out.put(t, m.size()));
     return out;
   }
 
@@ -1114,28 +517,29 @@ public final class GossipRouter {
   }
 
   public Set<PeerId> meshPeers(String topic) {
-    return Set.copyOf(mesh.getOrDefault(topic, Set.of()));
+    return Set.copyOf(mesh.view().getOrDefault(topic, Set.of()));
   }
 
   public Set<PeerId> fanoutPeers(String topic) {
-    return Set.copyOf(fanout.getOrDefault(topic, Set.of()));
+    return Set.copyOf(fanout.peers(topic));
   }
 
   public Set<PeerId> topicPeers(String topic) {
     return Set.copyOf(topicPeers.getOrDefault(topic, Set.of()));
   }
 
-  public Set<PeerId> peers() {
-    return Set.copyOf(peers.keySet());
-  }
-
   /** Whether a backoff keeps us from grafting the peer on the topic. */
   public boolean isBackingOff(String topic, PeerId peer) {
-    return inBackoff(topic, peer);
+    return backoff.contains(topic, peer);
+  }
+
+  /** The peer's score (see {@link PeerScore}); 0 for a peer not added. */
+  public double score(PeerId peer) {
+    return scores.score(peer);
   }
 
   public long dropped(DropReason reason) {
-    return dropped.get(reason);
+    return metrics.dropped(reason);
   }
 
   /**
@@ -1145,37 +549,9 @@ public final class GossipRouter {
    * ({@code validationQueued}: admitted in total, {@code validated}: signature checks done,
    * {@code validationQueue} and {@code validationQueueBytes}: waiting now), and one
    * {@code dropped.*} counter per {@link DropReason} ({@code dropped.duplicate}: never
-   * verified; {@code dropped.throttled*}: shed by the queue).
+   * verified; {@code dropped.throttled*}: shed by the queue). See {@link GossipMetrics}.
    */
   public Map<String, Long> counters() {
-    Map<String, Long> out = new LinkedHashMap<>();
-    out.put("received", received);
-    out.put("graylisted", graylisted);
-    out.put("prunedForScore", prunedForScore);
-    out.put("delivered", delivered);
-    out.put("forwarded", forwarded);
-    out.put("published", published);
-    out.put("publishedCopies", publishedCopies);
-    out.put("graftsReceived", graftsReceived);
-    out.put("graftsRefused", graftsRefused);
-    out.put("graftsIgnored", graftsIgnored);
-    out.put("prunesReceived", prunesReceived);
-    out.put("ihavesReceived", ihavesReceived);
-    out.put("ihavesIgnored", ihavesIgnored);
-    out.put("iwantIdsSent", iwantsSent);
-    out.put("iwantsReceived", iwantsReceived);
-    out.put("iwantServed", iwantServed);
-    out.put("rpcsFromUnknownPeers", rpcsFromUnknownPeers);
-    out.put("validationQueued", validationQueued);
-    out.put("validated", validated);
-    out.put("validationQueue", (long) validation.size());
-    out.put("validationQueueBytes", validation.bytes());
-    long total = 0;
-    for (Map.Entry<DropReason, Long> e : dropped.entrySet()) {
-      out.put(e.getKey().counterName(), e.getValue());
-      total += e.getValue();
-    }
-    out.put("dropped", total);
-    return out;
+    return metrics.toMap(validation.size(), validation.bytes());
   }
 }

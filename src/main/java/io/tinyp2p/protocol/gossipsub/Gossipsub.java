@@ -4,10 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinyp2p.util.AfterIo;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
+import io.tinyp2p.stream.ConnectionInfo;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
-import io.tinyp2p.stream.Direction;
 import io.tinyp2p.peerstore.PeerStore;
 import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.swarm.ProtocolSpec;
@@ -157,11 +157,6 @@ public final class Gossipsub {
     swarm.vertx().cancelTimer(heartbeatTimer);
   }
 
-  /** RPCs dropped because a peer did not read them. */
-  public long droppedSlowPeer() {
-    return droppedSlowPeer;
-  }
-
   /**
    * The router's counters and this glue's: {@code dropped.slowPeer}, {@code rpcsRefused}
    * (streams reset at a length prefix over {@link GossipConfig#maxRpcSize()} or a malformed
@@ -213,8 +208,7 @@ public final class Gossipsub {
           ps.outbound = null;
         }
       });
-      router.addPeer(peer, connection.direction() == Direction.OUTBOUND);
-      router.peerAddress(peer, connection.remoteAddress().host());
+      register(peer, stream.connection());
       while (!ps.pending.isEmpty()) {
         stream.write(ps.pending.poll());
       }
@@ -381,14 +375,23 @@ public final class Gossipsub {
       stream.reset();
       return;
     }
-    if (!router.hasPeer(peer)) {
-      Connection c = swarm.connection(peer);
-      router.addPeer(peer, c != null && c.direction() == Direction.OUTBOUND);
-      if (c != null) {
-        router.peerAddress(peer, c.remoteAddress().host());
-      }
-    }
+    register(peer, stream.connection());
     router.handleRpc(peer, rpc);
+  }
+
+  /**
+   * Adds the peer to the router, once: with the direction and remote IP (for the colocation
+   * score) of the connection of the first gossipsub stream that needs it. Either side may
+   * speak first: our outbound stream opening (the router then sends it our subscriptions) or
+   * an RPC arriving on the peer's stream before ours is open (the router ignores RPCs of
+   * peers it does not know).
+   */
+  private void register(PeerId peer, ConnectionInfo connection) {
+    if (router.hasPeer(peer)) {
+      return;
+    }
+    router.addPeer(peer, connection.isOutbound());
+    router.peerAddress(peer, connection.remoteHost());
   }
 
   // ---- slices: received RPCs and validation ----

@@ -6,6 +6,8 @@ import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.crypto.PublicKey;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.identify.pb.IdentifyProto;
+import io.tinyp2p.stream.ConnectionInfo;
+import io.tinyp2p.stream.Exchange;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
@@ -53,7 +55,7 @@ public final class Identify {
   }
 
   /** Our identify record, as the peer on {@code connection} should see it. */
-  private IdentifyProto.Identify ourRecord(Connection connection) {
+  private IdentifyProto.Identify ourRecord(ConnectionInfo connection) {
     IdentifyProto.Identify.Builder b = IdentifyProto.Identify.newBuilder()
         .setProtocolVersion(PROTOCOL_VERSION)
         .setAgentVersion(swarm.config().agentVersion())
@@ -68,10 +70,10 @@ public final class Identify {
     return b.build();
   }
 
+  /** Tells the peer who we are, and where it connects from as seen on this stream's own connection. */
   private void onRequest(P2pStream stream) {
-    Connection connection = swarm.connection(stream.remotePeer());
     stream.handler(data -> { }); // nothing to read; drain whatever comes
-    stream.write(LengthPrefixed.frame(ourRecord(connection).toByteArray()));
+    stream.write(LengthPrefixed.frame(ourRecord(stream.connection()).toByteArray()));
     stream.end();
   }
 
@@ -83,22 +85,19 @@ public final class Identify {
         LOG.debug("identify push from {} failed: {}", peer, ar.cause().getMessage());
         return;
       }
-      accept(peer, ar.result(), true, swarm.connection(peer));
+      accept(peer, ar.result(), null, stream.connection().remoteAddress());
     });
   }
 
   /** Asks the peer on {@code connection} to identify itself. */
   public Future<PeerStore.PeerInfo> identify(Connection connection) {
     PeerId peer = connection.remotePeer();
-    return connection.openStream(List.of(PROTOCOL_ID))
-        .compose(stream -> LengthPrefixed.readOne(stream, swarm.vertx(), MAX_MESSAGE_SIZE, READ_DEADLINE)
-            .andThen(ar -> {
-              if (ar.succeeded()) {
-                stream.end();
-              }
-            }))
+    return Exchange.outbound(swarm.vertx(), READ_DEADLINE,
+            () -> new SwarmException("identify " + peer + ": no record within " + READ_DEADLINE.toMillis() + " ms"),
+            connection.openStream(List.of(PROTOCOL_ID)),
+            stream -> Exchange.receive(stream, swarm.vertx(), MAX_MESSAGE_SIZE, READ_DEADLINE))
         .compose(message -> {
-          PeerStore.PeerInfo info = accept(peer, message, false, connection);
+          PeerStore.PeerInfo info = accept(peer, message, connection, connection.remoteAddress());
           return info == null
               ? Future.<PeerStore.PeerInfo>failedFuture(new SwarmException("invalid identify record from " + peer))
               : Future.succeededFuture(info);
@@ -108,10 +107,13 @@ public final class Identify {
 
   /**
    * Takes a peer's record into the peer store. Its listen addresses pass the swarm's address
-   * policy for the connection they came over ({@code via}; null if none is open): a record that
-   * names private, link-local or DNS addresses does not make us dial them unless that fits.
+   * policy for the remote address of the connection they came over ({@code viaAddr}): a record
+   * that names private, link-local or DNS addresses does not make us dial them unless that fits.
+   * {@code identified} is the connection an identify request was answered on (null for a push):
+   * the swarm checks it for a second node using the same identity.
    */
-  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, boolean push, Connection via) {
+  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, Connection identified, Multiaddr viaAddr) {
+    boolean push = identified == null;
     IdentifyProto.Identify record;
     try {
       record = IdentifyProto.Identify.parseFrom(message.getBytes());
@@ -141,10 +143,10 @@ public final class Identify {
         // A transport we do not speak (quic, webrtc...): not an address for us.
       }
     }
-    if (via != null && !push) {
-      swarm.connectionIdentified(via, addrs);
+    if (identified != null) {
+      swarm.connectionIdentified(identified, addrs);
     }
-    addrs = swarm.addressPolicy().filter(addrs, via == null ? null : via.remoteAddress());
+    addrs = swarm.addressPolicy().filter(addrs, viaAddr);
     Multiaddr observed = null;
     if (record.hasObservedAddr()) {
       try {
@@ -173,7 +175,7 @@ public final class Identify {
       if (info == null || !info.supports(PUSH_PROTOCOL_ID)) {
         continue;
       }
-      byte[] record = ourRecord(connection).toByteArray();
+      byte[] record = ourRecord(connection.info()).toByteArray();
       connection.openStream(List.of(PUSH_PROTOCOL_ID)).onSuccess(stream -> {
         stream.handler(data -> { });
         stream.write(LengthPrefixed.frame(record));

@@ -5,12 +5,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.kad.pb.KadProto;
-import io.tinyp2p.stream.LengthPrefixed;
-import io.tinyp2p.stream.P2pStream;
+import io.tinyp2p.stream.ConnectionInfo;
+import io.tinyp2p.stream.Exchange;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmException;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +28,9 @@ final class KadRpc {
   /** Peers read from one answer; honest peers send k = 20. */
   static final int MAX_CLOSER_PEERS = 40;
   static final int MAX_ADDRS_PER_PEER = 16;
+
+  /** An answer and the connection it came over (what the peers it names are judged by). */
+  record Reply(KadProto.Message message, ConnectionInfo via) {}
 
   /** A peer in an answer. */
   record PeerEntry(PeerId peer, List<Multiaddr> addrs) {}
@@ -91,31 +93,18 @@ final class KadRpc {
    * Sends one request on a new stream and completes with the answer; the stream is closed
    * either way, and reset if no answer comes within {@code timeout}.
    */
-  static Future<KadProto.Message> request(Swarm swarm, PeerId peer, KadProto.Message request, Duration timeout) {
-    Promise<KadProto.Message> promise = Promise.promise();
-    long timer = swarm.vertx().setTimer(timeout.toMillis(),
-        t -> promise.tryFail(new SwarmException("kad request to " + peer + " timed out")));
-    swarm.dial(peer, false).compose(c -> c.openStream(List.of(PROTOCOL_ID))).onComplete(ar -> {
-      if (ar.failed()) {
-        promise.tryFail(ar.cause());
-        return;
-      }
-      P2pStream stream = ar.result();
-      promise.future().onFailure(e -> stream.reset());
-      LengthPrefixed.readOne(stream, swarm.vertx(), MAX_MESSAGE_SIZE, timeout).onComplete(msg -> {
-        if (msg.failed()) {
-          promise.tryFail(new SwarmException("kad request to " + peer + ": " + msg.cause().getMessage()));
-          return;
-        }
-        stream.end();
-        try {
-          promise.tryComplete(parse(msg.result()));
-        } catch (SwarmException e) {
-          promise.tryFail(e);
-        }
-      });
-      stream.write(LengthPrefixed.frame(request.toByteArray()));
-    });
-    return promise.future().andThen(ar -> swarm.vertx().cancelTimer(timer));
+  static Future<Reply> request(Swarm swarm, PeerId peer, KadProto.Message request, Duration timeout) {
+    return Exchange.outbound(swarm.vertx(), timeout, () -> new SwarmException("kad request to " + peer + " timed out"),
+        swarm.dial(peer, false).compose(c -> c.openStream(List.of(PROTOCOL_ID))),
+        stream -> Exchange.request(stream, swarm.vertx(), Buffer.buffer(request.toByteArray()), false,
+                MAX_MESSAGE_SIZE, timeout)
+            .recover(e -> Future.failedFuture(new SwarmException("kad request to " + peer + ": " + e.getMessage())))
+            .compose(answer -> {
+              try {
+                return Future.succeededFuture(new Reply(parse(answer), stream.connection()));
+              } catch (SwarmException e) {
+                return Future.failedFuture(e);
+              }
+            }));
   }
 }

@@ -14,6 +14,7 @@ import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.swarm.SwarmException;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Promise;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -286,9 +287,9 @@ public final class Kademlia {
 
   /** FIND_NODE to one peer; the peers it names are remembered as dialable. */
   Future<List<PeerId>> findNode(PeerId peer, byte[] key) {
-    return KadRpc.request(swarm, peer, KadRpc.findNode(key), config.requestTimeout()).map(answer -> {
-      Connection connection = swarm.connection(peer);
-      Multiaddr via = connection == null ? null : connection.remoteAddress();
+    return KadRpc.request(swarm, peer, KadRpc.findNode(key), config.requestTimeout()).map(reply -> {
+      KadProto.Message answer = reply.message();
+      Multiaddr via = reply.via() == null ? null : reply.via().remoteAddress();
       List<PeerId> closer = new ArrayList<>();
       for (KadRpc.PeerEntry entry : KadRpc.decodePeers(answer.getCloserPeersList())) {
         if (entry.peer().equals(swarm.localPeer())) {
@@ -308,26 +309,22 @@ public final class Kademlia {
 
   private void onInbound(P2pStream stream) {
     PeerId from = stream.remotePeer();
-    LengthPrefixed.read(stream, swarm.vertx(), KadRpc.MAX_MESSAGE_SIZE, config.requestTimeout(), bytes -> {
+    LengthPrefixed.serve(stream, swarm.vertx(), KadRpc.MAX_MESSAGE_SIZE, config.requestTimeout(), bytes -> {
       KadProto.Message request;
       try {
         request = KadRpc.parse(bytes);
       } catch (SwarmException e) {
         swarm.peerLog().info(LOG, from, "kad from {}: {}", from, e.getMessage());
-        stream.reset();
-        return;
+        return null;
       }
       KadProto.Message answer = answer(from, request);
       if (answer == null) {
         swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from,
             request.hasType() ? request.getType() : "(unknown)");
-        stream.reset();
-        return;
+        return null;
       }
-      stream.write(LengthPrefixed.frame(answer.toByteArray()));
-      stream.pauseWhileWriteQueueFull(); // a peer that asks without reading waits for its answers
+      return Buffer.buffer(answer.toByteArray());
     }, e -> swarm.streamReadFailed(stream, "kad", e));
-    stream.endHandler(v -> stream.end());
     // A server-mode peer that asks us is worth knowing: check whether it answers too.
     PeerStore.PeerInfo info = swarm.peerStore().get(from);
     if (info != null && info.supports(PROTOCOL_ID) && !table.contains(from)) {

@@ -1,6 +1,7 @@
 package io.tinyp2p.protocol.ping;
 
 import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.stream.Exchange;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.ProtocolSpec;
@@ -84,45 +85,41 @@ public final class Ping {
   /** Pings over one connection; emits the outcome as an event too. */
   public Future<Duration> ping(Connection connection) {
     PeerId peer = connection.remotePeer();
-    Promise<Duration> promise = Promise.promise();
-    long timer = swarm.vertx().setTimer(timeout.toMillis(),
-        t -> promise.tryFail(new SwarmException("ping to " + peer + " timed out after " + timeout.toMillis() + " ms")));
-    connection.openStream(List.of(PROTOCOL_ID)).onComplete(ar -> {
-      if (ar.failed()) {
-        promise.tryFail(ar.cause());
-        return;
-      }
-      P2pStream stream = ar.result();
-      byte[] payload = new byte[SIZE];
-      random.nextBytes(payload);
-      Buffer received = Buffer.buffer(SIZE);
-      long start = System.nanoTime();
-      stream.handler(data -> {
-        received.appendBuffer(data);
-        if (received.length() >= SIZE) {
-          Duration rtt = Duration.ofNanos(System.nanoTime() - start);
-          stream.handler(null);
-          stream.end();
-          if (received.length() == SIZE && Arrays.equals(received.getBytes(), payload)) {
-            promise.tryComplete(rtt);
+    return Exchange.outbound(swarm.vertx(), timeout,
+        () -> new SwarmException("ping to " + peer + " timed out after " + timeout.toMillis() + " ms"),
+        connection.openStream(List.of(PROTOCOL_ID)), stream -> echo(stream, peer))
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            swarm.emit(new PingEvent.Succeeded(peer, ar.result()));
           } else {
-            stream.reset();
-            promise.tryFail(new SwarmException("ping to " + peer + ": the echo did not match"));
+            swarm.emit(new PingEvent.Failed(peer, ar.cause()));
           }
+        });
+  }
+
+  /** Sends 32 random bytes and completes with the round trip once the same 32 bytes came back. */
+  private Future<Duration> echo(P2pStream stream, PeerId peer) {
+    Promise<Duration> promise = Promise.promise();
+    byte[] payload = new byte[SIZE];
+    random.nextBytes(payload);
+    Buffer received = Buffer.buffer(SIZE);
+    long start = System.nanoTime();
+    stream.handler(data -> {
+      received.appendBuffer(data);
+      if (received.length() >= SIZE) {
+        Duration rtt = Duration.ofNanos(System.nanoTime() - start);
+        stream.handler(null);
+        stream.end();
+        if (received.length() == SIZE && Arrays.equals(received.getBytes(), payload)) {
+          promise.tryComplete(rtt);
+        } else {
+          promise.tryFail(new SwarmException("ping to " + peer + ": the echo did not match"));
         }
-      });
-      stream.exceptionHandler(e -> promise.tryFail(new SwarmException("ping to " + peer + " failed: " + e.getMessage())));
-      stream.endHandler(v -> promise.tryFail(new SwarmException("ping to " + peer + ": stream ended before the echo")));
-      promise.future().onFailure(e -> stream.reset());
-      stream.write(Buffer.buffer(payload));
-    });
-    return promise.future().andThen(ar -> {
-      swarm.vertx().cancelTimer(timer);
-      if (ar.succeeded()) {
-        swarm.emit(new PingEvent.Succeeded(peer, ar.result()));
-      } else {
-        swarm.emit(new PingEvent.Failed(peer, ar.cause()));
       }
     });
+    stream.exceptionHandler(e -> promise.tryFail(new SwarmException("ping to " + peer + " failed: " + e.getMessage())));
+    stream.endHandler(v -> promise.tryFail(new SwarmException("ping to " + peer + ": stream ended before the echo")));
+    stream.write(Buffer.buffer(payload));
+    return promise.future();
   }
 }

@@ -1,14 +1,14 @@
 package io.tinyp2p.protocol.reqresp;
 
-import io.tinyp2p.client.Failure;
 import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.protocol.reqresp.RequestException.Failure;
+import io.tinyp2p.stream.Exchange;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.util.AfterIo;
-import io.tinyp2p.util.Varint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -88,56 +88,32 @@ public final class RequestResponse {
   }
 
   private Future<Buffer> send(PeerId peer, Buffer payload) {
-    Promise<Buffer> promise = Promise.promise();
-    long timer = swarm.vertx().setTimer(config.requestTimeout().toMillis(), t -> promise.tryFail(
-        new RequestException(Failure.TIMEOUT, "no response from " + peer + " within "
-            + config.requestTimeout().toMillis() + " ms")));
-    promise.future().onComplete(ar -> swarm.vertx().cancelTimer(timer));
-    swarm.dial(peer).onComplete(dialed -> {
-      if (dialed.failed()) {
-        Throwable e = dialed.cause();
-        promise.tryFail(new RequestException(e instanceof Swarm.PeerNotFoundException
-            ? Failure.PEER_NOT_FOUND : Failure.DIAL_FAILED, e.getMessage()));
-        return;
-      }
-      dialed.result().openStream(List.of(PROTOCOL_ID)).onComplete(opened -> {
-        if (opened.failed()) {
-          promise.tryFail(new RequestException(Failure.REMOTE_ERROR,
-              "cannot open a request stream to " + peer + ": " + opened.cause().getMessage()));
-          return;
-        }
-        P2pStream stream = opened.result();
-        if (promise.future().isComplete()) { // timed out meanwhile
-          stream.reset();
-          return;
-        }
-        promise.future().onFailure(e -> stream.reset());
-        readResponse(stream, peer, promise);
-        stream.write(Varint.append(Buffer.buffer(payload.length() + 5), payload.length()).appendBuffer(payload));
-        stream.end();
-      });
-    });
-    return promise.future();
+    Future<P2pStream> opening = swarm.dial(peer)
+        .recover(e -> Future.failedFuture(new RequestException(e instanceof Swarm.PeerNotFoundException
+            ? Failure.PEER_NOT_FOUND : Failure.DIAL_FAILED, e.getMessage())))
+        .compose(connection -> connection.openStream(List.of(PROTOCOL_ID))
+            .recover(e -> Future.failedFuture(new RequestException(Failure.REMOTE_ERROR,
+                "cannot open a request stream to " + peer + ": " + e.getMessage()))));
+    Duration timeout = config.requestTimeout();
+    return Exchange.outbound(swarm.vertx(), timeout,
+        () -> new RequestException(Failure.TIMEOUT, "no response from " + peer + " within " + timeout.toMillis() + " ms"),
+        opening,
+        stream -> Exchange.request(stream, swarm.vertx(), payload, true, config.maxResponseSize(), timeout)
+            .recover(e -> Future.failedFuture(responseFailure(peer, e))));
   }
 
-  private void readResponse(P2pStream stream, PeerId peer, Promise<Buffer> promise) {
-    boolean[] started = {false};
-    LengthPrefixed decoder = new LengthPrefixed(config.maxResponseSize(), promise::tryComplete);
-    stream.handler(data -> {
-      started[0] |= data.length() > 0;
-      try {
-        decoder.onData(data);
-      } catch (LengthPrefixed.FrameException e) {
-        promise.tryFail(new RequestException(e.kind() == LengthPrefixed.FrameException.Kind.TOO_LARGE
-            ? Failure.RESPONSE_TOO_LARGE : Failure.REMOTE_ERROR, "response from " + peer + ": " + e.getMessage()));
-      }
-    });
-    stream.endHandler(v -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR, started[0]
-        ? "response from " + peer + " was truncated"
-        : peer + " answered with an error response")));
-    stream.exceptionHandler(e -> promise.tryFail(new RequestException(Failure.REMOTE_ERROR,
-        "request stream to " + peer + " failed: " + e.getMessage())));
-    promise.future().onComplete(ar -> decoder.stop());
+  /** What a failed read of the response means for the requester. */
+  private static RequestException responseFailure(PeerId peer, Throwable e) {
+    if (!(e instanceof LengthPrefixed.FrameException frame)) {
+      return new RequestException(Failure.REMOTE_ERROR, "request stream to " + peer + " failed: " + e.getMessage());
+    }
+    return switch (frame.kind()) {
+      case ENDED -> new RequestException(Failure.REMOTE_ERROR, peer + " answered with an error response");
+      case TRUNCATED -> new RequestException(Failure.REMOTE_ERROR, "response from " + peer + " was truncated");
+      case TOO_LARGE -> new RequestException(Failure.RESPONSE_TOO_LARGE, "response from " + peer + ": " + e.getMessage());
+      case TIMEOUT -> new RequestException(Failure.TIMEOUT, "response from " + peer + ": " + e.getMessage());
+      case MALFORMED -> new RequestException(Failure.REMOTE_ERROR, "response from " + peer + ": " + e.getMessage());
+    };
   }
 
   // ---- inbound ----
@@ -235,7 +211,7 @@ public final class RequestResponse {
       }
       if (ar.succeeded() && ar.result() != null) {
         Buffer body = ar.result();
-        stream.write(Varint.append(Buffer.buffer(body.length() + 5), body.length()).appendBuffer(body));
+        stream.write(LengthPrefixed.frame(body));
       } else {
         stats.inboundFailed++;
         LOG.debug("request from {} gets the error response: {}", peer,

@@ -9,7 +9,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
-import io.tinyp2p.protocol.gossipsub.GossipRouter.DropReason;
 import io.tinyp2p.protocol.gossipsub.GossipRouter.Output;
 import io.tinyp2p.protocol.gossipsub.pb.RpcProto;
 import java.nio.charset.StandardCharsets;
@@ -285,7 +284,7 @@ class GossipRouterTest {
 
   @Property(tries = 8, seed = "20240607")
   void randomSparseNetworksWithChurnDeliverExactlyOnce(@ForAll long seed, @ForAll boolean flood) {
-    Net net = new Net(14, GossipConfig.defaults().withFloodPublish(flood), seed);
+    Net net = new Net(14, GossipConfig.builder().floodPublish(flood).build(), seed);
     net.connectSparse(12);
     net.drain();
     net.subscribeAll(TOPIC);
@@ -327,7 +326,7 @@ class GossipRouterTest {
     }
     net.assertMeshSymmetric(TOPIC);
     // Without flood publishing a message travels the mesh only, and still reaches everyone.
-    Net quiet = new Net(20, GossipConfig.defaults().withFloodPublish(false), 3);
+    Net quiet = new Net(20, GossipConfig.builder().floodPublish(false).build(), 3);
     quiet.connectAll();
     quiet.drain();
     quiet.subscribeAll(TOPIC);
@@ -401,7 +400,7 @@ class GossipRouterTest {
   @Test
   void ihaveAndIwantRecoverAMessageLostOnEveryDirectLink() {
     // Small meshes so that every node has topic peers outside its mesh to gossip with.
-    GossipConfig config = GossipConfig.defaults().withDegrees(2, 1, 3, 6, 0);
+    GossipConfig config = GossipConfig.builder().d(2).dLo(1).dHi(3).dLazy(6).dOut(0).build();
     Net net = new Net(8, config, 5);
     net.connectAll();
     net.drain();
@@ -519,7 +518,7 @@ class GossipRouterTest {
     assertEquals(1, counters.get("dropped.keyMismatch"));
 
     // Three invalid messages sink the attacker below the graylist: it is ignored from now on.
-    assertTrue(victim.router.score(attacker.id()) < GossipRouter.GRAYLIST_THRESHOLD);
+    assertTrue(victim.router.score(attacker.id()) < PeerScore.GRAYLIST_THRESHOLD);
     victim.router.handleRpc(attacker.id(), RpcProto.RPC.newBuilder().addPublish(good).build());
     assertEquals(1, victim.router.counters().get("graylisted"));
     assertEquals(1, victim.delivered.size());
@@ -618,7 +617,7 @@ class GossipRouterTest {
     assertEquals(0, r.publish(TOPIC, bytes("nobody on this topic")).peers());
     r.subscribe(TOPIC);
     assertEquals(0, r.publish(TOPIC, bytes("joined, still alone")).peers());
-    GossipRouter quiet = new GossipRouter(keyOf(998), GossipConfig.defaults().withFloodPublish(false), out, now::get, new Random(1));
+    GossipRouter quiet = new GossipRouter(keyOf(998), GossipConfig.builder().floodPublish(false).build(), out, now::get, new Random(1));
     assertEquals(0, quiet.publish(TOPIC, bytes("x")).peers());
     assertEquals(Set.of(), quiet.fanoutPeers(TOPIC));
     assertEquals(3, r.counters().get("published"));
@@ -754,7 +753,7 @@ class GossipRouterTest {
 
   @Test
   void withoutFloodPublishingTheFanoutIsUsedAndExpires() {
-    GossipRouter r = router(GossipConfig.defaults().withFloodPublish(false));
+    GossipRouter r = router(GossipConfig.builder().floodPublish(false).build());
     for (int i = 0; i < 10; i++) {
       r.addPeer(peer(i), true);
       r.handleRpc(peer(i), subscribeRpc(TOPIC));
@@ -828,7 +827,7 @@ class GossipRouterTest {
 
   @Test
   void largeBatchesAreSplitIntoRpcsWithinTheLimit() {
-    GossipConfig config = GossipConfig.defaults().withMaxMessageSize(4096);
+    GossipConfig config = GossipConfig.builder().maxMessageSize(4096).build();
     GossipRouter r = router(config);
     PeerId b = peer(1);
     r.addPeer(b, false);
@@ -859,6 +858,12 @@ class GossipRouterTest {
     return rpc.build();
   }
 
+  /** The default configuration with other validation queue limits. */
+  static GossipConfig queueLimits(int perPeer, int perTopic, int bytes) {
+    return GossipConfig.builder().validationQueuePerPeer(perPeer).validationQueuePerTopic(perTopic)
+        .validationQueueBytes(bytes).build();
+  }
+
   /** A router in TOPIC with peers 1..n subscribed to it. */
   GossipRouter joined(GossipConfig config, int n) {
     GossipRouter r = router(config);
@@ -876,7 +881,7 @@ class GossipRouterTest {
 
   @Test
   void aFloodingPeerIsThrottledAtItsCapAndPeersAreServedRoundRobin() {
-    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(4, 100, 64 * GossipConfig.MIB), 2);
+    GossipRouter r = joined(queueLimits(4, 100, 64 * GossipConfig.MIB), 2);
     r.handleRpc(peer(1), signedRpc(keyOf(10), "a", 10, 0));
     r.handleRpc(peer(2), signedRpc(keyOf(11), "b", 2, 0));
     assertEquals(6, r.queuedForValidation());
@@ -901,7 +906,7 @@ class GossipRouterTest {
 
   @Test
   void aRelayedFloodFromOneAuthorDoesNotCrowdOutTheRelaysOtherAuthors() {
-    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(4, 100, 64 * GossipConfig.MIB), 1);
+    GossipRouter r = joined(queueLimits(4, 100, 64 * GossipConfig.MIB), 1);
     r.handleRpc(peer(1), signedRpc(keyOf(70), "flood", 6, 0)); // relayed: one author, 4 queued, 2 dropped
     assertEquals(2, r.dropped(DropReason.THROTTLED_PEER));
     r.handleRpc(peer(1), signedRpc(keyOf(71), "own", 2, 0));
@@ -914,7 +919,7 @@ class GossipRouterTest {
   @Test
   void aFullTopicMakesRoomForAPeerHoldingLessOfIt() {
     int cap = 10;
-    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(100, cap, 64 * GossipConfig.MIB), 6);
+    GossipRouter r = joined(queueLimits(100, cap, 64 * GossipConfig.MIB), 6);
     int sent = 0;
     for (int sybil = 1; sybil <= 5; sybil++) {
       r.handleRpc(peer(sybil), signedRpc(keyOf(20 + sybil), "sybil" + sybil, 10, 0));
@@ -939,7 +944,7 @@ class GossipRouterTest {
 
   @Test
   void theByteBudgetIsSharedTheSameWay() {
-    GossipRouter r = joined(GossipConfig.defaults().withValidationQueue(100, 1000, 8 * 1024), 2);
+    GossipRouter r = joined(queueLimits(100, 1000, 8 * 1024), 2);
     r.handleRpc(peer(1), signedRpc(keyOf(40), "big", 4, 3000));
     assertEquals(2, r.queuedForValidation());
     assertEquals(2, r.dropped(DropReason.THROTTLED_MEMORY));
@@ -1010,13 +1015,13 @@ class GossipRouterTest {
     List<RpcProto.RPC> iwants = out.to(b).subList(before, out.to(b).size());
     // 1 MiB messages, a limit of 1 MiB + 64 KiB: one id per IWANT, ten IWANT RPCs per heartbeat
     assertEquals(1, config.iwantIdsPerRpc());
-    assertEquals(GossipRouter.MAX_IWANT_RPCS, iwants.size());
+    assertEquals(Gossip.MAX_IWANT_RPCS, iwants.size());
     for (RpcProto.RPC x : iwants) {
       int ids = x.getControl().getIwantList().stream().mapToInt(RpcProto.ControlIWant::getMessageIDsCount).sum();
       assertEquals(1, ids);
       assertTrue((long) ids * (config.maxMessageSize() + 6) + GossipConfig.IWANT_ANSWER_CONTROL <= config.maxRpcSize());
     }
-    GossipConfig small = GossipConfig.defaults().withMaxMessageSize(4096);
+    GossipConfig small = GossipConfig.builder().maxMessageSize(4096).build();
     assertEquals(8, small.iwantIdsPerRpc());
     assertTrue(8L * (4096 + 6) + GossipConfig.IWANT_ANSWER_CONTROL <= small.maxRpcSize());
     assertEquals(10, r.counters().get("iwantIdsSent"));
@@ -1030,7 +1035,7 @@ class GossipRouterTest {
 
   @Test
   void contentHashIdsRefuseRepublishingTheSameData() {
-    GossipRouter r = router(GossipConfig.defaults().withMessageIdFn(GossipConfig.MessageIdFn.CONTENT_HASH));
+    GossipRouter r = router(GossipConfig.builder().messageIdFn(GossipConfig.MessageIdFn.CONTENT_HASH).build());
     byte[] id = r.publish(TOPIC, bytes("same")).id();
     assertEquals(32, id.length);
     assertThrows(IllegalStateException.class, () -> r.publish(TOPIC, bytes("same")));

@@ -97,7 +97,7 @@ class GossipSigningTest {
     assertEquals(js.getSignature(), ours.getSignature());
     assertEquals(js.toBuilder().clearKey().build(), ours);
     // js's message id is KEY_SEQNO; the spec's default is from ‖ seqno.
-    GossipRouter jsIds = new GossipRouter(k, GossipConfig.defaults().withMessageIdFn(GossipConfig.MessageIdFn.KEY_SEQNO),
+    GossipRouter jsIds = new GossipRouter(k, GossipConfig.builder().messageIdFn(GossipConfig.MessageIdFn.KEY_SEQNO).build(),
         GossipRouterTest.NO_OUTPUT, () -> 0, new java.util.Random(0));
     assertEquals(JS_MSG_ID, HEX.formatHex(jsIds.messageId(js).toByteArray()));
     GossipRouter specIds = new GossipRouter(k, GossipConfig.defaults(), GossipRouterTest.NO_OUTPUT, () -> 0, new java.util.Random(0));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.tinyp2p.Figures;
 import io.tinyp2p.TestNode;
-import io.tinyp2p.client.Failure;
+import io.tinyp2p.protocol.reqresp.RequestException.Failure;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;

@@ -1,4 +1,4 @@
-package io.tinyp2p.swarm;
+package io.tinyp2p.transport.tcp;
 
 import io.tinyp2p.util.AfterIo;
 import io.vertx.core.Context;
@@ -22,9 +22,9 @@ import java.util.ArrayDeque;
  * round after the next I/O poll ({@link AfterIo}). Every turn makes progress (at least one
  * frame), so no connection starves; a connection that used its turn goes to the back.
  *
- * <p>Single-threaded: the swarm's event loop only.
+ * <p>Single-threaded: the transport's event loop only (one scheduler per {@link TcpTransport}).
  */
-final class InputScheduler {
+public final class InputScheduler {
   /** A phase's (and a serving round's) share of input time, in turns. */
   static final int ROUND_TURNS = 4;
   /** Input up to this size is handled even when the phase's share is used up. */
@@ -33,7 +33,7 @@ final class InputScheduler {
   private final Context context;
   private final long turnNanos;
   private final long roundNanos;
-  private final ArrayDeque<Connection> waiting = new ArrayDeque<>();
+  private final ArrayDeque<TcpConnection> waiting = new ArrayDeque<>();
   private long phase;
   private boolean phaseOpen;
   private boolean serving;
@@ -73,7 +73,7 @@ final class InputScheduler {
   }
 
   /** {@code c} used up its turn, or waits for its first: it is served in a coming round. */
-  void await(Connection c) {
+  void await(TcpConnection c) {
     waiting.add(c);
     if (!serveScheduled) {
       serveScheduled = true;
@@ -82,12 +82,12 @@ final class InputScheduler {
   }
 
   /** Connections waiting for a turn. */
-  int waiting() {
+  public int waiting() {
     return waiting.size();
   }
 
   /** Turns given to waiting connections so far. */
-  long served() {
+  public long served() {
     return served;
   }
 
@@ -99,7 +99,7 @@ final class InputScheduler {
       // each connection at most once a round (one that waits again is now behind the others),
       // and at least one connection every round
       for (int n = waiting.size(), i = 0; i < n && (i == 0 || !spent(System.nanoTime())); i++) {
-        Connection c = waiting.poll();
+        TcpConnection c = waiting.poll();
         served++;
         c.continueInput(System.nanoTime() + turnNanos);
       }

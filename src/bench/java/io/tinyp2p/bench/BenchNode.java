@@ -2,11 +2,10 @@ package io.tinyp2p.bench;
 
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.node.Node;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
 import io.tinyp2p.protocol.gossipsub.Gossipsub;
-import io.tinyp2p.protocol.identify.Identify;
 import io.tinyp2p.protocol.perf.Perf;
-import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.protocol.reqresp.RequestResponse;
 import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
@@ -28,6 +27,7 @@ final class BenchNode extends VerticleBase {
   static final int WINDOW = Integer.getInteger("tinyp2p.bench.window", 256 * 1024);
   private final GossipConfig gossip;
   private final Gossipsub.Delivery delivery;
+  Node node;
   Swarm swarm;
   Perf perf;
   RequestResponse reqResp;
@@ -60,18 +60,22 @@ final class BenchNode extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults()
-        .withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW)));
-    swarm.limits(limits);
-    new Identify(swarm);
-    new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
-    perf = new Perf(swarm);
-    reqResp = new RequestResponse(swarm, new RequestResponse.Config(Duration.ofSeconds(30), 1 << 20, 1 << 20),
-        (peer, request) -> Future.succeededFuture(request));
+    Node.Builder builder = Node.builder(vertx, KeyPair.generate())
+        .swarmConfig(SwarmConfig.defaults().withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW)))
+        .limits(limits)
+        .ping(Duration.ZERO, Duration.ofSeconds(10))
+        .perf()
+        .requestResponse(new RequestResponse.Config(Duration.ofSeconds(30), 1 << 20, 1 << 20),
+            (peer, request) -> Future.succeededFuture(request));
     if (gossip != null) {
-      gossipsub = new Gossipsub(swarm, gossip, delivery);
+      builder.gossipsub(gossip, delivery);
     }
-    return swarm.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).map(a -> {
+    node = builder.build();
+    swarm = node.swarm();
+    perf = node.perf();
+    reqResp = node.requestResponse();
+    gossipsub = node.gossipsub();
+    return node.start(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).map(a -> {
       addr = a.withPeerId(swarm.localPeer());
       return null;
     });
@@ -79,10 +83,7 @@ final class BenchNode extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (gossipsub != null) {
-      gossipsub.stop();
-    }
-    return swarm.close();
+    return node.close();
   }
 
   static BenchNode deploy(Vertx vertx, GossipConfig gossip, Gossipsub.Delivery delivery) {

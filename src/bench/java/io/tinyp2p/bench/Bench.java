@@ -311,9 +311,8 @@ public final class Bench {
   private static JsonObject footprint(Vertx vertx, int count) throws Exception {
     BenchNode server = BenchNode.deploy(vertx, null, null);
     long before = heapAfterGc();
-    String jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     String java = ProcessHandle.current().info().command().orElse("java");
-    Process clients = new ProcessBuilder(java, "-cp", jar, Bench.class.getName(), "--footprint-clients",
+    Process clients = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Bench.class.getName(), "--footprint-clients",
         server.addr.toString(), Integer.toString(count)).redirectErrorStream(true).start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(clients.getInputStream(), StandardCharsets.UTF_8))) {
       String line;

@@ -1,4 +1,4 @@
-package io.tinyp2p.swarm;
+package io.tinyp2p.transport.tcp;
 
 import io.vertx.core.buffer.Buffer;
 import java.util.function.BooleanSupplier;

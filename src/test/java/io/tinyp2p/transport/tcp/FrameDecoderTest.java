@@ -1,4 +1,4 @@
-package io.tinyp2p.swarm;
+package io.tinyp2p.transport.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

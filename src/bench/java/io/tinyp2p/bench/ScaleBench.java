@@ -4,10 +4,9 @@ import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
-import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.node.Node;
 import io.tinyp2p.protocol.kad.Kademlia;
 import io.tinyp2p.protocol.kad.Key;
-import io.tinyp2p.protocol.ping.Ping;
 import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmConfig;
@@ -453,10 +452,8 @@ final class ScaleBench {
 
   /** A client identity: a swarm with Identify and Ping, connected once the node's Identify answered. */
   private static Future<Void> connectClient(Vertx vertx, Multiaddr target, ConcurrentLinkedQueue<Swarm> swarms) {
-    Swarm swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults());
+    Swarm swarm = Node.builder(vertx, KeyPair.generate()).ping(Duration.ZERO, Duration.ofSeconds(10)).build().swarm();
     swarms.add(swarm);
-    new Identify(swarm);
-    new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
     Promise<Void> identified = Promise.promise();
     swarm.on(PeerIdentified.class, e -> identified.tryComplete());
     return swarm.dial(target).compose(c -> identified.future().timeout(30, TimeUnit.SECONDS)
@@ -577,6 +574,7 @@ final class ScaleBench {
     private final AtomicLong opened;
     /** Completes once the routing table holds a peer (the boot node answered). */
     final Promise<Void> joined = Promise.promise();
+    Node node;
     Swarm swarm;
     Kademlia kad;
     Multiaddr addr;
@@ -589,11 +587,14 @@ final class ScaleBench {
 
     @Override
     public Future<?> start() {
-      swarm = new Swarm(vertx, KeyPair.generate(), SwarmConfig.defaults());
-      swarm.limits(lifted());
-      new Identify(swarm);
-      new Ping(swarm, Duration.ZERO, Duration.ofSeconds(10));
-      kad = new Kademlia(swarm, KAD_CONFIG, boot == null ? List.of() : List.of(boot));
+      node = Node.builder(vertx, KeyPair.generate())
+          .limits(lifted())
+          .ping(Duration.ZERO, Duration.ofSeconds(10))
+          .kademlia(KAD_CONFIG, boot == null ? List.of() : List.of(boot))
+          .keepAlive(KAD_KEEP_ALIVE) // as the node does, idle connections to peers outside the routing table close
+          .build();
+      swarm = node.swarm();
+      kad = node.kademlia();
       // answers from known peers refresh their entries and call this too: only sizes count
       int[] last = {0};
       kad.onTableChange(size -> {
@@ -606,19 +607,15 @@ final class ScaleBench {
         }
       });
       swarm.on(SwarmEvent.ConnectionOpened.class, e -> opened.incrementAndGet());
-      // as the node does, idle connections to peers outside the routing table close (later)
-      swarm.keepAlive(KAD_KEEP_ALIVE, peer -> kad.routingTable().contains(peer));
-      return swarm.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).map(a -> {
+      return node.start(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).map(a -> {
         addr = a.withPeerId(swarm.localPeer());
-        kad.start();
         return null;
       });
     }
 
     @Override
     public Future<?> stop() {
-      kad.stop();
-      return swarm.close();
+      return node.close();
     }
 
     <T> T onLoop(Function<KadNode, Future<T>> action) {

@@ -1,0 +1,210 @@
+package io.tinyp2p.node;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.gossipsub.GossipConfig;
+import io.tinyp2p.protocol.gossipsub.Gossipsub;
+import io.tinyp2p.protocol.identify.Identify;
+import io.tinyp2p.protocol.kad.Kademlia;
+import io.tinyp2p.protocol.perf.Perf;
+import io.tinyp2p.protocol.ping.Ping;
+import io.tinyp2p.protocol.reqresp.RequestResponse;
+import io.tinyp2p.swarm.Limits;
+import io.tinyp2p.swarm.Swarm;
+import io.tinyp2p.swarm.SwarmConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * One libp2p node: a swarm and the protocols on it, assembled from options in one place. The
+ * node verticle, the benchmarks and the tests all build their nodes here, so they run the same
+ * wiring. Identify is always there (the other protocols learn what a peer speaks from it); ping,
+ * request-response, Kademlia, Gossipsub and perf are there when their options are set.
+ *
+ * <p>Build it on the event loop that is to own it (a verticle's {@code start()}): the swarm
+ * binds to the current context, and everything here must be called from it.
+ *
+ * <pre>{@code
+ * Node node = Node.builder(vertx, KeyPair.generate())
+ *     .ping(Duration.ofSeconds(15), Duration.ofSeconds(10))
+ *     .requestResponse(config, (peer, request) -> Future.succeededFuture(request))
+ *     .build();
+ * node.start(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
+ * }</pre>
+ */
+public final class Node {
+  private final Swarm swarm;
+  private final Identify identify;
+  private final Ping ping;
+  private final RequestResponse requestResponse;
+  private final Kademlia kademlia;
+  private final Gossipsub gossipsub;
+  private final Perf perf;
+
+  private Node(Builder b) {
+    swarm = new Swarm(b.vertx, b.identity, b.swarmConfig);
+    swarm.limits(b.limits);
+    identify = new Identify(swarm);
+    ping = b.pingTimeout == null ? null : new Ping(swarm, b.pingInterval, b.pingTimeout);
+    requestResponse = b.reqRespConfig == null ? null : new RequestResponse(swarm, b.reqRespConfig, b.reqRespHandler);
+    kademlia = b.kadConfig == null ? null : new Kademlia(swarm, b.kadConfig, b.bootNodes);
+    gossipsub = b.gossipConfig == null ? null : new Gossipsub(swarm, b.gossipConfig, b.delivery);
+    perf = b.perf ? new Perf(swarm) : null;
+    if (b.keepAlive != null) {
+      // a connection stays while it carries a stream that keeps it alive, or links a routing
+      // table or mesh peer; otherwise it closes after this long idle
+      swarm.keepAlive(b.keepAlive, this::inUse);
+    }
+  }
+
+  /** Whether a peer is part of a routing table or a gossip mesh (its connection is kept). */
+  private boolean inUse(PeerId peer) {
+    return (kademlia != null && kademlia.routingTable().contains(peer))
+        || (gossipsub != null && gossipsub.router().hasPeer(peer));
+  }
+
+  public static Builder builder(Vertx vertx, KeyPair identity) {
+    return new Builder(vertx, identity);
+  }
+
+  /** Listens on {@code addr}, then starts discovery (Kademlia dials its boot nodes); completes with the first bound address. */
+  public Future<Multiaddr> start(Multiaddr addr) {
+    return swarm.listen(addr).map(bound -> {
+      if (kademlia != null) {
+        kademlia.start();
+      }
+      return bound;
+    });
+  }
+
+  /** Stops discovery and the gossip heartbeat, then closes every connection and listener. */
+  public Future<Void> close() {
+    if (kademlia != null) {
+      kademlia.stop();
+    }
+    if (gossipsub != null) {
+      gossipsub.stop();
+    }
+    return swarm.close();
+  }
+
+  public Swarm swarm() {
+    return swarm;
+  }
+
+  public PeerId peerId() {
+    return swarm.localPeer();
+  }
+
+  public Identify identify() {
+    return identify;
+  }
+
+  /** Null unless {@link Builder#ping} was set. */
+  public Ping ping() {
+    return ping;
+  }
+
+  /** Null unless {@link Builder#requestResponse} was set. */
+  public RequestResponse requestResponse() {
+    return requestResponse;
+  }
+
+  /** Null unless {@link Builder#kademlia} was set. */
+  public Kademlia kademlia() {
+    return kademlia;
+  }
+
+  /** Null unless {@link Builder#gossipsub} was set. */
+  public Gossipsub gossipsub() {
+    return gossipsub;
+  }
+
+  /** Null unless {@link Builder#perf} was set. */
+  public Perf perf() {
+    return perf;
+  }
+
+  /** The options of a node; every protocol but Identify is off until set. */
+  public static final class Builder {
+    private final Vertx vertx;
+    private final KeyPair identity;
+    private SwarmConfig swarmConfig = SwarmConfig.defaults();
+    private Limits limits = Limits.defaults();
+    private Duration pingInterval;
+    private Duration pingTimeout;
+    private RequestResponse.Config reqRespConfig;
+    private BiFunction<PeerId, Buffer, Future<Buffer>> reqRespHandler;
+    private Kademlia.Config kadConfig;
+    private List<Multiaddr> bootNodes = List.of();
+    private GossipConfig gossipConfig;
+    private Gossipsub.Delivery delivery;
+    private boolean perf;
+    private Duration keepAlive;
+
+    private Builder(Vertx vertx, KeyPair identity) {
+      this.vertx = vertx;
+      this.identity = identity;
+    }
+
+    public Builder swarmConfig(SwarmConfig config) {
+      this.swarmConfig = config;
+      return this;
+    }
+
+    public Builder limits(Limits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    /** Ping every connection every {@code interval} (zero: answer pings, send none on a timer). */
+    public Builder ping(Duration interval, Duration timeout) {
+      this.pingInterval = interval;
+      this.pingTimeout = timeout;
+      return this;
+    }
+
+    /** Request-response; {@code handler} answers inbound requests and must not block. */
+    public Builder requestResponse(RequestResponse.Config config, BiFunction<PeerId, Buffer, Future<Buffer>> handler) {
+      this.reqRespConfig = config;
+      this.reqRespHandler = handler;
+      return this;
+    }
+
+    /** Kademlia discovery, bootstrapping from {@code bootNodes}. */
+    public Builder kademlia(Kademlia.Config config, List<Multiaddr> bootNodes) {
+      this.kadConfig = config;
+      this.bootNodes = List.copyOf(bootNodes);
+      return this;
+    }
+
+    /** Gossipsub; {@code delivery} receives the messages of subscribed topics. */
+    public Builder gossipsub(GossipConfig config, Gossipsub.Delivery delivery) {
+      this.gossipConfig = config;
+      this.delivery = delivery;
+      return this;
+    }
+
+    /** The perf protocol (a throughput benchmark peers may run against us). */
+    public Builder perf() {
+      this.perf = true;
+      return this;
+    }
+
+    /** Close connections idle for this long that link no routing-table or mesh peer. */
+    public Builder keepAlive(Duration idle) {
+      this.keepAlive = idle;
+      return this;
+    }
+
+    /** Assembles the node on the current Vert.x context. */
+    public Node build() {
+      return new Node(this);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+package io.tinyp2p.transport.tcp;
+
+import io.tinyp2p.crypto.KeyPair;
+import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.stream.Direction;
+import io.tinyp2p.transport.ListenAddresses;
+import io.tinyp2p.transport.Transport;
+import io.tinyp2p.transport.Upgrade;
+import io.tinyp2p.yamux.YamuxConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * libp2p over TCP: Vert.x NetServers and one NetClient; each socket is upgraded by a
+ * {@link TcpConnection} (multistream-select {@value #NOISE}, Noise XX, multistream-select
+ * {@value #YAMUX}, Yamux). The transport owns what its connections share: the
+ * {@link InputScheduler} that divides the event loop's input time among them, and the node-wide
+ * budget by which their Yamux streams may grow their receive windows.
+ *
+ * <p>Single-threaded: it lives on the context it was created with.
+ */
+public final class TcpTransport implements Transport {
+  /** The security protocol, negotiated with multistream-select on the socket. */
+  public static final String NOISE = "/noise";
+  /** The muxer, negotiated with multistream-select inside Noise. */
+  public static final String YAMUX = "/yamux/1.0.0";
+  /** The transport's name in {@link io.tinyp2p.stream.ConnectionInfo#transport()}. */
+  public static final String NAME = "tcp";
+
+  /**
+   * What all connections' Yamux streams together may grow their receive windows by (auto-tuning):
+   * 64 MiB, so that many fast peers that stop being read cannot make the node buffer more.
+   */
+  static final long NODE_WINDOW_BUDGET = 64L << 20;
+
+  /**
+   * What the TCP transport needs from the node.
+   *
+   * @param identity our key: it signs the Noise handshake
+   * @param handshakeTimeout from TCP connect to a usable Yamux session
+   * @param dialTimeout TCP connect
+   * @param yamux stream limits and windows
+   * @param inputTurn input work (decryption, Yamux, stream handlers) one connection may do in
+   *     one turn of the event loop before the other sockets are read
+   * @param writeStallTimeout how long a connection's output may stay undrained (socket full,
+   *     or a stream's send window closed with data waiting) before the connection is closed or
+   *     the stream reset
+   */
+  public record Settings(KeyPair identity, Duration handshakeTimeout, Duration dialTimeout,
+      YamuxConfig yamux, Duration inputTurn, Duration writeStallTimeout) {}
+
+  private final Context context;
+  private final Settings settings;
+  private final InputScheduler inputScheduler;
+  private final NetClient client;
+  private final List<NetServer> servers = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong windowBudget =
+      new java.util.concurrent.atomic.AtomicLong(NODE_WINDOW_BUDGET);
+  private boolean closed;
+
+  /** A TCP transport on {@code context} (the swarm's). */
+  public TcpTransport(Context context, Settings settings) {
+    this.context = context;
+    this.settings = settings;
+    this.inputScheduler = new InputScheduler(context, settings.inputTurn());
+    this.client = context.owner().createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) settings.dialTimeout().toMillis())
+        .setTcpNoDelay(true));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** An IP host (or a name) and /tcp/N. */
+  @Override
+  public boolean canListen(Multiaddr addr) {
+    return addr.tcpPort() >= 0 && addr.host() != null && !addr.host().isEmpty();
+  }
+
+  /** A host and /tcp/N. */
+  @Override
+  public boolean canDial(Multiaddr addr) {
+    return addr.tcpPort() >= 0 && addr.host() != null;
+  }
+
+  @Override
+  public Future<List<Multiaddr>> listen(Multiaddr addr, Inbound inbound) {
+    if (!canListen(addr)) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "listen address must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr));
+    }
+    NetServer server = context.owner().createNetServer(new NetServerOptions().setTcpNoDelay(true));
+    server.connectHandler(socket -> onInbound(socket, inbound));
+    return server.listen(addr.tcpPort(), addr.host()).map(s -> {
+      servers.add(s);
+      return ListenAddresses.hosts(addr).stream().map(h -> Multiaddr.tcp(h, s.actualPort())).toList();
+    });
+  }
+
+  private void onInbound(NetSocket socket, Inbound inbound) {
+    if (closed) {
+      socket.close();
+      return;
+    }
+    TcpConnection connection = new TcpConnection(this, socket, Direction.INBOUND, null);
+    boolean admitted;
+    try {
+      admitted = inbound.offer(connection);
+    } catch (RuntimeException e) {
+      connection.abort();
+      throw e;
+    }
+    if (admitted) {
+      connection.start();
+    } else {
+      connection.abort(); // never started: the socket closes without a byte written
+    }
+  }
+
+  @Override
+  public Future<Upgrade> dial(Multiaddr addr, PeerId expectedPeer) {
+    if (!canDial(addr)) {
+      return Future.failedFuture(new IllegalArgumentException("cannot dial " + addr + ": need a host and /tcp/<port>"));
+    }
+    Promise<Upgrade> promise = Promise.promise();
+    client.connect(addr.tcpPort(), addr.host()).onComplete(ar -> {
+      if (ar.failed()) {
+        promise.fail(ar.cause());
+        return;
+      }
+      TcpConnection connection = new TcpConnection(this, ar.result(), Direction.OUTBOUND, expectedPeer);
+      promise.complete(connection);
+      connection.start(); // unless the dialer aborted it in its handler
+    });
+    return promise.future();
+  }
+
+  @Override
+  public Future<Void> close() {
+    closed = true;
+    List<Future<Void>> closing = new ArrayList<>();
+    servers.forEach(s -> closing.add(s.close()));
+    closing.add(client.close());
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** Shares the event loop's input time among this transport's connections. */
+  public InputScheduler inputScheduler() {
+    return inputScheduler;
+  }
+
+  Context context() {
+    return context;
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  /** What all connections' streams may still grow their receive windows by. */
+  java.util.concurrent.atomic.AtomicLong windowBudget() {
+    return windowBudget;
+  }
+}
