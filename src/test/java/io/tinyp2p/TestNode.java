@@ -103,7 +103,7 @@ public final class TestNode implements AutoCloseable {
   public CompletableFuture<Void> whenTable(java.util.function.Predicate<io.tinyp2p.protocol.kad.RoutingTable> condition) {
     CompletableFuture<Void> ok = new CompletableFuture<>();
     onLoop(s -> {
-      var kad = verticle.kademlia();
+      var kad = verticle.node().kademlia();
       kad.onTableChange(size -> {
         if (condition.test(kad.routingTable())) {
           ok.complete(null);
@@ -125,7 +125,7 @@ public final class TestNode implements AutoCloseable {
   public void awaitMesh(String topic, int peers) {
     CompletableFuture<Void> meshed = new CompletableFuture<>();
     long timer = vertx.setPeriodic(100, t -> verticle.swarm().context().runOnContext(v -> {
-      if (verticle.gossipsub().router().meshPeers(topic).size() >= peers) {
+      if (verticle.node().gossipsub().router().meshPeers(topic).size() >= peers) {
         meshed.complete(null);
       }
     }));

@@ -26,7 +26,8 @@ import java.util.function.BiFunction;
  * wiring. Identify is always there (the other protocols learn what a peer speaks from it); ping,
  * request-response, Kademlia, Gossipsub and perf are there when their options are set.
  *
- * <p>Build it on the event loop that is to own it (a verticle's {@code start()}): the swarm
+ * <p>Each protocol but Identify is null unless its option was set in the {@link Builder}.
+ * Build it on the event loop that is to own it (a verticle's {@code start()}): the swarm
  * binds to the current context, and everything here must be called from it.
  *
  * <pre>{@code
@@ -37,29 +38,24 @@ import java.util.function.BiFunction;
  * node.start(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
  * }</pre>
  */
-public final class Node {
-  private final Swarm swarm;
-  private final Identify identify;
-  private final Ping ping;
-  private final RequestResponse requestResponse;
-  private final Kademlia kademlia;
-  private final Gossipsub gossipsub;
-  private final Perf perf;
+public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse requestResponse,
+    Kademlia kademlia, Gossipsub gossipsub, Perf perf) {
 
-  private Node(Builder b) {
-    swarm = new Swarm(b.vertx, b.identity, b.swarmConfig);
+  private static Node assemble(Builder b) {
+    Swarm swarm = new Swarm(b.vertx, b.identity, b.swarmConfig);
     swarm.limits(b.limits);
-    identify = new Identify(swarm);
-    ping = b.pingTimeout == null ? null : new Ping(swarm, b.pingInterval, b.pingTimeout);
-    requestResponse = b.reqRespConfig == null ? null : new RequestResponse(swarm, b.reqRespConfig, b.reqRespHandler);
-    kademlia = b.kadConfig == null ? null : new Kademlia(swarm, b.kadConfig, b.bootNodes);
-    gossipsub = b.gossipConfig == null ? null : new Gossipsub(swarm, b.gossipConfig, b.delivery);
-    perf = b.perf ? new Perf(swarm) : null;
+    Node node = new Node(swarm, new Identify(swarm),
+        b.pingTimeout == null ? null : new Ping(swarm, b.pingInterval, b.pingTimeout),
+        b.reqRespConfig == null ? null : new RequestResponse(swarm, b.reqRespConfig, b.reqRespHandler),
+        b.kadConfig == null ? null : new Kademlia(swarm, b.kadConfig, b.bootNodes),
+        b.gossipConfig == null ? null : new Gossipsub(swarm, b.gossipConfig, b.delivery),
+        b.perf ? new Perf(swarm) : null);
     if (b.keepAlive != null) {
       // a connection stays while it carries a stream that keeps it alive, or links a routing
       // table or mesh peer; otherwise it closes after this long idle
-      swarm.keepAlive(b.keepAlive, this::inUse);
+      swarm.keepAlive(b.keepAlive, node::inUse);
     }
+    return node;
   }
 
   /** Whether a peer is part of a routing table or a gossip mesh (its connection is kept). */
@@ -93,41 +89,8 @@ public final class Node {
     return swarm.close();
   }
 
-  public Swarm swarm() {
-    return swarm;
-  }
-
   public PeerId peerId() {
     return swarm.localPeer();
-  }
-
-  public Identify identify() {
-    return identify;
-  }
-
-  /** Null unless {@link Builder#ping} was set. */
-  public Ping ping() {
-    return ping;
-  }
-
-  /** Null unless {@link Builder#requestResponse} was set. */
-  public RequestResponse requestResponse() {
-    return requestResponse;
-  }
-
-  /** Null unless {@link Builder#kademlia} was set. */
-  public Kademlia kademlia() {
-    return kademlia;
-  }
-
-  /** Null unless {@link Builder#gossipsub} was set. */
-  public Gossipsub gossipsub() {
-    return gossipsub;
-  }
-
-  /** Null unless {@link Builder#perf} was set. */
-  public Perf perf() {
-    return perf;
   }
 
   /** The options of a node; every protocol but Identify is off until set. */
@@ -204,7 +167,7 @@ public final class Node {
 
     /** Assembles the node on the current Vert.x context. */
     public Node build() {
-      return new Node(this);
+      return assemble(this);
     }
   }
 }

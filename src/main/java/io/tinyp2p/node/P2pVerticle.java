@@ -203,24 +203,8 @@ public class P2pVerticle extends VerticleBase {
       }
       msg.reply(new JsonObject().put("id", messageId(result.id())).put("peers", result.peers()));
     }));
-    consumers.add(bus.<Object>consumer(Bus.subscribe(prefix), msg -> {
-      String topic = msg.headers().get(Bus.TOPIC);
-      if (!NodeConfig.validTopic(topic)) {
-        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' must be a topic name of 1-256 characters"));
-        return;
-      }
-      gossipsub.subscribe(topic);
-      msg.reply(new JsonObject().put("topics", new JsonArray(List.copyOf(gossipsub.router().topics()))));
-    }));
-    consumers.add(bus.<Object>consumer(Bus.unsubscribe(prefix), msg -> {
-      String topic = msg.headers().get(Bus.TOPIC);
-      if (!NodeConfig.validTopic(topic)) {
-        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' must be a topic name of 1-256 characters"));
-        return;
-      }
-      gossipsub.unsubscribe(topic);
-      msg.reply(new JsonObject().put("topics", new JsonArray(List.copyOf(gossipsub.router().topics()))));
-    }));
+    topicCommand(bus, Bus.subscribe(prefix), gossipsub::subscribe);
+    topicCommand(bus, Bus.unsubscribe(prefix), gossipsub::unsubscribe);
   }
 
   /** Bytes of an inbound broadcast's data that its event on {@code <prefix>.events} carries at most. */
@@ -360,32 +344,21 @@ public class P2pVerticle extends VerticleBase {
     return swarm;
   }
 
-  public Ping ping() {
-    return ping;
-  }
-
-  public Perf perf() {
-    return perf;
-  }
-
-  public Gossipsub gossipsub() {
-    return gossipsub;
-  }
-
-  public Kademlia kademlia() {
-    return kademlia;
-  }
-
-  public RequestResponse requestResponse() {
-    return reqResp;
-  }
-
-  public Identify identify() {
-    return identify;
-  }
-
   public NodeConfig nodeConfig() {
     return config;
+  }
+
+  /** A bus command on one topic (subscribe, unsubscribe): it replies with the topics we are in. */
+  private void topicCommand(EventBus bus, String address, java.util.function.Consumer<String> action) {
+    consumers.add(bus.<Object>consumer(address, msg -> {
+      String topic = msg.headers().get(Bus.TOPIC);
+      if (!NodeConfig.validTopic(topic)) {
+        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.TOPIC + "' must be a topic name of 1-256 characters"));
+        return;
+      }
+      action.accept(topic);
+      msg.reply(new JsonObject().put("topics", new JsonArray(List.copyOf(gossipsub.router().topics()))));
+    }));
   }
 
   /** The event bus's failure code for how a request failed (the protocol knows nothing of the bus). */

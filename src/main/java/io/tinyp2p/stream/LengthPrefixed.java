@@ -251,8 +251,8 @@ public final class LengthPrefixed {
     private void abort(FrameException e) {
       decoder.stop();
       partialSince = 0;
+      failed.accept(e); // first: the reset below ends the stream, and the cause is this, not the end
       stream.reset();
-      failed.accept(e);
     }
   }
 }

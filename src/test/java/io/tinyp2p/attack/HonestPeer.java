@@ -100,7 +100,7 @@ final class HonestPeer implements AutoCloseable {
   static TestNode peer(Vertx vertx) {
     TestNode node = TestNode.start(vertx, new JsonObject().put("busPrefix", "honest-" + PREFIXES.incrementAndGet()));
     node.onLoop(s -> {
-      node.verticle().kademlia().stop();
+      node.verticle().node().kademlia().stop();
       return Future.succeededFuture();
     });
     return node;
@@ -110,7 +110,7 @@ final class HonestPeer implements AutoCloseable {
   static CompletableFuture<Duration> ping(TestNode from, Multiaddr target) {
     CompletableFuture<Duration> result = new CompletableFuture<>();
     from.verticle().swarm().context().runOnContext(v -> from.verticle().swarm().dial(target)
-        .compose(c -> from.verticle().ping().ping(c))
+        .compose(c -> from.verticle().node().ping().ping(c))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             result.complete(ar.result());

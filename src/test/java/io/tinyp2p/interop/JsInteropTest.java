@@ -82,7 +82,7 @@ class JsInteropTest {
     assertJsKnowsJava(jsSide);
 
     // ping both ways
-    Duration rtt = java.onLoop(s -> java.verticle().ping().ping(jsId));
+    Duration rtt = java.onLoop(s -> java.verticle().node().ping().ping(jsId));
     assertTrue(rtt.toNanos() > 0);
     JsonObject jsPing = js.call(new JsonObject().put("cmd", "ping").put("peer", java.peerId().toBase58()), WAIT);
     assertTrue(jsPing.getNumber("rttMs").doubleValue() >= 0);
@@ -110,7 +110,7 @@ class JsInteropTest {
 
     JsonObject jsPing = js.call(new JsonObject().put("cmd", "ping").put("peer", java.peerId().toBase58()), WAIT);
     assertTrue(jsPing.getNumber("rttMs").doubleValue() >= 0);
-    Duration rtt = java.onLoop(s -> java.verticle().ping().ping(jsId));
+    Duration rtt = java.onLoop(s -> java.verticle().node().ping().ping(jsId));
     assertTrue(rtt.toNanos() > 0);
   }
 

@@ -104,7 +104,7 @@ class JsKadInteropTest {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new AssertionError("Java tables lack js nodes: " + java.stream()
           .map(n -> n.<Integer>onLoop(s -> io.vertx.core.Future.succeededFuture(
-              n.verticle().kademlia().routingTable().size()))).toList());
+              n.verticle().node().kademlia().routingTable().size()))).toList());
     }
 
     // every js routing table holds the Java nodes: js refreshes on a bootstrap round

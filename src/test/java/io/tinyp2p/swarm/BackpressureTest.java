@@ -50,7 +50,7 @@ class BackpressureTest {
       long worst = 0;
       int pings = 0;
       while (!closed.isDone() && pings < 300) {
-        long rtt = honest.<Duration>onLoop(s -> honest.verticle().ping().ping(node.peerId())).toNanos();
+        long rtt = honest.<Duration>onLoop(s -> honest.verticle().node().ping().ping(node.peerId())).toNanos();
         worst = Math.max(worst, rtt);
         pings++;
         Thread.sleep(100); // the honest peer's pace, not a wait for an event

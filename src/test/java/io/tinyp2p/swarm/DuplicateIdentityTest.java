@@ -147,7 +147,7 @@ class DuplicateIdentityTest {
       List<Future<?>> all = new java.util.ArrayList<>();
       for (Connection c : s.connections()) {
         if (c.remotePeer().equals(peer)) {
-          all.add(node.verticle().identify().identify(c));
+          all.add(node.verticle().node().identify().identify(c));
         }
       }
       assertEquals(count, all.size());

@@ -43,7 +43,7 @@ class HalfOpenFloodTest {
       AtomicLong pings = new AtomicLong();
       AtomicLong pingFailures = new AtomicLong();
       long pinger = vertx.setPeriodic(200, t -> steady.verticle().swarm().context().runOnContext(v ->
-          steady.verticle().ping().ping(victim).onComplete(ar -> {
+          steady.verticle().node().ping().ping(victim).onComplete(ar -> {
             if (ar.succeeded()) {
               pings.incrementAndGet();
             } else {
@@ -85,7 +85,7 @@ class HalfOpenFloodTest {
         long start = System.nanoTime();
         try (TestNode fresh = TestNode.start(vertx, new JsonObject().put("busPrefix", "fresh"))) {
           fresh.onLoop(s -> s.dial(target));
-          Duration rtt = fresh.onLoop(s -> fresh.verticle().ping().ping(victim));
+          Duration rtt = fresh.onLoop(s -> fresh.verticle().node().ping().ping(victim));
           assertTrue(rtt.toNanos() > 0);
           millis.add((System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException e) {

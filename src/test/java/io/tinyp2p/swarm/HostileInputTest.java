@@ -71,7 +71,7 @@ class HostileInputTest {
       }
     }
     assertEquals(1, lines(marker).size(), "log lines for the connection: " + lines(marker));
-    Duration rtt = honest.onLoop(s -> honest.verticle().ping().ping(node.peerId()));
+    Duration rtt = honest.onLoop(s -> honest.verticle().node().ping().ping(node.peerId()));
     assertTrue(rtt.toNanos() > 0);
   }
 

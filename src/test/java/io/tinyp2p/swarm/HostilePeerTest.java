@@ -65,7 +65,7 @@ class HostilePeerTest {
       // meanwhile the honest peer: 200 pings and 50 requests, one after the other
       long[] rtts = new long[200];
       for (int i = 0; i < rtts.length; i++) {
-        rtts[i] = honest.<Duration>onLoop(s -> honest.verticle().ping().ping(node.peerId())).toNanos();
+        rtts[i] = honest.<Duration>onLoop(s -> honest.verticle().node().ping().ping(node.peerId())).toNanos();
       }
       P2pClient client = new P2pClient(vertx, "hp-honest");
       for (int i = 0; i < 50; i++) {

@@ -52,7 +52,7 @@ class LimitsTest {
       Connection c = honest.onLoop(s -> s.dial(target));
       assertTrue(c.isOpen());
       assertTrue(silent2.awaitClosedByPeer());
-      Duration rtt = honest.onLoop(s -> honest.verticle().ping().ping(node.peerId()));
+      Duration rtt = honest.onLoop(s -> honest.verticle().node().ping().ping(node.peerId()));
       assertTrue(rtt.toNanos() > 0);
       assertEquals(3, evicted(node, Limits.Eviction.PENDING_HANDSHAKES));
       assertEquals(0, node.<Long>onLoop(s -> Future.succeededFuture(

@@ -85,8 +85,8 @@ class SwarmTest {
     PeerStore.PeerInfo infoA = TestNode.join(bKnowsA).info();
     assertEquals(a.verticle().swarm().identity().publicKey(), infoA.publicKey());
 
-    Duration rttAB = a.onLoop(s -> a.verticle().ping().ping(b.peerId()));
-    Duration rttBA = b.onLoop(s -> b.verticle().ping().ping(a.peerId()));
+    Duration rttAB = a.onLoop(s -> a.verticle().node().ping().ping(b.peerId()));
+    Duration rttBA = b.onLoop(s -> b.verticle().node().ping().ping(a.peerId()));
     assertTrue(rttAB.toNanos() > 0 && rttAB.toSeconds() < 10);
     assertTrue(rttBA.toNanos() > 0 && rttBA.toSeconds() < 10);
     // b reused the inbound connection rather than dialing a second one

@@ -193,26 +193,26 @@ public final class GossipRouter {
 
   /** JOIN(topic): announces it to every peer and grafts up to D peers (fanout ones first). */
   public void subscribe(String topic) {
-    if (!subscriptions.add(topic)) {
-      return;
+    if (subscriptions.add(topic)) {
+      announce(topic, true);
+      mesh.join(topic);
+      flush();
     }
-    for (PeerId p : peers.keySet()) {
-      outbox.subscription(p, topic, true);
-    }
-    mesh.join(topic);
-    flush();
   }
 
   /** LEAVE(topic): announces it to every peer and prunes the mesh. */
   public void unsubscribe(String topic) {
-    if (!subscriptions.remove(topic)) {
-      return;
+    if (subscriptions.remove(topic)) {
+      announce(topic, false);
+      mesh.leave(topic);
+      flush();
     }
+  }
+
+  private void announce(String topic, boolean subscribed) {
     for (PeerId p : peers.keySet()) {
-      outbox.subscription(p, topic, false);
+      outbox.subscription(p, topic, subscribed);
     }
-    mesh.leave(topic);
-    flush();
   }
 
   /**

@@ -84,11 +84,11 @@ class GossipFloodTest {
       }
       allAtHonest.get(30, TimeUnit.SECONDS);
       allAtVictim.get(30, TimeUnit.SECONDS);
-      Map<String, Long> counters = victim.onLoop(s -> Future.succeededFuture(victim.verticle().gossipsub().router().counters()));
+      Map<String, Long> counters = victim.onLoop(s -> Future.succeededFuture(victim.verticle().node().gossipsub().router().counters()));
       double attackerScore = victim.<Double>onLoop(s -> Future.succeededFuture(
-          victim.verticle().gossipsub().router().score(attacker.peerId())));
+          victim.verticle().node().gossipsub().router().score(attacker.peerId())));
       double honestScore = victim.<Double>onLoop(s -> Future.succeededFuture(
-          victim.verticle().gossipsub().router().score(honest.peerId())));
+          victim.verticle().node().gossipsub().router().score(honest.peerId())));
       io.tinyp2p.Figures.report(String.format("gossip flood: %d invalid messages sent, %d dropped as invalid, %d RPCs ignored once "
           + "graylisted (score %.0f; honest peer %.1f); %d + %d honest broadcasts, lost 0", invalid,
           counters.get("dropped.invalidSignature"), counters.get("graylisted"), attackerScore, honestScore,

@@ -77,7 +77,7 @@ class GossipForgeryTest {
 
       assertEquals("honest", honest.get(30, TimeUnit.SECONDS));
       var counters = victim.<java.util.Map<String, Long>>onLoop(s ->
-          Future.succeededFuture(victim.verticle().gossipsub().router().counters()));
+          Future.succeededFuture(victim.verticle().node().gossipsub().router().counters()));
       assertEquals(2L, counters.get("dropped.invalidSignature"), counters.toString());
       assertEquals(1L, counters.get("dropped.keyMismatch"), counters.toString());
       assertEquals(1, atVictim.get(), "only the honest message is delivered at the victim");

@@ -94,7 +94,7 @@ class GossipShedTest {
       List<String> broadcastErrors = new CopyOnWriteArrayList<>();
       long pinger = honest.onLoop(s -> Future.succeededFuture(s.vertx().setPeriodic(200, t -> {
         int n = ticks.getAndIncrement();
-        honest.verticle().ping().ping(victimId).onComplete(ar -> {
+        honest.verticle().node().ping().ping(victimId).onComplete(ar -> {
           if (ar.succeeded()) {
             rttMicros.add(ar.result().toNanos() / 1000);
           } else {
@@ -153,7 +153,7 @@ class GossipShedTest {
       awaitTrue(vertx, () -> rttMicros.size() + pingErrors.size() == published
           && atVictim.size() + broadcastErrors.size() >= published && atHonest.size() >= published, 15);
 
-      Map<String, Long> c = victim.onLoop(s -> Future.succeededFuture(victim.verticle().gossipsub().counters()));
+      Map<String, Long> c = victim.onLoop(s -> Future.succeededFuture(victim.verticle().node().gossipsub().counters()));
       List<Long> rtts = new ArrayList<>(rttMicros);
       Collections.sort(rtts);
       long throttled = c.get("dropped.throttledPeer") + c.get("dropped.throttledTopic") + c.get("dropped.throttledMemory");
@@ -176,8 +176,8 @@ class GossipShedTest {
       assertEquals(List.of(), pingErrors, "every honest ping succeeds");
       assertTrue(ticksDuringFlood >= 2, "pings ran during the flood: " + ticksDuringFlood);
       assertEquals(0, pingFailures.get(), "no ping failure between the honest pair");
-      assertTrue(victim.<Boolean>onLoop(s -> Future.succeededFuture(victim.verticle().kademlia().routingTable().contains(honestId))));
-      assertTrue(honest.<Boolean>onLoop(s -> Future.succeededFuture(honest.verticle().kademlia().routingTable().contains(victimId))));
+      assertTrue(victim.<Boolean>onLoop(s -> Future.succeededFuture(victim.verticle().node().kademlia().routingTable().contains(honestId))));
+      assertTrue(honest.<Boolean>onLoop(s -> Future.succeededFuture(honest.verticle().node().kademlia().routingTable().contains(victimId))));
       assertEquals(published, atVictim.size(), "every honest broadcast reached the victim");
       assertEquals(published, atHonest.size(), "every broadcast of the victim reached the honest peer");
       assertEquals(List.of(), joinErrors, "every new identity got in");
@@ -196,7 +196,7 @@ class GossipShedTest {
     try (TestNode victim = TestNode.start(vertx, new JsonObject().put("busPrefix", "ov")
              .put("pubsubTopics", new JsonArray().add(TOPIC)));
          TestNode attacker = TestNode.start(vertx, new JsonObject().put("busPrefix", "oa"))) {
-      int limit = victim.onLoop(s -> Future.succeededFuture(victim.verticle().gossipsub().router().config().maxRpcSize()));
+      int limit = victim.onLoop(s -> Future.succeededFuture(victim.verticle().node().gossipsub().router().config().maxRpcSize()));
       assertEquals(GossipConfig.MIB + 64 * 1024, limit, "1 MiB messages plus room for control");
       Multiaddr addr = victim.addr();
       int streams = 40;
@@ -216,7 +216,7 @@ class GossipShedTest {
             }));
         resetMicros.add(micros);
       }
-      Map<String, Long> c = victim.onLoop(s -> Future.succeededFuture(victim.verticle().gossipsub().counters()));
+      Map<String, Long> c = victim.onLoop(s -> Future.succeededFuture(victim.verticle().node().gossipsub().counters()));
       assertEquals(streams, c.get("rpcsRefused"), c.toString());
       assertEquals(0, c.get("dropped.tooLarge"), "refused before parsing, not dropped after: " + c);
       Collections.sort(resetMicros);
@@ -302,7 +302,7 @@ class GossipShedTest {
       throws Exception {
     CompletableFuture<Void> done = new CompletableFuture<>();
     long timer = vertx.setPeriodic(50, t -> node.verticle().swarm().context().runOnContext(v -> {
-      if (condition.test(node.verticle().gossipsub().counters())) {
+      if (condition.test(node.verticle().node().gossipsub().counters())) {
         done.complete(null);
       }
     }));

@@ -103,7 +103,7 @@ class KadFakePeersTest {
       int lookups = 0;
       while (System.nanoTime() - started < 10_000_000_000L) {
         byte[] key = KeyPair.generate().peerId().toBytes();
-        node.onLoop(s -> node.verticle().kademlia().lookup(key));
+        node.onLoop(s -> node.verticle().node().kademlia().lookup(key));
         lookups++;
         Thread.sleep(100); // the lookups' pace
       }
@@ -118,13 +118,13 @@ class KadFakePeersTest {
       assertTrue(dials >= 1 && dials <= 6, "dials to the fake peers' address: " + dials);
       assertTrue(suppressed > dials, "the backoff never answered: " + suppressed);
       assertEquals(1, node.<Integer>onLoop(s -> Future.succeededFuture(
-          node.verticle().kademlia().routingTable().size())), "only the attacker itself is in the table");
+          node.verticle().node().kademlia().routingTable().size())), "only the attacker itself is in the table");
 
       // a request to a fake peer fails fast, as a dial failure naming the backoff
       PeerId fake = node.onLoop(s -> Future.succeededFuture(s.peerStore().all().stream()
           .filter(p -> p.listenAddrs().contains(trapAddr)).findFirst().orElseThrow().peerId()));
       long before = System.nanoTime();
-      RequestException e = node.onLoop(s -> node.verticle().requestResponse().request(fake, Buffer.buffer("hi"))
+      RequestException e = node.onLoop(s -> node.verticle().node().requestResponse().request(fake, Buffer.buffer("hi"))
           .<RequestException>transform(ar -> Future.succeededFuture((RequestException) ar.cause())));
       assertEquals(Failure.DIAL_FAILED, e.failure());
       assertTrue(e.getMessage().contains("dial backoff"), e.getMessage());
@@ -146,7 +146,7 @@ class KadFakePeersTest {
     Multiaddr attackerAddr = attacker.addr();
     PeerId attackerId = attacker.peerId();
     List<PeerId> named = node.onLoop(s -> s.dial(attackerAddr)
-        .compose(c -> node.verticle().kademlia().findNode(attackerId, node.peerId().toBytes())));
+        .compose(c -> node.verticle().node().kademlia().findNode(attackerId, node.peerId().toBytes())));
     assertEquals(3, named.size());
     List<List<Multiaddr>> stored = new ArrayList<>();
     for (PeerId p : named) {
@@ -163,7 +163,7 @@ class KadFakePeersTest {
       assertTrue(dropped.getLong(c.name()) >= 3, dropped.encode());
     }
     // and a fake peer with nothing stored cannot be dialed at all
-    RequestException e = node.onLoop(s -> node.verticle().requestResponse().request(named.get(0), Buffer.buffer("x"))
+    RequestException e = node.onLoop(s -> node.verticle().node().requestResponse().request(named.get(0), Buffer.buffer("x"))
         .<RequestException>transform(ar -> Future.succeededFuture((RequestException) ar.cause())));
     assertTrue(e.failure() == Failure.PEER_NOT_FOUND || e.failure() == Failure.DIAL_FAILED, e.failure() + " " + e.getMessage());
     String status = node.verticle().status().encode();

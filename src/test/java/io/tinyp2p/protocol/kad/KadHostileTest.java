@@ -109,8 +109,8 @@ class KadHostileTest {
         return Future.succeededFuture();
       });
       List<PeerId> found = node.onLoop(s -> s.dial(attacker.addr())
-          .compose(c -> node.verticle().kademlia().lookup(PeerId.parse(attacker.peerId().toBase58()).toBytes())));
-      RoutingTable table = node.onLoop(s -> Future.succeededFuture(node.verticle().kademlia().routingTable()));
+          .compose(c -> node.verticle().node().kademlia().lookup(PeerId.parse(attacker.peerId().toBase58()).toBytes())));
+      RoutingTable table = node.onLoop(s -> Future.succeededFuture(node.verticle().node().kademlia().routingTable()));
       int size = node.onLoop(s -> Future.succeededFuture(table.size()));
       assertTrue(size <= 1, "only the attacker itself may be in the table, size " + size);
       for (PeerId p : found) {
@@ -119,7 +119,7 @@ class KadHostileTest {
       assertStillServes();
     }
     var pinged = node.expect(PingEvent.Succeeded.class, e -> true);
-    node.onLoop(s -> node.verticle().ping().ping(attacker.peerId()));
+    node.onLoop(s -> node.verticle().node().ping().ping(attacker.peerId()));
     assertFalse(TestNode.join(pinged).rtt().isNegative());
   }
 }

@@ -57,7 +57,7 @@ class KadNetworkTest {
   static final int PING_S = 1;
 
   static int tableSize(TestNode n) {
-    return n.onLoop(s -> Future.succeededFuture(n.verticle().kademlia().routingTable().size()));
+    return n.onLoop(s -> Future.succeededFuture(n.verticle().node().kademlia().routingTable().size()));
   }
 
   /** Waits (bounded) until every table holds at least 90% of the others, checking after each round. */
@@ -84,9 +84,9 @@ class KadNetworkTest {
         continue;
       }
       PeerId id = target.peerId();
-      List<PeerId> found = asker.onLoop(s -> asker.verticle().kademlia().lookup(id.toBytes()));
+      List<PeerId> found = asker.onLoop(s -> asker.verticle().node().kademlia().lookup(id.toBytes()));
       assertTrue(found.contains(id), "lookup for " + id + " returned " + found);
-      List<Multiaddr> addrs = asker.onLoop(s -> asker.verticle().kademlia().findPeer(id));
+      List<Multiaddr> addrs = asker.onLoop(s -> asker.verticle().node().kademlia().findPeer(id));
       assertEquals(target.addr().withoutPeerId(), addrs.get(0));
     }
   }

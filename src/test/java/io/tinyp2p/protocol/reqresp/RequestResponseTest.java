@@ -82,9 +82,9 @@ class RequestResponseTest {
 
   @Test
   void tooLargeRequestFailsBeforeSending() {
-    long inboundBefore = b.onLoop(s -> Future.succeededFuture(b.verticle().requestResponse().stats().inbound()));
+    long inboundBefore = b.onLoop(s -> Future.succeededFuture(b.verticle().node().requestResponse().stats().inbound()));
     assertFailure(Failure.REQUEST_TOO_LARGE, () -> clientA.request(b.peerId().toBase58(), Buffer.buffer(new byte[64 * 1024 + 1])));
-    long inboundAfter = b.onLoop(s -> Future.succeededFuture(b.verticle().requestResponse().stats().inbound()));
+    long inboundAfter = b.onLoop(s -> Future.succeededFuture(b.verticle().node().requestResponse().stats().inbound()));
     assertEquals(inboundBefore, inboundAfter);
   }
 
