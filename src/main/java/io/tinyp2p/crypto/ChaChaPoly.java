@@ -99,11 +99,7 @@ public abstract sealed class ChaChaPoly {
     @Override
     public int seal(byte[] nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
       try {
-        cipher.init(Cipher.ENCRYPT_MODE, key, new IvParameterSpec(nonce));
-        if (ad.length > 0) {
-          cipher.updateAAD(ad);
-        }
-        return cipher.doFinal(in, off, len, out, outOff);
+        return run(Cipher.ENCRYPT_MODE, nonce, ad, in, off, len, out, outOff);
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("ChaCha20-Poly1305 encryption failed", e);
       }
@@ -112,16 +108,21 @@ public abstract sealed class ChaChaPoly {
     @Override
     public int open(byte[] nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
       try {
-        cipher.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(nonce));
-        if (ad.length > 0) {
-          cipher.updateAAD(ad);
-        }
-        return cipher.doFinal(in, off, len, out, outOff);
+        return run(Cipher.DECRYPT_MODE, nonce, ad, in, off, len, out, outOff);
       } catch (AEADBadTagException e) {
         return -1;
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("ChaCha20-Poly1305 decryption failed", e);
       }
+    }
+
+    private int run(int mode, byte[] nonce, byte[] ad, byte[] in, int off, int len, byte[] out, int outOff)
+        throws GeneralSecurityException {
+      cipher.init(mode, key, new IvParameterSpec(nonce));
+      if (ad.length > 0) {
+        cipher.updateAAD(ad);
+      }
+      return cipher.doFinal(in, off, len, out, outOff);
     }
 
     @Override

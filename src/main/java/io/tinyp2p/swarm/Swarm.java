@@ -320,18 +320,20 @@ public final class Swarm {
     return dial(peer, true);
   }
 
+  /** The open connection to the peer, else the dial to it under way, else null. */
+  private Future<Connection> connectedOrDialing(PeerId peer) {
+    Connection existing = connection(peer);
+    return existing != null ? Future.succeededFuture(existing) : pendingDials.get(peer);
+  }
+
   /**
    * Dials a peer by id; {@code useRouting == false} tries only the addresses already known
    * (what Kademlia's own requests need: a lookup must not start lookups).
    */
   public Future<Connection> dial(PeerId peer, boolean useRouting) {
-    Connection existing = connection(peer);
-    if (existing != null) {
-      return Future.succeededFuture(existing);
-    }
-    Future<Connection> pending = pendingDials.get(peer);
-    if (pending != null) {
-      return pending;
+    Future<Connection> current = connectedOrDialing(peer);
+    if (current != null) {
+      return current;
     }
     List<Multiaddr> addrs = peerStore.addresses(peer);
     if (!addrs.isEmpty()) {
@@ -396,13 +398,9 @@ public final class Swarm {
       if (expected.equals(localPeer())) {
         return Future.failedFuture(new SwarmException("refusing to dial ourselves"));
       }
-      Connection existing = connection(expected);
-      if (existing != null) {
-        return Future.succeededFuture(existing);
-      }
-      Future<Connection> pending = pendingDials.get(expected);
-      if (pending != null) {
-        return pending;
+      Future<Connection> current = connectedOrDialing(expected);
+      if (current != null) {
+        return current;
       }
     }
     Transport transport = transports.stream().filter(t -> t.canDial(addr)).findFirst().orElse(null);
@@ -479,10 +477,6 @@ public final class Swarm {
   }
 
   // ---- connection bookkeeping ----
-
-  public Limits limits() {
-    return limits;
-  }
 
   /** The rules for addresses learnt from peers (and the counters of those dropped). */
   public AddressPolicy addressPolicy() {

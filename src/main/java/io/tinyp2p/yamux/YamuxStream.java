@@ -193,10 +193,7 @@ public final class YamuxStream implements MuxedStream {
       demand--;
     }
     consumed += data.length();
-    try {
-      handler.handle(data);
-    } catch (RuntimeException e) {
-      LOG.warn("stream {} handler failed, resetting: {}", id, e.toString());
+    if (!call(handler, data, "handler")) {
       reset();
       return;
     }
@@ -218,13 +215,7 @@ public final class YamuxStream implements MuxedStream {
     }
     if (!closed && remoteFin && inbound.isEmpty() && !endDelivered && (demand > 0 || handler == null)) {
       endDelivered = true;
-      if (endHandler != null) {
-        try {
-          endHandler.handle(null);
-        } catch (RuntimeException e) {
-          LOG.warn("stream {} end handler failed: {}", id, e.toString());
-        }
-      }
+      call(endHandler, null, "end handler");
       maybeClosed();
     }
   }
@@ -368,15 +359,27 @@ public final class YamuxStream implements MuxedStream {
     }
   }
 
+  /**
+   * Runs a user handler (if set); one that throws is logged and reported as false (data and
+   * drain handlers that fail reset the stream, the others are only logged).
+   */
+  private <T> boolean call(Handler<T> h, T value, String which) {
+    if (h == null) {
+      return true;
+    }
+    try {
+      h.handle(value);
+      return true;
+    } catch (RuntimeException e) {
+      LOG.warn("stream {} {} failed: {}", id, which, e.toString());
+      return false;
+    }
+  }
+
   private void drained() {
     needsDrain = false;
-    if (drainHandler != null) {
-      try {
-        drainHandler.handle(null);
-      } catch (RuntimeException e) {
-        LOG.warn("stream {} drain handler failed, resetting: {}", id, e.toString());
-        reset();
-      }
+    if (!call(drainHandler, null, "drain handler")) {
+      reset();
     }
   }
 
@@ -452,20 +455,10 @@ public final class YamuxStream implements MuxedStream {
     session.queued(-queuedBytes);
     queuedBytes = 0;
     session.streamClosed(this);
-    if (error != null && exceptionHandler != null) {
-      try {
-        exceptionHandler.handle(error);
-      } catch (RuntimeException e) {
-        LOG.warn("stream {} exception handler failed: {}", id, e.toString());
-      }
+    if (error != null) {
+      call(exceptionHandler, error, "exception handler");
     }
-    if (closeHandler != null) {
-      try {
-        closeHandler.handle(null);
-      } catch (RuntimeException e) {
-        LOG.warn("stream {} close handler failed: {}", id, e.toString());
-      }
-    }
+    call(closeHandler, null, "close handler");
     if (terminated != null) {
       terminated.forEach(Runnable::run);
     }

@@ -60,17 +60,12 @@ final class Fanout {
 
   /** The peer left the topic. */
   void remove(String topic, PeerId peer) {
-    Set<PeerId> f = peers.get(topic);
-    if (f != null) {
-      f.remove(peer);
-    }
+    PeerSets.remove(peers, topic, peer);
   }
 
   /** The peer is gone. */
   void remove(PeerId peer) {
-    for (Set<PeerId> f : peers.values()) {
-      f.remove(peer);
-    }
+    PeerSets.removeEverywhere(peers, peer);
   }
 
   /**

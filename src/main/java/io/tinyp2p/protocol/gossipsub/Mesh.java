@@ -119,17 +119,12 @@ final class Mesh {
 
   /** The peer left the topic. */
   void remove(String topic, PeerId peer) {
-    Set<PeerId> m = mesh.get(topic);
-    if (m != null) {
-      m.remove(peer);
-    }
+    PeerSets.remove(mesh, topic, peer);
   }
 
   /** The peer is gone. */
   void remove(PeerId peer) {
-    for (Set<PeerId> m : mesh.values()) {
-      m.remove(peer);
-    }
+    PeerSets.removeEverywhere(mesh, peer);
   }
 
   /** A GRAFT from a peer that is {@code outbound} or not. */
