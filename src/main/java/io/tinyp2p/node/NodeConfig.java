@@ -16,7 +16,7 @@ import java.util.Set;
  * original tinyp2p's settings. Every value is checked; a bad value or an unknown key is a
  * {@link ConfigException} naming the key and what is allowed.
  *
- * @param secret the identity; null in the JSON means a random one ({@link #randomSecret})
+ * @param identity the key pair; with no {@code secret} in the JSON a random one ({@link #randomSecret})
  */
 public record NodeConfig(
     Multiaddr addr,

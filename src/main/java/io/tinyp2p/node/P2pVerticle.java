@@ -127,11 +127,30 @@ public class P2pVerticle extends VerticleBase {
     if (!config.http().enabled()) {
       return Future.succeededFuture();
     }
+    if (!webOnClasspath()) {
+      // vertx-web is an optional dependency: an embedding application that did not ask for the
+      // HTTP API runs without it; one that configured it learns what is missing
+      if (config().containsKey("http")) {
+        return Future.failedFuture(new ConfigException("http: the HTTP API needs io.vertx:vertx-web on the"
+            + " classpath (add the dependency, or set http.enabled to false)"));
+      }
+      LOG.info("HTTP API off: io.vertx:vertx-web is not on the classpath");
+      return Future.succeededFuture();
+    }
     statusVerticle = new StatusVerticle();
     JsonObject httpConfig = config.http().toJson().put("busPrefix", config.busPrefix())
         .put("maxRequestSize", config.reqResp().maxRequestSize())
         .put("maxMessageSize", config.gossipsub().maxMessageSize());
     return vertx.deployVerticle(statusVerticle, new DeploymentOptions().setConfig(httpConfig));
+  }
+
+  private static boolean webOnClasspath() {
+    try {
+      Class.forName("io.vertx.ext.web.Router", false, P2pVerticle.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
   }
 
   /** The event-bus API of DESIGN.md, served on this verticle's event loop. */
