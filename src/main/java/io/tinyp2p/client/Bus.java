@@ -35,6 +35,16 @@ public final class Bus {
     return prefix + ".inbound.request";
   }
 
+  /** Body: a multiaddr (String); the reply describes the connection. */
+  public static String connect(String prefix) {
+    return prefix + ".connect";
+  }
+
+  /** Header {@code peer}; the reply says how many connections were closed. */
+  public static String disconnect(String prefix) {
+    return prefix + ".disconnect";
+  }
+
   public static String subscribe(String prefix) {
     return prefix + ".subscribe";
   }

@@ -50,6 +50,20 @@ public final class P2pClient {
     this.timeout = timeout;
   }
 
+  /** A client of the node on the default prefix. */
+  public static P2pClient create(Vertx vertx) {
+    return new P2pClient(vertx);
+  }
+
+  /**
+   * A client of the node that runs with these options: their {@code busPrefix}, and a reply
+   * timeout that outlasts their {@code reqResp.requestTimeout}.
+   */
+  public static P2pClient create(Vertx vertx, P2pOptions options) {
+    long requestTimeout = options.getReqResp().getValue("requestTimeout") instanceof Number n ? n.longValue() : 10;
+    return new P2pClient(vertx, options.getBusPrefix(), Duration.ofSeconds(Math.max(60, requestTimeout + 10)));
+  }
+
   public String prefix() {
     return prefix;
   }
@@ -74,6 +88,41 @@ public final class P2pClient {
   public Future<JsonObject> broadcast(String topic, Buffer payload) {
     return call(Bus.broadcast(prefix), payload, options().addHeader(Bus.TOPIC, topic))
         .map(m -> (JsonObject) m.body());
+  }
+
+  /**
+   * Connects to a multiaddr ({@code /ip4/.../tcp/...}, with {@code /p2p/<peer>} to insist on
+   * that peer); completes with the connection ({@code peerId}, {@code remoteAddr},
+   * {@code direction}, {@code openedAt}, {@code streams}), an open one if there is one.
+   */
+  public Future<JsonObject> connect(String multiaddr) {
+    return call(Bus.connect(prefix), multiaddr, options()).map(m -> (JsonObject) m.body());
+  }
+
+  /** Closes every connection to the peer; completes with {@code {"peerId", "closed": n}}. */
+  public Future<JsonObject> disconnect(String peerId) {
+    return call(Bus.disconnect(prefix), null, options().addHeader(Bus.PEER, peerId)).map(m -> (JsonObject) m.body());
+  }
+
+  /**
+   * Peers connecting: {@code {"type": "peer:connect", "peerId", "remoteAddr", "at"}}, once per
+   * connection. Unregister the consumer to stop.
+   */
+  public MessageConsumer<JsonObject> onPeerConnected(Handler<JsonObject> handler) {
+    return onEvent("peer:connect", handler);
+  }
+
+  /** Peers leaving: {@code {"type": "peer:disconnect", "peerId", "at"}}, once per closed connection. */
+  public MessageConsumer<JsonObject> onPeerDisconnected(Handler<JsonObject> handler) {
+    return onEvent("peer:disconnect", handler);
+  }
+
+  private MessageConsumer<JsonObject> onEvent(String type, Handler<JsonObject> handler) {
+    return vertx.eventBus().<JsonObject>consumer(Bus.events(prefix), msg -> {
+      if (type.equals(msg.body().getString("type"))) {
+        handler.handle(msg.body());
+      }
+    });
   }
 
   /** Joins a topic at run time; completes with {@code {"topics": [...]}}. */

@@ -2,6 +2,7 @@ package io.tinyp2p.node;
 
 import io.tinyp2p.client.Bus;
 import io.tinyp2p.client.Failure;
+import io.tinyp2p.client.P2pOptions;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.util.Preview;
@@ -58,15 +59,36 @@ public class P2pVerticle extends VerticleBase {
   private Perf perf;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final P2pOptions options;
+  private boolean httpConfigured;
   private final long startedAt = System.currentTimeMillis();
+
+  /** A node configured by its deployment's config: conf.json's keys. */
+  public P2pVerticle() {
+    this.options = null;
+  }
+
+  /** A node with these options (copied); its deployment then carries no config. */
+  public P2pVerticle(P2pOptions options) {
+    this.options = new P2pOptions(java.util.Objects.requireNonNull(options, "options"));
+  }
 
   @Override
   public Future<?> start() {
+    JsonObject source = config();
+    if (options != null) {
+      if (!source.isEmpty()) {
+        return Future.failedFuture(new ConfigException("the node was given P2pOptions and a deployment config:"
+            + " give one of them"));
+      }
+      source = options.toJson();
+    }
     try {
-      config = NodeConfig.from(config());
+      config = NodeConfig.from(source);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
+    httpConfigured = source.containsKey("http");
     if (config.randomSecret()) {
       LOG.info("no secret configured: using a random identity {}", config.identity().peerId());
     }
@@ -130,7 +152,7 @@ public class P2pVerticle extends VerticleBase {
     if (!webOnClasspath()) {
       // vertx-web is an optional dependency: an embedding application that did not ask for the
       // HTTP API runs without it; one that configured it learns what is missing
-      if (config().containsKey("http")) {
+      if (httpConfigured) {
         return Future.failedFuture(new ConfigException("http: the HTTP API needs io.vertx:vertx-web on the"
             + " classpath (add the dependency, or set http.enabled to false)"));
       }
@@ -160,16 +182,8 @@ public class P2pVerticle extends VerticleBase {
     consumers.add(bus.consumer(Bus.status(prefix), msg -> msg.reply(status())));
     consumers.add(bus.consumer(Bus.peers(prefix), msg -> msg.reply(knownPeers())));
     consumers.add(bus.<Object>consumer(Bus.request(prefix), msg -> {
-      String peer = msg.headers().get(Bus.PEER);
-      if (peer == null) {
-        msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.PEER + "' (the PeerId) is required"));
-        return;
-      }
-      PeerId target;
-      try {
-        target = PeerId.parse(peer);
-      } catch (IllegalArgumentException e) {
-        msg.reply(Failure.MALFORMED_PEER_ID.exception(e.getMessage()));
+      PeerId target = peerHeader(msg);
+      if (target == null) {
         return;
       }
       if (!(msg.body() instanceof Buffer payload)) {
@@ -221,6 +235,28 @@ public class P2pVerticle extends VerticleBase {
         return;
       }
       msg.reply(new JsonObject().put("id", messageId(result.id())).put("peers", result.peers()));
+    }));
+    consumers.add(bus.<Object>consumer(Bus.connect(prefix), msg -> {
+      Multiaddr addr;
+      try {
+        addr = Multiaddr.parse(msg.body() instanceof String s ? s : null);
+      } catch (RuntimeException e) {
+        msg.reply(Failure.BAD_REQUEST.exception("the body must be a multiaddr like /ip4/192.0.2.7/tcp/4001[/p2p/<peer>]"
+            + (msg.body() instanceof String ? ": " + e.getMessage() : "")));
+        return;
+      }
+      if (stopping) {
+        msg.reply(Failure.NOT_RUNNING.exception("the node is stopping"));
+        return;
+      }
+      swarm.dial(addr).onComplete(ar -> msg.reply(ar.succeeded() ? connectionJson(ar.result())
+          : Failure.DIAL_FAILED.exception("cannot connect to " + addr + ": " + ar.cause().getMessage())));
+    }));
+    consumers.add(bus.<Object>consumer(Bus.disconnect(prefix), msg -> {
+      PeerId peer = peerHeader(msg);
+      if (peer != null) {
+        msg.reply(new JsonObject().put("peerId", peer.toBase58()).put("closed", swarm.disconnect(peer)));
+      }
     }));
     topicCommand(bus, Bus.subscribe(prefix), gossipsub::subscribe);
     topicCommand(bus, Bus.unsubscribe(prefix), gossipsub::unsubscribe);
@@ -277,12 +313,7 @@ public class P2pVerticle extends VerticleBase {
   public JsonObject status() {
     JsonArray connections = new JsonArray();
     for (Connection c : swarm.connections()) {
-      connections.add(new JsonObject()
-          .put("peerId", c.remotePeer().toBase58())
-          .put("remoteAddr", c.remoteAddress().toString())
-          .put("direction", c.direction().json())
-          .put("openedAt", c.openedAt())
-          .put("streams", c.streamCount()));
+      connections.add(connectionJson(c));
     }
     JsonArray listen = new JsonArray();
     swarm.listenAddresses().forEach(a -> listen.add(a.toString()));
@@ -298,6 +329,16 @@ public class P2pVerticle extends VerticleBase {
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /** A connection as {@code /status} and {@code connect} show it. */
+  private static JsonObject connectionJson(Connection c) {
+    return new JsonObject()
+        .put("peerId", c.remotePeer().toBase58())
+        .put("remoteAddr", c.remoteAddress().toString())
+        .put("direction", c.direction().json())
+        .put("openedAt", c.openedAt())
+        .put("streams", c.streamCount());
   }
 
   /**
@@ -365,6 +406,21 @@ public class P2pVerticle extends VerticleBase {
 
   public NodeConfig nodeConfig() {
     return config;
+  }
+
+  /** The PeerId in a command's {@code peer} header; a missing or malformed one is answered here (null). */
+  private static PeerId peerHeader(io.vertx.core.eventbus.Message<?> msg) {
+    String peer = msg.headers().get(Bus.PEER);
+    if (peer == null) {
+      msg.reply(Failure.BAD_REQUEST.exception("header '" + Bus.PEER + "' (the PeerId) is required"));
+      return null;
+    }
+    try {
+      return PeerId.parse(peer);
+    } catch (IllegalArgumentException e) {
+      msg.reply(Failure.MALFORMED_PEER_ID.exception(e.getMessage()));
+      return null;
+    }
   }
 
   /** A bus command on one topic (subscribe, unsubscribe): it replies with the topics we are in. */

@@ -49,7 +49,10 @@ public class StatusVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StatusVerticle.class);
   static final Set<String> EXTRA_KEYS = Set.of("busPrefix", "maxRequestSize", "maxMessageSize");
   /** Routes that need the token (when one is set); everything else is the page's own files. */
-  private static final Set<String> API_ROUTES = Set.of("status", "peers", "healthz", "events", "request", "broadcast");
+  /** Longest body of {@code POST /connect}: a multiaddr's text. */
+  private static final int MAX_MULTIADDR_TEXT = 2048;
+  private static final Set<String> API_ROUTES = Set.of("status", "peers", "healthz", "events", "request", "broadcast",
+      "connect", "disconnect");
   private static final long KEEP_ALIVE_MS = 15_000;
 
   private HttpConfig config;
@@ -95,6 +98,10 @@ public class StatusVerticle extends VerticleBase {
         })));
     router.post("/broadcast/:topic").handler(ctx -> readBody(ctx, maxMessageSize, "gossipsub.maxMessageSize", body ->
         reply(ctx, client.broadcast(ctx.pathParam("topic"), body).map(JsonObject::encode))));
+    router.post("/connect").handler(ctx -> readBody(ctx, MAX_MULTIADDR_TEXT, "the longest multiaddr", body ->
+        reply(ctx, client.connect(body.toString().trim()).map(JsonObject::encode))));
+    router.post("/disconnect/:peerId").handler(ctx ->
+        reply(ctx, client.disconnect(ctx.pathParam("peerId")).map(JsonObject::encode)));
     router.get("/events").handler(this::events);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     events = vertx.eventBus().consumer(Bus.events(client.prefix()), msg -> fanOut(

@@ -305,6 +305,13 @@ public final class Swarm {
     return connection(peer) != null;
   }
 
+  /** Closes every connection to {@code peer} (each in order); returns how many there were. */
+  public int disconnect(PeerId peer) {
+    List<Connection> open = List.copyOf(connections.getOrDefault(peer, List.of()));
+    open.forEach(Connection::close);
+    return open.size();
+  }
+
   /** Every open connection. */
   public List<Connection> connections() {
     List<Connection> all = new ArrayList<>();

@@ -1,0 +1,238 @@
+package io.tinyp2p.client;
+
+import io.vertx.codegen.annotations.DataObject;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A node's options: the keys of conf.json as a Vert.x data object. Its JSON form
+ * ({@link #toJson()}, {@link #P2pOptions(JsonObject)}) is exactly a conf.json, so options built
+ * in code, read from a file or taken from a deployment's config are the same thing. Values are
+ * checked when a node starts with them ({@code P2pVerticle}); a bad one fails the deployment
+ * with a message that names the key.
+ *
+ * <p>The typed setters cover the top-level keys; the sections ({@code http}, {@code reqResp},
+ * {@code gossipsub}, {@code limits}) are JSON objects with the keys the README lists.
+ *
+ * <pre>{@code
+ * P2pOptions options = new P2pOptions()
+ *     .setAddr("/ip4/0.0.0.0/tcp/4001")
+ *     .addBootNode("/ip4/192.0.2.7/tcp/4001/p2p/12D3KooW...")
+ *     .addPubsubTopic("news")
+ *     .setHttpPort(8000);
+ * vertx.deployVerticle(new P2pVerticle(options));
+ * P2pClient client = P2pClient.create(vertx, options);
+ * }</pre>
+ */
+@DataObject
+public class P2pOptions {
+  private final JsonObject json;
+
+  /** Every key at its default. */
+  public P2pOptions() {
+    this.json = new JsonObject();
+  }
+
+  /** A copy of {@code other}. */
+  public P2pOptions(P2pOptions other) {
+    this(other.json);
+  }
+
+  /** Options from conf.json's JSON (copied; unknown keys are refused when a node starts). */
+  public P2pOptions(JsonObject json) {
+    this.json = json == null ? new JsonObject() : json.copy();
+  }
+
+  /** The options as conf.json (a copy). */
+  public JsonObject toJson() {
+    return json.copy();
+  }
+
+  // ---- top-level keys ----
+
+  /** {@code addr}: the TCP listen multiaddr ({@code /ip4/<ip>/tcp/<port>}, port 0 picks one). */
+  public String getAddr() {
+    return json.getString("addr");
+  }
+
+  public P2pOptions setAddr(String addr) {
+    return put("addr", addr);
+  }
+
+  /** {@code secret}: base58btc of the 32-byte Ed25519 seed; unset: a random key or {@code identityFile}. */
+  public String getSecret() {
+    return json.getString("secret");
+  }
+
+  public P2pOptions setSecret(String secret) {
+    return put("secret", secret);
+  }
+
+  /** {@code bootNode}: the {@code /p2p/} multiaddrs the node bootstraps from. */
+  public List<String> getBootNodes() {
+    Object value = json.getValue("bootNode");
+    return value instanceof String s ? List.of(s) : strings(value);
+  }
+
+  public P2pOptions setBootNodes(List<String> bootNodes) {
+    return put("bootNode", new JsonArray(List.copyOf(bootNodes)));
+  }
+
+  public P2pOptions addBootNode(String bootNode) {
+    return setBootNodes(append(getBootNodes(), bootNode));
+  }
+
+  /** {@code pubsubTopics}: the gossipsub topics joined at start. */
+  public List<String> getPubsubTopics() {
+    return strings(json.getValue("pubsubTopics"));
+  }
+
+  public P2pOptions setPubsubTopics(List<String> topics) {
+    return put("pubsubTopics", new JsonArray(List.copyOf(topics)));
+  }
+
+  public P2pOptions addPubsubTopic(String topic) {
+    return setPubsubTopics(append(getPubsubTopics(), topic));
+  }
+
+  /** {@code busPrefix}: the first part of every event-bus address of the node. */
+  public String getBusPrefix() {
+    return json.getString("busPrefix", Bus.DEFAULT_PREFIX);
+  }
+
+  public P2pOptions setBusPrefix(String prefix) {
+    return put("busPrefix", prefix);
+  }
+
+  /** {@code discoveryInterval}: seconds between Kademlia's random walks (default 30). */
+  public Integer getDiscoveryInterval() {
+    return json.getInteger("discoveryInterval");
+  }
+
+  public P2pOptions setDiscoveryInterval(int seconds) {
+    return put("discoveryInterval", seconds);
+  }
+
+  /** {@code pingInterval}: seconds between pings of each connection (default 15). */
+  public Integer getPingInterval() {
+    return json.getInteger("pingInterval");
+  }
+
+  public P2pOptions setPingInterval(int seconds) {
+    return put("pingInterval", seconds);
+  }
+
+  /** {@code demo}: whether the demo verticle runs beside the node. */
+  public boolean isDemo() {
+    return json.getBoolean("demo", false);
+  }
+
+  public P2pOptions setDemo(boolean demo) {
+    return put("demo", demo);
+  }
+
+  // ---- sections ----
+
+  /** {@code http}: the HTTP API (host, port, enabled, authToken, ...); a copy. */
+  public JsonObject getHttp() {
+    return section("http");
+  }
+
+  public P2pOptions setHttp(JsonObject http) {
+    return put("http", http.copy());
+  }
+
+  /** {@code http.port}. */
+  public P2pOptions setHttpPort(int port) {
+    return setHttp(getHttp().put("port", port));
+  }
+
+  /** {@code http.host}. */
+  public P2pOptions setHttpHost(String host) {
+    return setHttp(getHttp().put("host", host));
+  }
+
+  /** {@code http.enabled}: false runs the node without its HTTP API. */
+  public P2pOptions setHttpEnabled(boolean enabled) {
+    return setHttp(getHttp().put("enabled", enabled));
+  }
+
+  /** {@code reqResp}: request-response sizes and timeouts; a copy. */
+  public JsonObject getReqResp() {
+    return section("reqResp");
+  }
+
+  public P2pOptions setReqResp(JsonObject reqResp) {
+    return put("reqResp", reqResp.copy());
+  }
+
+  /** {@code gossipsub}: mesh degrees, heartbeat, message and validation-queue limits; a copy. */
+  public JsonObject getGossipsub() {
+    return section("gossipsub");
+  }
+
+  public P2pOptions setGossipsub(JsonObject gossipsub) {
+    return put("gossipsub", gossipsub.copy());
+  }
+
+  /** {@code limits}: connection, stream, buffer and dial limits; a copy. */
+  public JsonObject getLimits() {
+    return section("limits");
+  }
+
+  public P2pOptions setLimits(JsonObject limits) {
+    return put("limits", limits.copy());
+  }
+
+  /** Any key of conf.json, also the ones without a typed setter. */
+  public P2pOptions set(String key, Object value) {
+    return put(Objects.requireNonNull(key, "key"), value);
+  }
+
+  // ---- object ----
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof P2pOptions other && json.equals(other.json);
+  }
+
+  @Override
+  public int hashCode() {
+    return json.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    JsonObject shown = json.copy();
+    if (shown.containsKey("secret")) {
+      shown.put("secret", "<secret>");
+    }
+    return "P2pOptions" + shown.encode();
+  }
+
+  private P2pOptions put(String key, Object value) {
+    if (value == null) {
+      json.remove(key);
+    } else {
+      json.put(key, value);
+    }
+    return this;
+  }
+
+  private JsonObject section(String key) {
+    return json.getValue(key) instanceof JsonObject o ? o.copy() : new JsonObject();
+  }
+
+  private static List<String> strings(Object value) {
+    if (!(value instanceof JsonArray a)) {
+      return List.of();
+    }
+    return a.stream().map(String::valueOf).toList();
+  }
+
+  private static List<String> append(List<String> list, String value) {
+    return java.util.stream.Stream.concat(list.stream(), java.util.stream.Stream.of(value)).toList();
+  }
+}
