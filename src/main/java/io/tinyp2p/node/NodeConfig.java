@@ -57,6 +57,12 @@ public record NodeConfig(
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
 
+  /** The keys of each section: "" for the top level, then {@code http}, {@code reqResp}, {@code gossipsub}, {@code limits}. */
+  static java.util.Map<String, Set<String>> sections() {
+    return java.util.Map.of("", KEYS, "http", HttpConfig.KEYS, "reqResp", REQ_RESP_KEYS, "gossipsub", GOSSIP_KEYS,
+        "limits", LIMIT_KEYS);
+  }
+
   public static NodeConfig from(JsonObject json) {
     if (json == null) {
       json = new JsonObject();

@@ -49,26 +49,8 @@ class LauncherIT {
     Path log = Path.of("target/launcher-it.log");
     Process process = new ProcessBuilder(JAVA, "-jar", JAR.toString(), "-conf", conf.toString())
         .redirectErrorStream(true).start();
-    // copy the output to a log and notice when the HTTP server is up
     CompletableFuture<Void> httpUp = new CompletableFuture<>();
-    Thread copier = new Thread(() -> {
-      try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
-           var out = Files.newBufferedWriter(log)) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          out.write(line);
-          out.newLine();
-          out.flush();
-          if (line.contains("HTTP status on http://")) {
-            httpUp.complete(null);
-          }
-        }
-      } catch (IOException e) {
-        httpUp.completeExceptionally(e);
-      }
-      httpUp.completeExceptionally(new IllegalStateException("node exited before its HTTP server was up"));
-    });
-    copier.start();
+    Thread copier = copyOutput(process, log, httpUp);
     try {
       httpUp.get(60, TimeUnit.SECONDS);
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -139,6 +121,66 @@ class LauncherIT {
       assertNotEquals(0, http.code(), http.output());
       assertTrue(http.output().contains("HTTP API: cannot listen on 127.0.0.1:" + port), http.output());
     }
+  }
+
+  /** Copies the node's output to {@code log}; {@code httpUp} completes when its HTTP server is up. */
+  private static Thread copyOutput(Process process, Path log, CompletableFuture<Void> httpUp) {
+    Thread copier = new Thread(() -> {
+      try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
+           var out = Files.newBufferedWriter(log)) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          out.write(line);
+          out.newLine();
+          out.flush();
+          if (line.contains("HTTP status on http://")) {
+            httpUp.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        httpUp.completeExceptionally(e);
+      }
+      httpUp.completeExceptionally(new IllegalStateException("node exited before its HTTP server was up"));
+    });
+    copier.start();
+    return copier;
+  }
+
+  @Test
+  void theEnvironmentOverridesTheConfigFile() throws Exception {
+    int p2p = freePort();
+    int http = freePort();
+    Path conf = Files.createTempFile("tinyp2p-launcher-env", ".json");
+    Files.writeString(conf, new JsonObject().put("addr", "/ip4/127.0.0.1/tcp/1").put("busPrefix", "fromfile")
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 1)).encode());
+    ProcessBuilder pb = new ProcessBuilder(JAVA, "-jar", JAR.toString(), "-conf", conf.toString()).redirectErrorStream(true);
+    pb.environment().put("TINYP2P_ADDR", "/ip4/127.0.0.1/tcp/" + p2p);
+    pb.environment().put("TINYP2P_HTTP_PORT", String.valueOf(http));
+    pb.environment().put("TINYP2P_PUBSUB_TOPICS", "from-env-1,from-env-2");
+    Process process = pb.start();
+    CompletableFuture<Void> httpUp = new CompletableFuture<>();
+    Thread copier = copyOutput(process, Path.of("target/launcher-env-it.log"), httpUp);
+    try {
+      httpUp.get(60, TimeUnit.SECONDS);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      JsonObject status = new JsonObject(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http
+          + "/status")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals("/ip4/127.0.0.1/tcp/" + p2p, status.getJsonArray("listenAddrs").getString(0));
+      assertEquals(List.of("from-env-1", "from-env-2"), status.getJsonArray("topics").getList().stream().sorted().toList());
+    } finally {
+      process.destroy();
+      process.waitFor(30, TimeUnit.SECONDS);
+      process.destroyForcibly();
+      copier.join(10_000);
+      Files.deleteIfExists(conf);
+    }
+    ProcessBuilder bad = new ProcessBuilder(JAVA, "-jar", JAR.toString()).redirectErrorStream(true);
+    bad.environment().put("TINYP2P_LIMITS_MAX_CONNECTIONS", "-3");
+    Process p = bad.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not exit: " + out);
+    assertEquals(2, p.exitValue(), out);
+    assertTrue(out.contains("TINYP2P_LIMITS_MAX_CONNECTIONS") && out.contains("limits.maxConnections"), out);
   }
 
   private record Exited(int code, String output) {}
