@@ -1,19 +1,28 @@
 package example;
 
 import io.tinyp2p.client.P2pClient;
+import io.tinyp2p.client.P2pOptions;
 import io.tinyp2p.node.P2pVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
+import java.util.stream.Stream;
 
-/** Placeholder: replaced by the README's example. */
 public final class Embed {
-  private Embed() {}
+  /** Starts a node that answers requests in upper case and prints what is broadcast on "news". */
+  public static Future<P2pClient> start(Vertx vertx, P2pOptions options) {
+    return vertx.deployVerticle(new P2pVerticle(options)).map(id -> {
+      P2pClient client = P2pClient.create(vertx, options);
+      client.handleRequests((peer, payload) -> Future.succeededFuture(Buffer.buffer(payload.toString().toUpperCase())));
+      client.onBroadcast("news", msg -> System.out.println(msg.headers().get("from") + ": " + msg.body()));
+      return client;
+    });
+  }
 
-  public static Future<P2pClient> start(Vertx vertx, String prefix) {
-    JsonObject config = new JsonObject().put("addr", "/ip4/127.0.0.1/tcp/0").put("busPrefix", prefix);
-    return vertx.deployVerticle(new P2pVerticle(), new DeploymentOptions().setConfig(config))
-        .map(id -> new P2pClient(vertx, prefix));
+  public static void main(String[] args) { // args: /p2p/ multiaddrs of nodes to join
+    Vertx vertx = Vertx.vertx();
+    P2pOptions options = new P2pOptions().setAddr("/ip4/0.0.0.0/tcp/4001").addPubsubTopic("news");
+    Stream.of(args).forEach(options::addBootNode);
+    start(vertx, options).onSuccess(c -> vertx.setPeriodic(10_000, t -> c.broadcast("news", Buffer.buffer("hi"))));
   }
 }
