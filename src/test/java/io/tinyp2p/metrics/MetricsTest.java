@@ -64,7 +64,6 @@ class MetricsTest {
     assertTrue(s.contentType().startsWith("text/plain; version=0.0.4"), s.contentType());
     assertTrue(s.text().contains("# HELP tinyp2p_connections_open "), s.text());
     assertTrue(s.text().contains("# TYPE tinyp2p_connections_opened_total counter"), s.text());
-    System.out.println(s.text());
   }
 
   @Test
@@ -117,6 +116,39 @@ class MetricsTest {
     assertEquals(1, sb.get("tinyp2p_gossipsub_mesh_peers", "topic", TOPIC));
     assertEquals(1, scrape(a).get("tinyp2p_gossipsub_published_total"));
     TestNode.await(consumer.unregister());
+  }
+
+  @Test
+  void topicsWeAreNotInFoldIntoOther() {
+    // what a peer can send: messages on as many topics as it likes, none of which we joined
+    b.onLoop(s -> {
+      var rpc = io.tinyp2p.protocol.gossipsub.pb.RpcProto.RPC.newBuilder();
+      for (int i = 0; i < 30; i++) {
+        rpc.addPublish(io.tinyp2p.protocol.gossipsub.MessageSigning.sign(a.verticle().swarm().identity(),
+            "made-up-" + i, new byte[] {1}, 1000 + i));
+      }
+      b.verticle().node().gossipsub().router().handleRpc(a.peerId(), rpc.build());
+      return io.vertx.core.Future.succeededFuture();
+    });
+    Scrape sb = scrape(b);
+    assertEquals(30, sb.get("tinyp2p_gossipsub_messages_received_total", "topic", "other"), sb.lines("tinyp2p_gossipsub_m"));
+    assertEquals(30, sb.get("tinyp2p_gossipsub_messages_dropped_total", "topic", "other", "reason", "not_subscribed"));
+    assertFalse(sb.text().contains("made-up"), "a topic we are not in became a label value");
+  }
+
+  @Test
+  void aLookupIsTimedAndCountedByOutcome() {
+    Scrape before = scrape(a);
+    java.util.List<?> found = a.onLoop(s -> a.verticle().node().kademlia().lookup(io.tinyp2p.crypto.KeyPair.generate()
+        .peerId().toBytes()));
+    assertFalse(found.isEmpty());
+    Scrape after = scrape(a);
+    assertTrue(after.get("tinyp2p_kad_lookups_total", "outcome", "found") >= before.get("tinyp2p_kad_lookups_total",
+        "outcome", "found") + 1, after.lines("tinyp2p_kad"));
+    // (discovery may run lookups of its own meanwhile)
+    assertTrue(after.get("tinyp2p_kad_lookup_duration_seconds_count")
+        >= before.get("tinyp2p_kad_lookup_duration_seconds_count") + 1, after.lines("tinyp2p_kad"));
+    assertEquals(0, after.get("tinyp2p_kad_lookups_total", "outcome", "deadline"));
   }
 
   @Test
