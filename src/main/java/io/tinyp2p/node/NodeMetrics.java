@@ -228,7 +228,7 @@ public final class NodeMetrics {
   }
 
   private static void traffic(Samples s, String protocol, Traffic t) {
-    String label = protocol.equals(Swarm.OTHER_PROTOCOLS) ? OTHER : protocol;
+    String label = protocol; // a registered protocol's id, or Swarm.OTHER_PROTOCOLS: "other"
     s.counter("tinyp2p.streams.opened", "Streams negotiated, by protocol and who opened them", null,
         t.inboundStreams(), "protocol", label, "direction", Direction.INBOUND.json());
     s.counter("tinyp2p.streams.opened", "Streams negotiated, by protocol and who opened them", null,

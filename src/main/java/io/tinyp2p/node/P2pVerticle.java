@@ -122,7 +122,8 @@ public class P2pVerticle extends VerticleBase {
           }
           return vertx.deployVerticle(new DemoVerticle(),
               new DeploymentOptions().setConfig(new JsonObject().put("busPrefix", config.busPrefix())));
-        });
+        })
+        .onFailure(e -> metrics.close()); // a failed deployment is not stopped: its meters go now
   }
 
   private Future<?> startHttp() {
