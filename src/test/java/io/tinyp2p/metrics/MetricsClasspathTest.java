@@ -13,8 +13,6 @@ import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -91,18 +88,12 @@ class MetricsClasspathTest {
       process = new ProcessBuilder(JAVA, "-cp", String.join(File.pathSeparator, classpath), "io.tinyp2p.Main",
           "-conf", conf).redirectErrorStream(true).start();
       CompletableFuture<Integer> up = new CompletableFuture<>();
-      Path log = Path.of("target/metrics-classpath-" + name + ".log");
       Thread copier = new Thread(() -> {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream()));
-             var out = Files.newBufferedWriter(log)) {
-          String line;
-          while ((line = lines.readLine()) != null) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             synchronized (output) {
               output.append(line).append('\n');
             }
-            out.write(line);
-            out.newLine();
-            out.flush();
             Matcher m = HTTP_UP.matcher(line);
             if (m.find()) {
               up.complete(Integer.parseInt(m.group(1)));
@@ -112,7 +103,7 @@ class MetricsClasspathTest {
           up.completeExceptionally(e);
         }
         up.completeExceptionally(new IllegalStateException("the node exited before its HTTP API was up:\n" + output()));
-      });
+      }, "node-output-" + name);
       copier.setDaemon(true);
       copier.start();
       try {
