@@ -4,9 +4,12 @@ import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.node.ConfigException;
 import io.tinyp2p.node.Environment;
 import io.tinyp2p.node.NodeConfig;
+import io.tinyp2p.node.NodeMetrics;
 import io.tinyp2p.node.P2pVerticle;
 import io.vertx.core.json.JsonObject;
+import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +53,14 @@ public final class Main {
       launcherArgs[0] = P2pVerticle.class.getName();
       System.arraycopy(args, 0, launcherArgs, 1, args.length);
     }
-    int code = new VertxApplication(launcherArgs).launch();
+    int code = new VertxApplication(launcherArgs, new VertxApplicationHooks() {
+      @Override
+      public void beforeStartingVertx(HookContext context) {
+        if (NodeMetrics.vertxBackendAvailable()) {
+          io.tinyp2p.metrics.VertxPrometheus.enable(context.vertxOptions()); // GET /metrics shows Vert.x's too
+        }
+      }
+    }).launch();
     if (code != 0) {
       System.exit(code);
     }

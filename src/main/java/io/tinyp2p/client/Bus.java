@@ -31,6 +31,14 @@ public final class Bus {
     return prefix + ".status";
   }
 
+  /**
+   * The node's metrics in the Prometheus text format (a String; {@code GET /metrics}), or
+   * {@code NOT_IMPLEMENTED} when the node runs without Micrometer.
+   */
+  public static String metrics(String prefix) {
+    return prefix + ".metrics";
+  }
+
   public static String inboundRequest(String prefix) {
     return prefix + ".inbound.request";
   }

@@ -73,6 +73,14 @@ public final class P2pClient {
     return call(Bus.status(prefix), null, options()).map(m -> (JsonObject) m.body());
   }
 
+  /**
+   * The node's metrics in the Prometheus text format 0.0.4, as {@code GET /metrics} shows them;
+   * fails with {@link Failure#NOT_IMPLEMENTED} when the node runs without Micrometer.
+   */
+  public Future<String> metrics() {
+    return call(Bus.metrics(prefix), null, options()).map(m -> (String) m.body());
+  }
+
   /** The peers the node knows, with their addresses. */
   public Future<JsonArray> peers() {
     return call(Bus.peers(prefix), null, options()).map(m -> (JsonArray) m.body());

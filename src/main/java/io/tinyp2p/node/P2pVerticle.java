@@ -57,6 +57,7 @@ public class P2pVerticle extends VerticleBase {
   private Kademlia kademlia;
   private Gossipsub gossipsub;
   private Perf perf;
+  private NodeMetrics metrics;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final P2pOptions options;
@@ -116,6 +117,7 @@ public class P2pVerticle extends VerticleBase {
     gossipsub = node.gossipsub();
     perf = node.perf();
     config.pubsubTopics().forEach(gossipsub::subscribe);
+    metrics = NodeMetrics.attach(vertx, node, Bus.metrics(config.busPrefix()));
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> {
       LOG.info("connected to {} ({})", e.peer(), e.connection());
       publishEvent(new JsonObject().put("type", "peer:connect").put("peerId", e.peer().toBase58())
@@ -142,7 +144,8 @@ public class P2pVerticle extends VerticleBase {
           }
           return vertx.deployVerticle(new DemoVerticle(),
               new DeploymentOptions().setConfig(new JsonObject().put("busPrefix", config.busPrefix())));
-        });
+        })
+        .onFailure(e -> metrics.close()); // a failed deployment is not stopped: its meters go now
   }
 
   private Future<?> startHttp() {
@@ -384,6 +387,9 @@ public class P2pVerticle extends VerticleBase {
     stopping = true;
     List<Future<?>> closing = new ArrayList<>();
     consumers.forEach(c -> closing.add(c.unregister()));
+    if (metrics != null) {
+      closing.add(metrics.close());
+    }
     if (node != null) {
       closing.add(node.close());
     }

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of a node: {@code GET /status}, {@code GET /peers}, {@code GET /healthz},
+ * {@code GET /metrics} (Prometheus),
  * {@code POST /request/<peer>}, {@code POST /broadcast/<topic>}, {@code GET /events} and the
  * status page at {@code /}. It talks to the node only through the event bus, like any other
  * client, so it can run anywhere in the cluster.
@@ -52,7 +53,9 @@ public class StatusVerticle extends VerticleBase {
   /** Longest body of {@code POST /connect}: a multiaddr's text. */
   private static final int MAX_MULTIADDR_TEXT = 2048;
   private static final Set<String> API_ROUTES = Set.of("status", "peers", "healthz", "events", "request", "broadcast",
-      "connect", "disconnect");
+      "connect", "disconnect", "metrics");
+  /** What Prometheus' registry writes: its text exposition format 0.0.4. */
+  static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final long KEEP_ALIVE_MS = 15_000;
 
   private HttpConfig config;
@@ -86,6 +89,7 @@ public class StatusVerticle extends VerticleBase {
     router.route().handler(this::guard);
     router.get("/status").handler(ctx -> reply(ctx, client.status().map(s -> s.put("http", httpStatus()).encode())));
     router.get("/peers").handler(ctx -> reply(ctx, client.peers().map(a -> a.encode())));
+    router.get("/metrics").handler(ctx -> reply(ctx, METRICS_CONTENT_TYPE, client.metrics()));
     router.get("/healthz").handler(ctx -> reply(ctx,
         client.status().map(s -> new JsonObject().put("status", "UP").put("peerId", s.getString("peerId")).encode())));
     router.post("/request/:peerId").handler(ctx -> readBody(ctx, maxRequestSize, "reqResp.maxRequestSize", body ->
@@ -327,9 +331,13 @@ public class StatusVerticle extends VerticleBase {
   }
 
   private static void reply(RoutingContext ctx, Future<String> json) {
-    json.onComplete(ar -> {
+    reply(ctx, "application/json", json);
+  }
+
+  private static void reply(RoutingContext ctx, String contentType, Future<String> body) {
+    body.onComplete(ar -> {
       if (ar.succeeded()) {
-        ctx.response().putHeader("content-type", "application/json").end(ar.result());
+        ctx.response().putHeader("content-type", contentType).end(ar.result());
       } else {
         fail(ctx, ar.cause());
       }

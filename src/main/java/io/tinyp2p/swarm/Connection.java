@@ -191,6 +191,7 @@ public final class Connection {
       public void negotiated(String protocol, Buffer remaining) {
         context.owner().cancelTimer(timer);
         stream.protocol(protocol);
+        stream.traffic(swarm.traffic(protocol, stream.isOutbound()));
         detach(stream, remaining);
         track(stream);
         negotiated.accept(stream);

@@ -52,6 +52,7 @@ public final class Swarm {
   private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
   private final Map<Class<?>, List<Handler<?>>> listeners = new HashMap<>();
+  private Map<String, io.tinyp2p.stream.Traffic> traffic; // null until traffic() is asked for
   private final PeerStore peerStore = new PeerStore();
   private java.util.function.Function<PeerId, Future<List<Multiaddr>>> peerRouting;
   private boolean closed;
@@ -184,6 +185,35 @@ public final class Swarm {
       limitCounters.count(Limits.Closure.READ_TIMEOUT);
     }
     peerLog.info(LOG, stream.remotePeer(), "{} from {}: {}", protocol, stream.remotePeer(), e.getMessage());
+  }
+
+  /**
+   * What the streams of each registered protocol carried, by protocol id, and of all other
+   * protocols under {@link #OTHER_PROTOCOLS}: counted from the first call on (streams
+   * negotiated before it are not). Read it on the swarm's context.
+   */
+  public Map<String, io.tinyp2p.stream.Traffic> traffic() {
+    if (traffic == null) {
+      traffic = new LinkedHashMap<>();
+      routes.keySet().forEach(id -> traffic.put(id, new io.tinyp2p.stream.Traffic()));
+      traffic.put(OTHER_PROTOCOLS, new io.tinyp2p.stream.Traffic());
+    }
+    return Collections.unmodifiableMap(traffic);
+  }
+
+  /** The key of {@link #traffic()} for the protocols no handler is registered for. */
+  public static final String OTHER_PROTOCOLS = "other";
+
+  /** A stream of {@code protocol} was negotiated: where it counts its bytes (null while nobody asked for traffic). */
+  io.tinyp2p.stream.Traffic traffic(String protocol, boolean outbound) {
+    if (traffic == null) {
+      return null;
+    }
+    io.tinyp2p.stream.Traffic t = routes.containsKey(protocol)
+        ? traffic.computeIfAbsent(protocol, p -> new io.tinyp2p.stream.Traffic())
+        : traffic.get(OTHER_PROTOCOLS);
+    t.opened(outbound);
+    return t;
   }
 
   void streamRefused() {

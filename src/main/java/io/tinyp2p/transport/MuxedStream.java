@@ -14,6 +14,12 @@ public interface MuxedStream extends P2pStream {
   /** Sets the protocol multistream-select agreed on ({@link #protocol()} is null until then). */
   void protocol(String protocol);
 
+  /**
+   * Where the stream counts what it carries from now on (set once its protocol is negotiated;
+   * null, the default, counts nothing).
+   */
+  void traffic(io.tinyp2p.stream.Traffic traffic);
+
   /** Sets the connection the stream reports in {@link #connection()}, before it is handed out. */
   void connection(ConnectionInfo connection);
 

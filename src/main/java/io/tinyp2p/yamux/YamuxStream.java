@@ -35,6 +35,7 @@ public final class YamuxStream implements MuxedStream {
 
   private String protocol;
   private ConnectionInfo connection;
+  private io.tinyp2p.stream.Traffic traffic; // null: not counted
 
   // inbound
   private long receiveCredit = YamuxConfig.INITIAL_WINDOW; // bytes the peer may still send
@@ -91,6 +92,11 @@ public final class YamuxStream implements MuxedStream {
   @Override
   public void protocol(String protocol) {
     this.protocol = protocol;
+  }
+
+  @Override
+  public void traffic(io.tinyp2p.stream.Traffic traffic) {
+    this.traffic = traffic;
   }
 
   @Override
@@ -193,6 +199,9 @@ public final class YamuxStream implements MuxedStream {
       demand--;
     }
     consumed += data.length();
+    if (traffic != null) {
+      traffic.received(data.length());
+    }
     if (!call(handler, data, "handler")) {
       reset();
       return;
@@ -299,6 +308,9 @@ public final class YamuxStream implements MuxedStream {
           + " bytes queued for a peer that does not read; limit " + MAX_QUEUED_BYTES));
     }
     if (data.length() > 0) {
+      if (traffic != null) {
+        traffic.sent(data.length());
+      }
       outboundQueue.add(data);
       queuedBytes += data.length();
       session.queued(data.length());

@@ -38,7 +38,8 @@ class EmbedTest {
   @Test
   void theLibraryBringsNoLauncherClusterManagerOrLogging() {
     for (String absent : new String[] {"com.hazelcast.core.Hazelcast", "io.vertx.launcher.application.VertxApplication",
-        "picocli.CommandLine", "ch.qos.logback.classic.Logger", "io.vertx.ext.web.Router"}) {
+        "picocli.CommandLine", "ch.qos.logback.classic.Logger", "io.vertx.ext.web.Router",
+        "io.micrometer.core.instrument.MeterRegistry"}) {
       assertThrows(ClassNotFoundException.class, () -> Class.forName(absent), absent);
     }
     assertNull(getClass().getClassLoader().getResource("logback.xml"));

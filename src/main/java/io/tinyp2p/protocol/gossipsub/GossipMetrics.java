@@ -1,6 +1,8 @@
 package io.tinyp2p.protocol.gossipsub;
 
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -49,6 +51,12 @@ final class GossipMetrics {
   /** {@code validated}: signature checks done. */
   long validated;
   private final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
+  /** Per topic we joined (or left: it keeps its counts), in joining order. */
+  private final Map<String, TopicCounters> byTopic = new LinkedHashMap<>();
+  /** The topics we are in now, and their counters. */
+  private final Map<String, TopicCounters> joined = new HashMap<>();
+  /** Messages of every other topic (peers choose those: one set of counters for all). */
+  final TopicCounters otherTopics = new TopicCounters();
 
   GossipMetrics() {
     for (DropReason r : DropReason.values()) {
@@ -56,9 +64,43 @@ final class GossipMetrics {
     }
   }
 
-  /** A received message was dropped. */
-  void drop(DropReason reason) {
+  /** We joined {@code topic}: its messages count under its name from now on. */
+  void joined(String topic) {
+    joined.put(topic, byTopic.computeIfAbsent(topic, t -> new TopicCounters()));
+  }
+
+  /** We left {@code topic}: its messages count with the other topics' from now on. */
+  void left(String topic) {
+    joined.remove(topic);
+  }
+
+  /** The counters of a message of {@code topic} (null: it has none). */
+  private TopicCounters topic(String topic) {
+    TopicCounters c = topic == null ? null : joined.get(topic);
+    return c == null ? otherTopics : c;
+  }
+
+  /** A message of {@code topic} (null: without one) was received. */
+  void received(String topic) {
+    received++;
+    topic(topic).received++;
+  }
+
+  /** A message of {@code topic} was handed to the application. */
+  void delivered(String topic) {
+    delivered++;
+    topic(topic).delivered++;
+  }
+
+  /** A received message of {@code topic} (null: without one) was dropped. */
+  void drop(DropReason reason, String topic) {
     dropped.merge(reason, 1L, Long::sum);
+    topic(topic).drop(reason);
+  }
+
+  /** The counters of every topic we joined, by name (see {@link #otherTopics} for the rest). */
+  Map<String, TopicCounters> byTopic() {
+    return Collections.unmodifiableMap(byTopic);
   }
 
   long dropped(DropReason reason) {

@@ -126,7 +126,7 @@ public final class GossipRouter {
     this.mcache = new MessageCache(config.mcacheLen(), config.mcacheGossip());
     this.seen = new SeenCache(config.seenTtl().toMillis(), config.seenMaxSize(), clock);
     this.validation = new ValidationQueue(config.validationQueuePerPeer(), config.validationQueuePerTopic(),
-        config.validationQueueBytes(), why -> metrics.drop(throttled(why)));
+        config.validationQueueBytes(), (why, topic) -> metrics.drop(throttled(why), topic));
     this.outbox = new Outbox(config.maxRpcSize(), output);
     this.scores = new PeerScore(clock);
     Map<String, Set<PeerId>> topicPeersView = Collections.unmodifiableMap(topicPeers);
@@ -194,6 +194,7 @@ public final class GossipRouter {
   /** JOIN(topic): announces it to every peer and grafts up to D peers (fanout ones first). */
   public void subscribe(String topic) {
     if (subscriptions.add(topic)) {
+      metrics.joined(topic);
       announce(topic, true);
       mesh.join(topic);
       flush();
@@ -203,6 +204,7 @@ public final class GossipRouter {
   /** LEAVE(topic): announces it to every peer and prunes the mesh. */
   public void unsubscribe(String topic) {
     if (subscriptions.remove(topic)) {
+      metrics.left(topic);
       announce(topic, false);
       mesh.leave(topic);
       flush();
@@ -273,8 +275,8 @@ public final class GossipRouter {
     if (scores.graylisted(from)) {
       metrics.graylisted++; // v1.1: below the graylist threshold everything the peer sends is ignored
       // and what it sent before, still unverified, is not worth a check either
-      for (int n = validation.removePeer(from); n > 0; n--) {
-        metrics.drop(DropReason.GRAYLISTED);
+      for (ValidationQueue.Entry e : validation.removePeer(from)) {
+        metrics.drop(DropReason.GRAYLISTED, e.topic());
       }
       return;
     }
@@ -331,7 +333,7 @@ public final class GossipRouter {
     }
     flush();
     for (Delivery d : deliveries) {
-      metrics.delivered++;
+      metrics.delivered(d.topic());
       output.deliver(d.topic(), d.from(), d.id().toByteArray(), d.data().toByteArray(), d.seqno());
     }
     return validation.size();
@@ -357,33 +359,33 @@ public final class GossipRouter {
 
   /** The cheap checks, then into the validation queue (or dropped, counted). */
   private void receiveMessage(PeerId source, RpcProto.Message m) {
-    metrics.received++;
+    String topic = m.hasTopic() ? m.getTopic() : null;
+    metrics.received(topic);
     int size = m.getSerializedSize();
     if (size > config.maxMessageSize()) {
-      metrics.drop(DropReason.TOO_LARGE);
+      metrics.drop(DropReason.TOO_LARGE, topic);
       return;
     }
-    if (!m.hasTopic()) {
-      metrics.drop(DropReason.MISSING_TOPIC);
+    if (topic == null) {
+      metrics.drop(DropReason.MISSING_TOPIC, null);
       return;
     }
-    String topic = m.getTopic();
     if (!subscriptions.contains(topic)) {
-      metrics.drop(DropReason.NOT_SUBSCRIBED);
+      metrics.drop(DropReason.NOT_SUBSCRIBED, topic);
       return;
     }
     // Only validated messages enter the seen cache, so a forgery cannot shadow the real
     // message with the same id; checking it first spares verifying every duplicate.
     ByteString id = messageId(m);
     if (seen.contains(id)) {
-      metrics.drop(DropReason.DUPLICATE);
+      metrics.drop(DropReason.DUPLICATE, topic);
       return;
     }
     ValidationQueue.Admission admission = validation.offer(source, m, id, topic, size);
     if (admission == ValidationQueue.Admission.QUEUED) {
       metrics.validationQueued++;
     } else {
-      metrics.drop(throttled(admission));
+      metrics.drop(throttled(admission), topic);
     }
   }
 
@@ -404,23 +406,23 @@ public final class GossipRouter {
     String topic = e.topic();
     // Another copy may have been accepted while this one waited; or we left the topic.
     if (seen.contains(id)) {
-      metrics.drop(DropReason.DUPLICATE);
+      metrics.drop(DropReason.DUPLICATE, topic);
       return;
     }
     if (!subscriptions.contains(topic)) {
-      metrics.drop(DropReason.NOT_SUBSCRIBED);
+      metrics.drop(DropReason.NOT_SUBSCRIBED, topic);
       return;
     }
     metrics.validated++;
     MessageSigning.Result result = MessageSigning.validate(m);
     if (result != MessageSigning.Result.VALID) {
-      metrics.drop(DropReason.of(result));
+      metrics.drop(DropReason.of(result), topic);
       scores.invalidMessage(source); // P4: the peer that sent it pays, whoever signed it
       return;
     }
     PeerId origin = PeerId.fromBytes(m.getFrom().toByteArray());
     if (origin.equals(self)) {
-      metrics.drop(DropReason.SELF_ORIGIN);
+      metrics.drop(DropReason.SELF_ORIGIN, topic);
       return;
     }
     seen.add(id);
@@ -540,6 +542,38 @@ public final class GossipRouter {
 
   public long dropped(DropReason reason) {
     return metrics.dropped(reason);
+  }
+
+  /**
+   * Message counters per topic we joined (a topic we left keeps its own), by name; messages
+   * of the topics we are not in, or without a topic, count in {@link #otherTopicCounters()}.
+   */
+  public Map<String, TopicCounters> topicCounters() {
+    return metrics.byTopic();
+  }
+
+  /** The message counters of all the topics we are not in, together. */
+  public TopicCounters otherTopicCounters() {
+    return metrics.otherTopics;
+  }
+
+  /**
+   * How many of our gossipsub peers score in each band, by name: {@code graylisted} (below
+   * the graylist threshold: everything they send is ignored), {@code negative} (below the
+   * gossip threshold, 0: no mesh slot, no gossip), {@code zero} and {@code positive}.
+   */
+  public Map<String, Integer> scoreBands() {
+    Map<String, Integer> bands = new LinkedHashMap<>();
+    for (String band : List.of("graylisted", "negative", "zero", "positive")) {
+      bands.put(band, 0);
+    }
+    for (PeerId p : peers.keySet()) {
+      double s = scores.score(p);
+      String band = s < PeerScore.GRAYLIST_THRESHOLD ? "graylisted" : s < PeerScore.GOSSIP_THRESHOLD ? "negative"
+          : s == 0 ? "zero" : "positive";
+      bands.merge(band, 1, Integer::sum);
+    }
+    return bands;
   }
 
   /**

@@ -13,7 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Received messages waiting for their signature check: the router's load shedding, in the
@@ -97,15 +97,15 @@ final class ValidationQueue {
   private final int perPeer;
   private final int perTopic;
   private final long maxBytes;
-  private final Consumer<Admission> evicted;
+  private final BiConsumer<Admission, String> evicted;
   /** Peers with queued messages, in round-robin order: the head is served next. */
   private final LinkedHashMap<PeerId, PeerQueue> ring = new LinkedHashMap<>();
   private final Map<String, TopicShares> topics = new HashMap<>();
   private int size;
   private long bytes;
 
-  /** @param evicted told of each queued message dropped to make room for a fairer one */
-  ValidationQueue(int perPeer, int perTopic, long maxBytes, Consumer<Admission> evicted) {
+  /** @param evicted told of each queued message dropped to make room for a fairer one: why, and its topic */
+  ValidationQueue(int perPeer, int perTopic, long maxBytes, BiConsumer<Admission, String> evicted) {
     if (perPeer < 1 || perTopic < 1 || maxBytes < 1) {
       throw new IllegalArgumentException("validation queue limits must be positive");
     }
@@ -195,7 +195,7 @@ final class ValidationQueue {
       if (e.message().getFrom().equals(hog)) {
         it.remove();
         taken(q, e); // the queue keeps other entries, so it stays in the ring
-        evicted.accept(Admission.PEER_FULL);
+        evicted.accept(Admission.PEER_FULL, e.topic());
         return true;
       }
     }
@@ -212,7 +212,7 @@ final class ValidationQueue {
         if (q.entries.isEmpty()) {
           ring.remove(e.source());
         }
-        evicted.accept(why);
+        evicted.accept(why, e.topic());
         return;
       }
     }
@@ -235,17 +235,17 @@ final class ValidationQueue {
     return e;
   }
 
-  /** Drops everything queued from a peer (it left); returns how many messages that was. */
-  int removePeer(PeerId peer) {
+  /** Drops everything queued from a peer (it left); returns what that was. */
+  List<Entry> removePeer(PeerId peer) {
     PeerQueue q = ring.remove(peer);
     if (q == null) {
-      return 0;
+      return List.of();
     }
-    int n = q.entries.size();
-    for (Entry e : List.copyOf(q.entries)) {
+    List<Entry> removed = List.copyOf(q.entries);
+    for (Entry e : removed) {
       taken(q, e);
     }
-    return n;
+    return removed;
   }
 
   private void taken(PeerQueue q, Entry e) {

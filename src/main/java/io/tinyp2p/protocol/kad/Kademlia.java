@@ -55,6 +55,7 @@ public final class Kademlia {
   private final RoutingTable table;
   private final Set<PeerId> probing = new HashSet<>();
   private final List<java.util.function.IntConsumer> tableListeners = new ArrayList<>();
+  private LookupListener lookupListener;
   private long firstTimer = -1;
   private long periodicTimer = -1;
   private boolean discovering;
@@ -116,6 +117,19 @@ public final class Kademlia {
   /** Calls {@code listener} with the table's size after every change (on the node's loop). */
   public void onTableChange(java.util.function.IntConsumer listener) {
     tableListeners.add(listener);
+  }
+
+  /** How a lookup ended: peers answered, nobody did (or there was nobody to ask), or its deadline cut it short. */
+  public enum LookupOutcome { FOUND, EMPTY, DEADLINE }
+
+  /** Told of every lookup's end, on the node's loop. */
+  public interface LookupListener {
+    void ended(LookupOutcome outcome, long nanos);
+  }
+
+  /** Tells {@code listener} how every lookup from now on ended and how long it took. */
+  public void onLookup(LookupListener listener) {
+    this.lookupListener = listener;
   }
 
   private void tableChanged() {
@@ -256,10 +270,19 @@ public final class Kademlia {
     }
     Lookup lookup = new Lookup(target, swarm.localPeer(), seeds, ALPHA, K);
     Promise<List<PeerId>> promise = Promise.promise();
+    long started = System.nanoTime();
+    boolean[] cut = {false};
     long deadline = swarm.vertx().setTimer(config.lookupDeadline().toMillis(),
-        t -> promise.tryComplete(lookup.result()));
+        t -> cut[0] = promise.tryComplete(lookup.result()));
     step(lookup, key, promise);
-    return promise.future().andThen(ar -> swarm.vertx().cancelTimer(deadline));
+    return promise.future().andThen(ar -> {
+      swarm.vertx().cancelTimer(deadline);
+      if (lookupListener != null) {
+        lookupListener.ended(cut[0] ? LookupOutcome.DEADLINE
+            : ar.succeeded() && !ar.result().isEmpty() ? LookupOutcome.FOUND : LookupOutcome.EMPTY,
+            System.nanoTime() - started);
+      }
+    });
   }
 
   private void step(Lookup lookup, byte[] key, Promise<List<PeerId>> promise) {

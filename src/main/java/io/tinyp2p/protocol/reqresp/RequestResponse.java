@@ -232,9 +232,18 @@ public final class RequestResponse {
     private final Map<Failure, Long> failures = new EnumMap<>(Failure.class);
     private final long[] latencies = new long[SAMPLES];
     private long latencyCount;
+    private java.util.function.LongConsumer latencyListener; // null: nobody listens
 
     void recordLatency(long nanos) {
       latencies[(int) (latencyCount++ % SAMPLES)] = nanos;
+      if (latencyListener != null) {
+        latencyListener.accept(nanos);
+      }
+    }
+
+    /** Also tells {@code listener} the latency (nanoseconds) of every outbound request answered from now on. */
+    public void onLatency(java.util.function.LongConsumer listener) {
+      this.latencyListener = listener;
     }
 
     void failed(Failure f) {
@@ -247,6 +256,16 @@ public final class RequestResponse {
 
     public long outbound() {
       return outbound;
+    }
+
+    /** Outbound requests that got their response. */
+    public long succeeded() {
+      return latencyCount;
+    }
+
+    /** Inbound requests that got the error response, or were reset (malformed, too slow). */
+    public long inboundFailed() {
+      return inboundFailed;
     }
 
     public long failures(Failure f) {

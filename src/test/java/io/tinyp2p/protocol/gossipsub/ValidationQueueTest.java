@@ -39,7 +39,7 @@ class ValidationQueueTest {
 
   @Property(tries = 200)
   void aFullTopicRefusesOnlyWhatWouldBeUnfair(@ForAll("ops") List<Op> ops, @ForAll("caps") int cap) {
-    ValidationQueue q = new ValidationQueue(1000, cap, Long.MAX_VALUE, why -> { });
+    ValidationQueue q = new ValidationQueue(1000, cap, Long.MAX_VALUE, (why, topic) -> { });
     Map<PeerId, Integer> held = new HashMap<>(); // the model: messages queued per peer
     int seq = 0;
     for (Op op : ops) {
