@@ -88,10 +88,10 @@ public record NodeConfig(
     State state = state(json);
     KeyPair identity;
     boolean random = secretValue == null && state.identityFile() == null;
-    if (secretValue == null && !random) {
-      identity = null;
-    } else if (random) {
+    if (random) {
       identity = KeyPair.generate();
+    } else if (secretValue == null) {
+      identity = null; // read from, or created in, state.identityFile() when the node starts
     } else if (secretValue instanceof String s) {
       try {
         identity = KeyPair.fromSecret(s);

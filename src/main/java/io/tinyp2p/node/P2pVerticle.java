@@ -95,9 +95,8 @@ public class P2pVerticle extends VerticleBase {
 
   private Future<?> startNode(StoredState stored) {
     if (config.state().identityFile() != null) {
-      LOG.info("{} identity {} {} {}", stored.createdIdentity() ? "new" : "stored", stored.identity().peerId(),
-          stored.createdIdentity() ? "written to identityFile" : "from identityFile",
-          config.state().identityFile().toAbsolutePath());
+      LOG.info(stored.createdIdentity() ? "new identity {} written to identityFile {}" : "identity {} read from identityFile {}",
+          stored.identity().peerId(), config.state().identityFile().toAbsolutePath());
     }
     if (config.randomSecret()) {
       LOG.info("no secret configured: using a random identity {}", config.identity().peerId());
