@@ -38,7 +38,7 @@ import java.util.Map;
  * }
  * }</pre>
  *
- * <p>{@code agentVersion} is left out when not known; times are milliseconds since the epoch.
+ * <p>{@code agentVersion} is left out when not known (or empty); times are milliseconds since the epoch.
  * Unknown fields are ignored, an unknown {@code version} is refused. Bounded, so that a hostile
  * network cannot grow it without limit: at most {@link #MAX_PEERS} peers (the most recently
  * seen), {@link #MAX_ADDRS} addresses, {@link #MAX_PROTOCOLS} protocol ids of at most
@@ -74,7 +74,9 @@ public final class PeerStoreFile {
         }
       }
       protocols = List.copyOf(p);
-      if (agentVersion != null && agentVersion.length() > MAX_AGENT_LENGTH) {
+      if (agentVersion != null && agentVersion.isEmpty()) {
+        agentVersion = null; // what Identify gives for a peer that sent none
+      } else if (agentVersion != null && agentVersion.length() > MAX_AGENT_LENGTH) {
         agentVersion = agentVersion.substring(0, MAX_AGENT_LENGTH);
       }
     }

@@ -53,6 +53,7 @@ class PeerStoreFileTest {
     List<PeerStoreFile.Entry> back = PeerStoreFile.decode(utf8(text));
     assertEquals(List.of(noAgent, a), back, "most recently seen first");
     assertNull(back.get(0).agentVersion());
+    assertNull(new PeerStoreFile.Entry(a.peerId(), a.addrs(), a.protocols(), "", 1).agentVersion(), "empty: not known");
     assertTrue(back.get(1).supports("/ipfs/kad/1.0.0"));
   }
 
