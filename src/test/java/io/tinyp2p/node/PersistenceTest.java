@@ -94,6 +94,15 @@ class PersistenceTest {
     assertEquals(Path.of("a/k"), state.identityFile());
     assertEquals(30, state.peerStoreInterval().toSeconds());
     assertNull(NodeConfig.from(new JsonObject()).state().identityFile());
+    // the same keys from code and from the environment
+    JsonObject fromOptions = new io.tinyp2p.client.P2pOptions().setIdentityFile("a/k").setPeerStoreFile("a/p.json")
+        .setPeerStoreInterval(5).toJson();
+    JsonObject fromEnv = Environment.apply(new JsonObject(), java.util.Map.of("TINYP2P_IDENTITY_FILE", "a/k",
+        "TINYP2P_PEER_STORE_FILE", "a/p.json", "TINYP2P_PEER_STORE_INTERVAL", "5"));
+    for (JsonObject json : List.of(fromOptions, fromEnv)) {
+      assertEquals(new NodeConfig.State(Path.of("a/k"), Path.of("a/p.json"), java.time.Duration.ofSeconds(5)),
+          NodeConfig.from(json).state(), json.encode());
+    }
   }
 
   @Test
