@@ -133,6 +133,33 @@ public class P2pOptions {
     return put("demo", demo);
   }
 
+  /** {@code identityFile}: the file the node reads its key from, or creates with a new one (not with a secret). */
+  public String getIdentityFile() {
+    return json.getString("identityFile");
+  }
+
+  public P2pOptions setIdentityFile(String path) {
+    return put("identityFile", path);
+  }
+
+  /** {@code peerStoreFile}: the file the node keeps its known peers in across restarts. */
+  public String getPeerStoreFile() {
+    return json.getString("peerStoreFile");
+  }
+
+  public P2pOptions setPeerStoreFile(String path) {
+    return put("peerStoreFile", path);
+  }
+
+  /** {@code peerStoreInterval}: seconds between saves of the peer store file (default 30). */
+  public Integer getPeerStoreInterval() {
+    return json.getInteger("peerStoreInterval");
+  }
+
+  public P2pOptions setPeerStoreInterval(int seconds) {
+    return put("peerStoreInterval", seconds);
+  }
+
   // ---- sections ----
 
   /** {@code http}: the HTTP API (host, port, enabled, authToken, ...); a copy. */

@@ -1,6 +1,10 @@
 package io.tinyp2p.crypto;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinyp2p.crypto.pb.CryptoProto;
 import io.tinyp2p.util.Base58;
+import java.util.Arrays;
 
 /**
  * A node's Ed25519 identity. The secret, as the original tinyp2p configures it, is the
@@ -54,6 +58,55 @@ public final class KeyPair {
           "secret must decode to a 32-byte Ed25519 seed, got " + seed.length + " bytes");
     }
     return new KeyPair(seed);
+  }
+
+  /**
+   * Parses the libp2p encoding of a private key (libp2p/specs peer-ids.md, the form keys are
+   * stored on disk in): the protobuf {@code PrivateKey{Type=Ed25519, Data=seed ‖ public key}},
+   * 64 bytes of data; the older 96-byte form (seed ‖ public key ‖ public key) is read too. The
+   * public half must be the seed's.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  public static KeyPair unmarshalPrivate(byte[] protobuf) {
+    CryptoProto.PrivateKey pb;
+    try {
+      pb = CryptoProto.PrivateKey.parseFrom(protobuf);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not a libp2p PrivateKey protobuf: " + e.getMessage());
+    }
+    if (!pb.getUnknownFields().asMap().isEmpty()) {
+      throw new IllegalArgumentException("not a libp2p PrivateKey protobuf: it has fields besides Type and Data");
+    }
+    if (pb.getType() != CryptoProto.KeyType.Ed25519) {
+      throw new IllegalArgumentException("key type " + pb.getType() + " is not supported (only Ed25519)");
+    }
+    byte[] data = pb.getData().toByteArray();
+    int pk = Curve25519.PUBLIC_KEY_LENGTH;
+    if (data.length != SEED_LENGTH + pk && data.length != SEED_LENGTH + 2 * pk) {
+      throw new IllegalArgumentException("an Ed25519 private key holds 64 bytes (seed and public key), got "
+          + data.length);
+    }
+    byte[] seed = Arrays.copyOfRange(data, 0, SEED_LENGTH);
+    KeyPair key = new KeyPair(seed);
+    for (int at = SEED_LENGTH; at < data.length; at += pk) {
+      if (!Arrays.equals(key.publicRaw, Arrays.copyOfRange(data, at, at + pk))) {
+        throw new IllegalArgumentException("the public key stored with the seed is not the seed's");
+      }
+    }
+    return key;
+  }
+
+  /** The libp2p encoding of this private key: {@code PrivateKey{Type=Ed25519, Data=seed ‖ public key}}. */
+  public byte[] marshalPrivate() {
+    byte[] data = new byte[SEED_LENGTH + publicRaw.length];
+    System.arraycopy(seed, 0, data, 0, SEED_LENGTH);
+    System.arraycopy(publicRaw, 0, data, SEED_LENGTH, publicRaw.length);
+    return CryptoProto.PrivateKey.newBuilder()
+        .setType(CryptoProto.KeyType.Ed25519)
+        .setData(ByteString.copyFrom(data))
+        .build()
+        .toByteArray();
   }
 
   public String secret() {

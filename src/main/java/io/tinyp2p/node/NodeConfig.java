@@ -16,7 +16,8 @@ import java.util.Set;
  * original tinyp2p's settings. Every value is checked; a bad value or an unknown key is a
  * {@link ConfigException} naming the key and what is allowed.
  *
- * @param identity the key pair; with no {@code secret} in the JSON a random one ({@link #randomSecret})
+ * @param identity the key pair; with no {@code secret} in the JSON a random one ({@link #randomSecret}), or null
+ *     when it is read from (or created in) {@link State#identityFile()} at start
  */
 public record NodeConfig(
     Multiaddr addr,
@@ -36,16 +37,26 @@ public record NodeConfig(
     int maxStreamsPerConnection,
     int yamuxReceiveWindow,
     long maxQueuedBytesPerConnection,
-    Duration writeStallTimeout) {
+    Duration writeStallTimeout,
+    State state) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
       int maxRequestSize, int maxResponseSize) {}
 
+  /**
+   * What the node keeps across restarts (a null path: nothing): its key ({@code identityFile})
+   * and its peer store ({@code peerStoreFile}, saved every {@code peerStoreInterval} when it
+   * changed, and at stop).
+   */
+  public record State(java.nio.file.Path identityFile, java.nio.file.Path peerStoreFile,
+      Duration peerStoreInterval) {}
+
 
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
-      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits");
+      "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits",
+      "identityFile", "peerStoreFile", "peerStoreInterval");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
       "maxStreamsPerConnection", "maxInboundStreamsPerProtocol", "yamuxReceiveWindow",
@@ -74,10 +85,13 @@ public record NodeConfig(
       throw new ConfigException("addr must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr);
     }
     Object secretValue = json.getValue("secret");
+    State state = state(json);
     KeyPair identity;
-    boolean random = secretValue == null;
+    boolean random = secretValue == null && state.identityFile() == null;
     if (random) {
       identity = KeyPair.generate();
+    } else if (secretValue == null) {
+      identity = null; // read from, or created in, state.identityFile() when the node starts
     } else if (secretValue instanceof String s) {
       try {
         identity = KeyPair.fromSecret(s);
@@ -153,7 +167,41 @@ public record NodeConfig(
         integer(object(json, "limits"), "yamuxReceiveWindow", 256 * 1024, 256 * 1024, 64 << 20, "limits."),
         (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
-        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."));
+        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state);
+  }
+
+  /** identityFile, peerStoreFile and peerStoreInterval. */
+  private static State state(JsonObject json) {
+    java.nio.file.Path identityFile = path(json, "identityFile");
+    java.nio.file.Path peerStoreFile = path(json, "peerStoreFile");
+    if (identityFile != null && json.getValue("secret") != null) {
+      throw new ConfigException("secret and identityFile are both set: give one of them (secret: the key in the"
+          + " config; identityFile: a file the node reads its key from, or creates)");
+    }
+    if (identityFile != null && identityFile.toAbsolutePath().normalize()
+        .equals(peerStoreFile == null ? null : peerStoreFile.toAbsolutePath().normalize())) {
+      throw new ConfigException("identityFile and peerStoreFile must be two different files, both are " + identityFile);
+    }
+    if (peerStoreFile == null && json.getValue("peerStoreInterval") != null) {
+      throw new ConfigException("peerStoreInterval is set but peerStoreFile is not (the interval is how often"
+          + " peerStoreFile is saved)");
+    }
+    return new State(identityFile, peerStoreFile, seconds(json, "peerStoreInterval", 30, 1, 86_400));
+  }
+
+  private static java.nio.file.Path path(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s) || s.isBlank()) {
+      throw new ConfigException(key + " must be a file path (a non-empty string), got " + ConfigValues.describe(v));
+    }
+    try {
+      return java.nio.file.Path.of(s);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ConfigException(key + " is not a valid file path: " + e.getMessage());
+    }
   }
 
   /**

@@ -58,6 +58,7 @@ public class P2pVerticle extends VerticleBase {
   private Gossipsub gossipsub;
   private Perf perf;
   private NodeMetrics metrics;
+  private SavedPeers savedPeers;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final P2pOptions options;
@@ -90,10 +91,18 @@ public class P2pVerticle extends VerticleBase {
       return Future.failedFuture(e);
     }
     httpConfigured = source.containsKey("http");
+    return StoredState.load(vertx, config).compose(this::startNode);
+  }
+
+  private Future<?> startNode(StoredState stored) {
+    if (config.state().identityFile() != null) {
+      LOG.info(stored.createdIdentity() ? "new identity {} written to identityFile {}" : "identity {} read from identityFile {}",
+          stored.identity().peerId(), config.state().identityFile().toAbsolutePath());
+    }
     if (config.randomSecret()) {
       LOG.info("no secret configured: using a random identity {}", config.identity().peerId());
     }
-    node = Node.builder(vertx, config.identity())
+    node = Node.builder(vertx, stored.identity())
         .swarmConfig(SwarmConfig.defaults()
             .withHandshakeTimeout(config.handshakeTimeout())
             .withWriteStallTimeout(config.writeStallTimeout())
@@ -128,6 +137,10 @@ public class P2pVerticle extends VerticleBase {
       publishEvent(new JsonObject().put("type", "peer:disconnect").put("peerId", e.peer().toBase58()));
     });
     LOG.info("Local peer id: {}", swarm.localPeer());
+    if (config.state().peerStoreFile() != null) {
+      savedPeers = SavedPeers.start(node, config.state().peerStoreFile(), config.state().peerStoreInterval(),
+          stored.peers());
+    }
     registerBus();
     return node.start(config.addr())
         .recover(e -> Future.failedFuture(new IllegalStateException("P2P listener: cannot listen on " + config.addr()
@@ -391,7 +404,11 @@ public class P2pVerticle extends VerticleBase {
       closing.add(metrics.close());
     }
     if (node != null) {
-      closing.add(node.close());
+      Future<Void> closed = node.close();
+      closing.add(closed);
+      if (savedPeers != null) {
+        closing.add(closed.transform(ar -> savedPeers.close())); // after the connections' last sightings
+      }
     }
     return Future.join(closing);
   }

@@ -56,6 +56,8 @@ public final class Kademlia {
   private final Set<PeerId> probing = new HashSet<>();
   private final List<java.util.function.IntConsumer> tableListeners = new ArrayList<>();
   private LookupListener lookupListener;
+  private final List<PeerId> storedPeers = new ArrayList<>();
+  private int nextStored;
   private long firstTimer = -1;
   private long periodicTimer = -1;
   private boolean discovering;
@@ -139,9 +141,26 @@ public final class Kademlia {
     }
   }
 
+  /**
+   * Peers remembered from an earlier run (most recently seen first; their addresses are in the
+   * peer store), bootstrapped from like the boot nodes: dialed at start and while the routing
+   * table is empty, {@link #K} at a time, taking turns. They join the table as any peer does,
+   * once they advertise kad and answer. Call it before {@link #start}.
+   */
+  public void bootstrapFrom(List<PeerId> peers) {
+    storedPeers.clear();
+    storedPeers.addAll(peers);
+    nextStored = 0;
+  }
+
   private void dialBootNodes() {
     for (Multiaddr boot : bootNodes) {
       swarm.dial(boot).onFailure(e -> LOG.warn("boot node {}: {}", boot, e.getMessage()));
+    }
+    for (int i = 0; i < Math.min(K, storedPeers.size()); i++) {
+      PeerId peer = storedPeers.get(nextStored);
+      nextStored = (nextStored + 1) % storedPeers.size();
+      swarm.dial(peer, false).onFailure(e -> LOG.debug("stored peer {}: {}", peer, e.getMessage()));
     }
   }
 
