@@ -430,6 +430,16 @@ public class P2pVerticle extends VerticleBase {
     this.historyInterval = interval;
   }
 
+  /** The node's history (tests take samples with it on the node's loop). */
+  History history() {
+    return history;
+  }
+
+  /** What /status shows of connected peers, and the last round trips it keeps. */
+  ConnectedPeers connectedPeers() {
+    return connectedPeers;
+  }
+
   /** The HTTP port the status server listens on, or -1 when HTTP is off. */
   public int httpPort() {
     return statusVerticle == null ? -1 : statusVerticle.actualPort();
