@@ -87,6 +87,13 @@ class HistoryHttpTest {
         assertTrue(topic.getDouble("deliveredPerSec") > 0, topic.encode());
         assertEquals(first.getJsonObject("topics").fieldNames(), second.getJsonObject("topics").fieldNames());
 
+        // the page's files need no token; the page links its favicon
+        Reply icon = get(http, port, "/favicon.svg", null);
+        assertEquals(200, icon.statusCode());
+        assertTrue(icon.contentType().startsWith("image/svg+xml"), icon.contentType());
+        assertTrue(icon.body().contains("<svg"));
+        assertTrue(get(http, port, "/", null).body().contains("<link rel=\"icon\" href=\"favicon.svg\""));
+
         // the bus answers the same
         JsonObject overBus = TestNode.await(bootClient.history());
         assertEquals(samples, overBus.getJsonArray("samples"));

@@ -34,10 +34,15 @@ class HistoryTest {
     return new History(() -> now, this::read, interval);
   }
 
+  /** A history of a node in topic "block" with nothing counted yet, sampling every 5 s. */
+  private History joinedBlock() {
+    topics.put("block", new History.TopicTotals(0, 0));
+    return history(History.INTERVAL);
+  }
+
   @Test
   void ratesAreTheCountersGrowthOverTheTimeBetweenSamples() {
-    topics.put("block", new History.TopicTotals(0, 0));
-    History h = history(History.INTERVAL);
+    History h = joinedBlock();
     now += 5000;
     connections = 3;
     bytesIn = 10_000;
@@ -148,8 +153,7 @@ class HistoryTest {
 
   @Test
   void jsonCarriesTheIntervalAndTheSamples() {
-    topics.put("block", new History.TopicTotals(0, 0));
-    History h = history(History.INTERVAL);
+    History h = joinedBlock();
     now += 5000;
     bytesOut = 7;
     latencies = new long[] {2_000_000};
