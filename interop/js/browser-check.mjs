@@ -5,6 +5,12 @@
 //                          [--broadcast=<text>] (publishes text on "block" with the broadcast form)
 //                          [--expect-event=<text>] (waits until the live event list shows text)
 //                          [--token=<text>] (types the API token into the form the page shows on 401)
+//                          [--expect-charts=<n>] (waits until every chart has a line of at least n points)
+//                          [--expect-agent=<text>] (waits until connectedPeerId's row shows this agent and a ping)
+//
+// After the checks it unfolds "All counters" and measures every number on the page (counters,
+// table numbers, badges): "counters" in the result says how many there are, how many have two
+// digits or more, and the most lines one of them takes (1: none is wrapped).
 //
 // Succeeds once #peer-id contains <peerId> and (when given) the #connections table contains
 // <connectedPeerId>. Prints one JSON line on stdout:
@@ -128,8 +134,52 @@ async function main() {
         return !!ev && ev.textContent.includes(t);
       }, String(opts['expect-event']), { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
     }
+    let charts;
+    if (opts['expect-charts'] != null) {
+      // the charts of /history: each has a line of at least n points
+      const n = Number(opts['expect-charts']);
+      await page.waitForFunction((min) => {
+        const figs = [...document.querySelectorAll('figure.chart')];
+        return figs.length > 0 && figs.every((f) => Number(f.dataset.points) >= min);
+      }, n, { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
+      charts = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('figure.chart')]
+        .map((f) => [f.id.replace(/^chart-/, ''), Number(f.dataset.points)])));
+    }
+    let peer;
+    if (opts['expect-agent'] != null && connPeerId) {
+      // the peers view: the connected peer's agent (from identify) and its last ping
+      await page.waitForFunction(([c, agent]) => {
+        const tr = [...document.querySelectorAll('#connections tbody tr')].find((r) => r.textContent.includes(c));
+        const ping = tr && tr.querySelector('td.ping');
+        return !!tr && tr.querySelector('.agent').textContent.includes(agent) && /^\d+\.\d (ms|s)$/.test(ping.textContent);
+      }, [connPeerId, String(opts['expect-agent'])], { timeout: Math.max(1, deadline - Date.now()), polling: 100 });
+      peer = await page.evaluate((c) => {
+        const tr = [...document.querySelectorAll('#connections tbody tr')].find((r) => r.textContent.includes(c));
+        const text = (sel) => { const e = tr.querySelector(sel); return e ? e.textContent : null; };
+        return { agent: text('.agent'), ping: text('td.ping'), score: text('td.score'), protocols: text('.protocols summary') };
+      }, connPeerId);
+    }
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
-    finish({ ok: true, peerId, connections, response, broadcast, ms: Date.now() - start }, 0);
+    // every number on one line: the counters, the raw ones under "All counters" too
+    await page.evaluate(() => { const d = document.getElementById('all-counters'); if (d) d.open = true; });
+    const counters = await page.evaluate(() => {
+      // the lines an element's text takes: the distinct tops of its text's boxes
+      const lines = (e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+      };
+      const nums = [...document.querySelectorAll('.value, .count, td.num, .number')]
+        .filter((e) => e.getClientRects().length && e.textContent.trim());
+      let most = { lines: 0, text: '' };
+      for (const e of nums) {
+        const n = lines(e);
+        if (n > most.lines) most = { lines: n, text: e.textContent };
+      }
+      return { checked: nums.length, long: nums.filter((e) => e.textContent.replace(/\D/g, '').length >= 2).length,
+        maxLines: most.lines, longest: most.text };
+    });
+    finish({ ok: true, peerId, connections, response, broadcast, charts, peer, counters, ms: Date.now() - start }, 0);
   } catch (e) {
     let pageText = '';
     try {

@@ -37,11 +37,15 @@ public final class TestNode implements AutoCloseable {
 
   /** Deploys a node listening on a free loopback port, HTTP off; {@code extra} overrides. */
   public static TestNode start(Vertx vertx, JsonObject extra) {
+    return start(vertx, new P2pVerticle(), extra);
+  }
+
+  /** Deploys this (not yet deployed) verticle as {@link #start(Vertx, JsonObject)} does. */
+  public static TestNode start(Vertx vertx, P2pVerticle verticle, JsonObject extra) {
     JsonObject config = new JsonObject()
         .put("addr", "/ip4/127.0.0.1/tcp/0")
         .put("http", "off")
         .mergeIn(extra);
-    P2pVerticle verticle = new P2pVerticle();
     String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
     return new TestNode(vertx, verticle, id);
   }

@@ -32,6 +32,14 @@ public final class Bus {
   }
 
   /**
+   * The last 15 minutes of the node, sampled every 5 s (JSON; {@code GET /history}):
+   * connections, stream bytes, messages per joined topic and request latencies.
+   */
+  public static String history(String prefix) {
+    return prefix + ".history";
+  }
+
+  /**
    * The node's metrics in the Prometheus text format (a String; {@code GET /metrics}), or
    * {@code NOT_IMPLEMENTED} when the node runs without Micrometer.
    */

@@ -74,6 +74,14 @@ public final class P2pClient {
   }
 
   /**
+   * The node's last 15 minutes, as {@code GET /history} shows them: {@code {"intervalMs",
+   * "windowMs", "samples": [...]}} (see the README).
+   */
+  public Future<JsonObject> history() {
+    return call(Bus.history(prefix), null, options()).map(m -> (JsonObject) m.body());
+  }
+
+  /**
    * The node's metrics in the Prometheus text format 0.0.4, as {@code GET /metrics} shows them;
    * fails with {@link Failure#NOT_IMPLEMENTED} when the node runs without Micrometer.
    */

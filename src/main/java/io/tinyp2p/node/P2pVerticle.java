@@ -59,6 +59,9 @@ public class P2pVerticle extends VerticleBase {
   private Perf perf;
   private NodeMetrics metrics;
   private SavedPeers savedPeers;
+  private History history;
+  private Duration historyInterval = History.INTERVAL;
+  private ConnectedPeers connectedPeers;
   private boolean stopping;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final P2pOptions options;
@@ -127,6 +130,8 @@ public class P2pVerticle extends VerticleBase {
     perf = node.perf();
     config.pubsubTopics().forEach(gossipsub::subscribe);
     metrics = NodeMetrics.attach(vertx, node, Bus.metrics(config.busPrefix()));
+    history = History.start(vertx, node, historyInterval);
+    connectedPeers = new ConnectedPeers(node);
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> {
       LOG.info("connected to {} ({})", e.peer(), e.connection());
       publishEvent(new JsonObject().put("type", "peer:connect").put("peerId", e.peer().toBase58())
@@ -158,7 +163,10 @@ public class P2pVerticle extends VerticleBase {
           return vertx.deployVerticle(new DemoVerticle(),
               new DeploymentOptions().setConfig(new JsonObject().put("busPrefix", config.busPrefix())));
         })
-        .onFailure(e -> metrics.close()); // a failed deployment is not stopped: its meters go now
+        .onFailure(e -> { // a failed deployment is not stopped: its meters and timers go now
+          metrics.close();
+          history.close();
+        });
   }
 
   private Future<?> startHttp() {
@@ -197,6 +205,7 @@ public class P2pVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     consumers.add(bus.consumer(Bus.status(prefix), msg -> msg.reply(status())));
     consumers.add(bus.consumer(Bus.peers(prefix), msg -> msg.reply(knownPeers())));
+    consumers.add(bus.consumer(Bus.history(prefix), msg -> msg.reply(history.toJson())));
     consumers.add(bus.<Object>consumer(Bus.request(prefix), msg -> {
       PeerId target = peerHeader(msg);
       if (target == null) {
@@ -329,7 +338,7 @@ public class P2pVerticle extends VerticleBase {
   public JsonObject status() {
     JsonArray connections = new JsonArray();
     for (Connection c : swarm.connections()) {
-      connections.add(connectionJson(c));
+      connections.add(connectionJson(c).mergeIn(connectedPeers.json(c)));
     }
     JsonArray listen = new JsonArray();
     swarm.listenAddresses().forEach(a -> listen.add(a.toString()));
@@ -403,6 +412,9 @@ public class P2pVerticle extends VerticleBase {
     if (metrics != null) {
       closing.add(metrics.close());
     }
+    if (history != null) {
+      history.close();
+    }
     if (node != null) {
       Future<Void> closed = node.close();
       closing.add(closed);
@@ -411,6 +423,21 @@ public class P2pVerticle extends VerticleBase {
       }
     }
     return Future.join(closing);
+  }
+
+  /** Samples the history every {@code interval} instead of {@link History#INTERVAL} (before deployment; tests). */
+  void historyInterval(Duration interval) {
+    this.historyInterval = interval;
+  }
+
+  /** The node's history (tests take samples with it on the node's loop). */
+  History history() {
+    return history;
+  }
+
+  /** What /status shows of connected peers, and the last round trips it keeps. */
+  ConnectedPeers connectedPeers() {
+    return connectedPeers;
   }
 
   /** The HTTP port the status server listens on, or -1 when HTTP is off. */

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of a node: {@code GET /status}, {@code GET /peers}, {@code GET /healthz},
+ * {@code GET /history} (the last 15 minutes, for the page's charts),
  * {@code GET /metrics} (Prometheus),
  * {@code POST /request/<peer>}, {@code POST /broadcast/<topic>}, {@code GET /events} and the
  * status page at {@code /}. It talks to the node only through the event bus, like any other
@@ -53,7 +54,7 @@ public class StatusVerticle extends VerticleBase {
   /** Longest body of {@code POST /connect}: a multiaddr's text. */
   private static final int MAX_MULTIADDR_TEXT = 2048;
   private static final Set<String> API_ROUTES = Set.of("status", "peers", "healthz", "events", "request", "broadcast",
-      "connect", "disconnect", "metrics");
+      "connect", "disconnect", "metrics", "history");
   /** What Prometheus' registry writes: its text exposition format 0.0.4. */
   static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final long KEEP_ALIVE_MS = 15_000;
@@ -89,6 +90,7 @@ public class StatusVerticle extends VerticleBase {
     router.route().handler(this::guard);
     router.get("/status").handler(ctx -> reply(ctx, client.status().map(s -> s.put("http", httpStatus()).encode())));
     router.get("/peers").handler(ctx -> reply(ctx, client.peers().map(a -> a.encode())));
+    router.get("/history").handler(ctx -> reply(ctx, client.history().map(JsonObject::encode)));
     router.get("/metrics").handler(ctx -> reply(ctx, METRICS_CONTENT_TYPE, client.metrics()));
     router.get("/healthz").handler(ctx -> reply(ctx,
         client.status().map(s -> new JsonObject().put("status", "UP").put("peerId", s.getString("peerId")).encode())));

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * the test classpath (Micrometer there: the launcher turns on Vert.x's Prometheus backend, and
  * {@code /metrics} shows Vert.x's and the JVM's metrics beside the node's) and once with every
  * Micrometer, Prometheus and vertx-micrometer-metrics jar taken out (the node runs;
- * {@code /metrics} answers 501 with the reason).
+ * {@code /metrics} answers 501 with the reason, {@code /history} answers as ever).
  */
 class MetricsClasspathTest {
   static final String JAVA = ProcessHandle.current().info().command().orElse("java");
@@ -57,6 +57,10 @@ class MetricsClasspathTest {
       HttpResponse<String> status = node.get("/status");
       assertEquals(200, status.statusCode(), status.body());
       assertTrue(new JsonObject(status.body()).containsKey("peerId"));
+      HttpResponse<String> history = node.get("/history"); // the page's charts need no Micrometer
+      assertEquals(200, history.statusCode(), history.body());
+      assertEquals(5000, new JsonObject(history.body()).getLong("intervalMs"));
+      assertTrue(new JsonObject(history.body()).getValue("samples") instanceof io.vertx.core.json.JsonArray, history.body());
       assertFalse(node.output().contains("NoClassDefFoundError"), node.output());
       assertFalse(node.output().contains("ClassNotFoundException"), node.output());
     }

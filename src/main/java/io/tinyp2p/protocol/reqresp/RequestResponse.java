@@ -246,6 +246,29 @@ public final class RequestResponse {
       this.latencyListener = listener;
     }
 
+    /**
+     * The latencies (nanoseconds) of the outbound requests answered after the first
+     * {@code answered} of them ({@link #succeeded()} at an earlier moment), oldest first: at
+     * most the last 1024.
+     */
+    public long[] latenciesSince(long answered) {
+      long from = Math.max(Math.max(0, answered), latencyCount - SAMPLES);
+      if (from >= latencyCount) {
+        return new long[0];
+      }
+      long[] out = new long[(int) (latencyCount - from)];
+      for (long i = from; i < latencyCount; i++) {
+        out[(int) (i - from)] = latencies[(int) (i % SAMPLES)];
+      }
+      return out;
+    }
+
+    /** The {@code q} quantile (0 to 1, nearest rank) of sorted, non-empty values. */
+    public static long percentile(long[] sorted, double q) {
+      int n = sorted.length;
+      return sorted[(int) Math.min(n - 1, Math.round(q * (n - 1)))];
+    }
+
     void failed(Failure f) {
       failures.merge(f, 1L, Long::sum);
     }
@@ -281,8 +304,7 @@ public final class RequestResponse {
       Arrays.sort(sorted);
       JsonObject latency = new JsonObject().put("samples", n);
       if (n > 0) {
-        latency.put("p50", sorted[(int) Math.min(n - 1, Math.round(0.50 * (n - 1)))] / 1e6)
-            .put("p99", sorted[(int) Math.min(n - 1, Math.round(0.99 * (n - 1)))] / 1e6);
+        latency.put("p50", percentile(sorted, 0.50) / 1e6).put("p99", percentile(sorted, 0.99) / 1e6);
       }
       return new JsonObject().put("inbound", inbound).put("inboundFailed", inboundFailed)
           .put("outbound", outbound).put("failures", byCode).put("latencyMs", latency);
