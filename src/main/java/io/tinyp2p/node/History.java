@@ -104,8 +104,9 @@ public final class History {
       long in = 0;
       long out = 0;
       for (Traffic t : swarm.traffic().values()) {
-        in += t.bytesReceived();
-        out += t.bytesSent();
+        Traffic.Totals totals = t.totals();
+        in += totals.bytesReceived();
+        out += totals.bytesSent();
       }
       Map<String, TopicTotals> topics = new LinkedHashMap<>();
       if (node.gossipsub() != null) {

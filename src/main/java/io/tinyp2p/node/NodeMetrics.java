@@ -227,7 +227,8 @@ public final class NodeMetrics {
     }
   }
 
-  private static void traffic(Samples s, String protocol, Traffic t) {
+  private static void traffic(Samples s, String protocol, Traffic traffic) {
+    Traffic.Totals t = traffic.totals();
     String label = protocol; // a registered protocol's id, or Swarm.OTHER_PROTOCOLS: "other"
     s.counter("tinyp2p.streams.opened", "Streams negotiated, by protocol and who opened them", null,
         t.inboundStreams(), "protocol", label, "direction", Direction.INBOUND.json());

@@ -450,12 +450,9 @@ public class P2pVerticle extends VerticleBase {
     return node;
   }
 
+  /** The node's swarm: {@code node().swarm()}. */
   public Swarm swarm() {
     return swarm;
-  }
-
-  public NodeConfig nodeConfig() {
-    return config;
   }
 
   /** The PeerId in a command's {@code peer} header; a missing or malformed one is answered here (null). */

@@ -32,19 +32,11 @@ public final class Traffic {
     sent += bytes;
   }
 
-  public long inboundStreams() {
-    return inbound;
+  /** The counts so far. */
+  public Totals totals() {
+    return new Totals(inbound, outbound, received, sent);
   }
 
-  public long outboundStreams() {
-    return outbound;
-  }
-
-  public long bytesReceived() {
-    return received;
-  }
-
-  public long bytesSent() {
-    return sent;
-  }
+  /** Streams opened in each direction, bytes received and sent. */
+  public record Totals(long inboundStreams, long outboundStreams, long bytesReceived, long bytesSent) {}
 }

@@ -195,9 +195,7 @@ public final class GossipRouter {
   public void subscribe(String topic) {
     if (subscriptions.add(topic)) {
       metrics.joined(topic);
-      announce(topic, true);
-      mesh.join(topic);
-      flush();
+      membershipChanged(topic, true);
     }
   }
 
@@ -205,10 +203,19 @@ public final class GossipRouter {
   public void unsubscribe(String topic) {
     if (subscriptions.remove(topic)) {
       metrics.left(topic);
-      announce(topic, false);
-      mesh.leave(topic);
-      flush();
+      membershipChanged(topic, false);
     }
+  }
+
+  /** Tells every peer that we joined or left the topic, then grafts or prunes the mesh. */
+  private void membershipChanged(String topic, boolean joined) {
+    announce(topic, joined);
+    if (joined) {
+      mesh.join(topic);
+    } else {
+      mesh.leave(topic);
+    }
+    flush();
   }
 
   private void announce(String topic, boolean subscribed) {

@@ -273,10 +273,12 @@ public final class RequestResponse {
       failures.merge(f, 1L, Long::sum);
     }
 
+    /** Requests peers sent us, whatever became of them. */
     public long inbound() {
       return inbound;
     }
 
+    /** Requests we sent, whatever became of them. */
     public long outbound() {
       return outbound;
     }

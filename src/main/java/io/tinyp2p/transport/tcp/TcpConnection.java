@@ -112,11 +112,12 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   private boolean inputEnded; // the peer closed; its last input still waits for its turn
   private long socketClosedAt; // the socket closed while input still waited, or 0
 
-  TcpConnection(TcpTransport transport, NetSocket socket, Direction direction, PeerId expectedPeer) {
+  TcpConnection(TcpTransport transport, TcpTransport.Settings settings, Context context, NetSocket socket,
+      Direction direction, PeerId expectedPeer) {
     this.transport = transport;
-    this.settings = transport.settings();
+    this.settings = settings;
     this.scheduler = transport.inputScheduler();
-    this.context = transport.context();
+    this.context = context;
     this.socket = socket;
     this.direction = direction;
     this.expectedPeer = expectedPeer;

@@ -114,7 +114,7 @@ public final class TcpTransport implements Transport {
       socket.close();
       return;
     }
-    TcpConnection connection = new TcpConnection(this, socket, Direction.INBOUND, null);
+    TcpConnection connection = new TcpConnection(this, settings, context, socket, Direction.INBOUND, null);
     boolean admitted;
     try {
       admitted = inbound.offer(connection);
@@ -140,7 +140,7 @@ public final class TcpTransport implements Transport {
         promise.fail(ar.cause());
         return;
       }
-      TcpConnection connection = new TcpConnection(this, ar.result(), Direction.OUTBOUND, expectedPeer);
+      TcpConnection connection = new TcpConnection(this, settings, context, ar.result(), Direction.OUTBOUND, expectedPeer);
       promise.complete(connection);
       connection.start(); // unless the dialer aborted it in its handler
     });
@@ -159,14 +159,6 @@ public final class TcpTransport implements Transport {
   /** Shares the event loop's input time among this transport's connections. */
   public InputScheduler inputScheduler() {
     return inputScheduler;
-  }
-
-  Context context() {
-    return context;
-  }
-
-  Settings settings() {
-    return settings;
   }
 
   /** What all connections' streams may still grow their receive windows by. */
