@@ -94,7 +94,11 @@ class GossipNetworkTest {
       JsonObject reply = TestNode.await(clients.get(from).broadcast("block", Buffer.buffer(text)));
       assertTrue(reply.getInteger("peers") >= 1);
     }
-    all.get(60, TimeUnit.SECONDS);
+    try {
+      all.get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError(missing(publisher, received), e);
+    }
     List<String> duplicates = received.entrySet().stream().filter(x -> x.getValue().get() > 1)
         .map(x -> x.getKey() + "×" + x.getValue().get()).toList();
     assertTrue(duplicates.isEmpty(), "delivered more than once: " + duplicates);
@@ -133,4 +137,25 @@ class GossipNetworkTest {
     TestNode.await(clients.get(1).subscribe("block"));
   }
 
+
+  /** Which deliveries never came, and each node's mesh and connections now: what a timeout needs to be understood. */
+  static String missing(Map<String, Integer> publisher, Map<String, AtomicInteger> received) {
+    List<String> missing = new ArrayList<>();
+    for (var p : publisher.entrySet()) {
+      for (int n = 0; n < NODES; n++) {
+        if (n != p.getValue() && !received.containsKey(n + "/" + p.getKey())) {
+          missing.add("node " + n + " lacks '" + p.getKey() + "' from node " + p.getValue());
+        }
+      }
+    }
+    StringBuilder sb = new StringBuilder(missing.size() + " deliveries missing, e.g. "
+        + missing.subList(0, Math.min(20, missing.size())));
+    for (int n = 0; n < NODES; n++) {
+      TestNode node = nodes.get(n);
+      sb.append("\n node ").append(n).append(' ').append(node.peerId()).append(": ").append(node.<String>onLoop(s ->
+          Future.succeededFuture("mesh " + node.verticle().node().gossipsub().router().meshSizes()
+              + ", connections " + s.connections().size())));
+    }
+    return sb.toString();
+  }
 }
