@@ -19,7 +19,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * One side of a libp2p TLS handshake on the JDK's {@link SSLEngine}: TLS 1.3 only, our
+ * One side of a libp2p TLS handshake on an {@link SSLEngine} (BouncyCastle's JSSE): TLS 1.3 only, our
  * {@link TlsCertificate} presented and the peer's required both ways, the peer's certificate
  * checked by {@link TlsCertificate#verify} during the handshake (a dialer that knows whom it
  * dialed also refuses anyone else there, before it sends its own certificate), no SNI and no
@@ -37,6 +37,13 @@ public final class TlsSession {
   public static final String ALPN_LIBP2P = "libp2p";
 
   private static final String ALIAS = "libp2p";
+  /**
+   * BouncyCastle's JSSE over BouncyCastle's crypto, not the JDK's TLS: the JDK refuses to parse
+   * a certificate with an empty issuer name, which js-libp2p (and older go-libp2p) send.
+   */
+  private static final java.security.Provider JSSE = new org.bouncycastle.jsse.provider.BouncyCastleJsseProvider(false,
+      new org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider()
+          .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()));
 
   private final SSLEngine engine;
   private final PeerId expectedPeer;
@@ -45,7 +52,7 @@ public final class TlsSession {
   private TlsSession(TlsCertificate certificate, boolean client, PeerId expectedPeer, List<String> muxers) {
     this.expectedPeer = expectedPeer;
     try {
-      SSLContext context = SSLContext.getInstance("TLSv1.3");
+      SSLContext context = SSLContext.getInstance("TLSv1.3", JSSE);
       context.init(new KeyManager[] {new OwnKey(certificate)}, new TrustManager[] {new PeerCheck()}, null);
       engine = context.createSSLEngine();
     } catch (GeneralSecurityException e) {
@@ -65,7 +72,7 @@ public final class TlsSession {
     }
     engine.setSSLParameters(params);
     if (!client) {
-      engine.setHandshakeApplicationProtocolSelector((e, offered) -> {
+      ((org.bouncycastle.jsse.BCSSLEngine) engine).setBCHandshakeApplicationProtocolSelector((e, offered) -> {
         for (String p : offered) {
           if (p.equals(ALPN_LIBP2P) || muxers.contains(p)) {
             return p;
@@ -164,7 +171,7 @@ public final class TlsSession {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return "EC".equals(keyType) ? ALIAS : null;
+      return keyType.contains("EC") ? ALIAS : null;
     }
 
     @Override
@@ -184,7 +191,7 @@ public final class TlsSession {
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return "EC".equals(keyType) ? ALIAS : null;
+      return keyType.contains("EC") ? ALIAS : null;
     }
 
     @Override
