@@ -2,6 +2,7 @@ package io.tinyp2p.transport.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinyp2p.TestNode;
@@ -48,7 +49,8 @@ class TlsTransportTest {
   }
 
   /** A transport on a context of its own, with its identity. */
-  private record Node(Context context, TcpTransport transport, KeyPair identity, CompletableFuture<MuxedConnection> inbound) {
+  private record Node(Context context, TcpTransport transport, KeyPair identity, CompletableFuture<MuxedConnection> inbound)
+      implements AutoCloseable {
     static Node start(List<String> security, TlsCertificate certificate, KeyPair identity, boolean inline) {
       Context context = vertx.getOrCreateContext();
       TcpTransport.Settings settings = new TcpTransport.Settings(identity, Duration.ofSeconds(10), Duration.ofSeconds(5),
@@ -84,7 +86,8 @@ class TlsTransportTest {
       return on(context, () -> transport.dial(addr, expected).compose(Upgrade::result));
     }
 
-    void close() {
+    @Override
+    public void close() {
       on(context, transport::close);
     }
   }
@@ -112,9 +115,7 @@ class TlsTransportTest {
   }
 
   private static void connects(boolean dialerInlines, boolean listenerInlines) {
-    Node a = Node.start(List.of("tls"), dialerInlines);
-    Node b = Node.start(List.of("tls"), listenerInlines);
-    try {
+    try (Node a = Node.start(List.of("tls"), dialerInlines); Node b = Node.start(List.of("tls"), listenerInlines)) {
       MuxedConnection out = a.dial(b.listen(), b.identity().peerId());
       MuxedConnection in = get(b.inbound());
       assertEquals(b.identity().peerId(), out.info().remotePeer());
@@ -122,9 +123,6 @@ class TlsTransportTest {
       assertEquals(TcpTransport.TLS, out.security());
       assertEquals(TcpTransport.TLS, in.security());
       exchange(a, out, in, b);
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
@@ -145,78 +143,54 @@ class TlsTransportTest {
 
   @Test
   void theDialersPreferenceWins() {
-    Node a = Node.start(List.of("noise", "tls"), true);
-    Node b = Node.start(List.of("tls", "noise"), true);
-    try {
+    try (Node a = Node.start(List.of("noise", "tls"), true); Node b = Node.start(List.of("tls", "noise"), true)) {
       Multiaddr aAddr = a.listen();
       Multiaddr bAddr = b.listen();
       assertEquals(TcpTransport.NOISE, a.dial(bAddr, null).security());
       assertEquals(TcpTransport.TLS, b.dial(aAddr, null).security());
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
   @Test
   void noCommonSecurityProtocolFails() {
-    Node a = Node.start(List.of("noise"), true);
-    Node b = Node.start(List.of("tls"), true);
-    try {
+    try (Node a = Node.start(List.of("noise"), true); Node b = Node.start(List.of("tls"), true)) {
       Multiaddr addr = b.listen();
-      RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> a.dial(addr, null));
+      RuntimeException e = assertThrows(RuntimeException.class, () -> a.dial(addr, null));
       assertTrue(e.getMessage().contains("negotiating /noise"), e.getMessage());
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
   @Test
   void aDifferentPeerThanDialedIsRefused() {
-    Node a = Node.start(List.of("tls"), true);
-    Node b = Node.start(List.of("tls"), true);
-    try {
+    try (Node a = Node.start(List.of("tls"), true); Node b = Node.start(List.of("tls"), true)) {
       Multiaddr addr = b.listen();
       PeerId wrong = KeyPair.generate().peerId();
-      RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> a.dial(addr, wrong));
+      RuntimeException e = assertThrows(RuntimeException.class, () -> a.dial(addr, wrong));
       assertTrue(e.getMessage().contains("reached peer " + b.identity().peerId() + ", expected " + wrong), e.getMessage());
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
   @Test
   void aListenerWhoseCertificateDoesNotProveItsKeyIsRefused() {
     KeyPair bad = KeyPair.generate();
-    Node a = Node.start(List.of("tls"), true);
-    Node b = Node.start(List.of("tls"), TestCertificates.forged(bad, KeyPair.generate()), bad, true);
-    try {
+    TlsCertificate forged = TestCertificates.forged(bad, KeyPair.generate());
+    try (Node a = Node.start(List.of("tls"), true); Node b = Node.start(List.of("tls"), forged, bad, true)) {
       Multiaddr addr = b.listen();
-      RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
-          () -> a.dial(addr, bad.peerId()));
+      RuntimeException e = assertThrows(RuntimeException.class, () -> a.dial(addr, bad.peerId()));
       assertTrue(e.getMessage().contains("did not sign"), e.getMessage());
       // the listener's side fails too: the dialer told it why
-      ExecutionException in = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+      ExecutionException in = assertThrows(ExecutionException.class,
           () -> b.inbound().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       assertTrue(in.getCause().getMessage().startsWith("tls: "), in.getCause().getMessage());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
   @Test
   void aDialerWhoseCertificateDoesNotProveItsKeyIsRefused() throws Exception {
     KeyPair bad = KeyPair.generate();
-    Node a = Node.start(List.of("tls"), TestCertificates.forged(bad, KeyPair.generate()), bad, true);
-    Node b = Node.start(List.of("tls"), true);
-    try {
+    TlsCertificate forged = TestCertificates.forged(bad, KeyPair.generate());
+    try (Node a = Node.start(List.of("tls"), forged, bad, true); Node b = Node.start(List.of("tls"), true)) {
       Multiaddr addr = b.listen();
-      ExecutionException in;
       // TLS 1.3: the client's handshake completes before the server checked its certificate, so
       // the dial may succeed for a moment; the listener refuses it and the connection ends
       CompletableFuture<Throwable> closed = new CompletableFuture<>();
@@ -229,37 +203,27 @@ class TlsTransportTest {
       } catch (RuntimeException e) {
         closed.complete(e);
       }
-      in = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+      ExecutionException in = assertThrows(ExecutionException.class,
           () -> b.inbound().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       assertTrue(in.getCause().getMessage().contains("did not sign"), in.getCause().getMessage());
       Throwable reason = closed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       assertFalse(reason == null, "the dialer's connection ended without a reason");
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
   @Test
   void expiredCertificateIsRefused() {
     KeyPair id = KeyPair.generate();
-    Node a = Node.start(List.of("tls"), true);
-    Node b = Node.start(List.of("tls"), TestCertificates.expired(id), id, true);
-    try {
+    try (Node a = Node.start(List.of("tls"), true); Node b = Node.start(List.of("tls"), TestCertificates.expired(id), id, true)) {
       Multiaddr addr = b.listen();
-      RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> a.dial(addr, null));
+      RuntimeException e = assertThrows(RuntimeException.class, () -> a.dial(addr, null));
       assertTrue(e.getMessage().contains("not valid now"), e.getMessage());
-    } finally {
-      a.close();
-      b.close();
     }
   }
 
   @Test
   void muchDataCrossesInManyRecords() {
-    Node a = Node.start(List.of("tls"), true);
-    Node b = Node.start(List.of("tls"), true);
-    try {
+    try (Node a = Node.start(List.of("tls"), true); Node b = Node.start(List.of("tls"), true)) {
       MuxedConnection out = a.dial(b.listen(), null);
       MuxedConnection in = get(b.inbound());
       int size = 3 << 20;
@@ -293,9 +257,6 @@ class TlsTransportTest {
         return done.future();
       }));
       assertEquals((int) (expected % 1_000_003), get(received));
-    } finally {
-      a.close();
-      b.close();
     }
   }
 }
