@@ -86,6 +86,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   private Multistream negotiation;
   private SecureChannel secure; // Noise or TLS, once negotiated
   private String security; // its protocol id
+  private boolean muxerInlined; // TLS's ALPN chose Yamux: no multistream-select for it
   private YamuxSession yamux;
   private PeerId remotePeer;
   private long handshakeTimer = -1;
@@ -299,6 +300,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
       return;
     }
     state = State.MUXER;
+    this.muxerInlined = muxerInlined;
     if (muxerInlined) {
       onYamuxNegotiated(null);
     } else {
@@ -635,6 +637,11 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   @Override
   public String security() {
     return security;
+  }
+
+  /** Whether TLS's ALPN settled on Yamux, so that it was not negotiated with multistream-select. */
+  boolean muxerInlined() {
+    return muxerInlined;
   }
 
   @Override

@@ -122,6 +122,9 @@ class TlsTransportTest {
       assertEquals(a.identity().peerId(), in.info().remotePeer());
       assertEquals(TcpTransport.TLS, out.security());
       assertEquals(TcpTransport.TLS, in.security());
+      boolean inlined = dialerInlines && listenerInlines;
+      assertEquals(inlined, ((TcpConnection) out).muxerInlined(), "dialer");
+      assertEquals(inlined, ((TcpConnection) in).muxerInlined(), "listener");
       exchange(a, out, in, b);
     }
   }
