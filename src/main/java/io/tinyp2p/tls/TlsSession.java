@@ -5,7 +5,9 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +19,10 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
+import org.bouncycastle.jcajce.util.JcaJceHelper;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
 /**
  * One side of a libp2p TLS handshake on an {@link SSLEngine} (BouncyCastle's JSSE): TLS 1.3 only, our
@@ -37,13 +43,35 @@ public final class TlsSession {
   public static final String ALPN_LIBP2P = "libp2p";
 
   private static final String ALIAS = "libp2p";
+  private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
   /**
-   * BouncyCastle's JSSE over BouncyCastle's crypto, not the JDK's TLS: the JDK refuses to parse
-   * a certificate with an empty issuer name, which js-libp2p (and older go-libp2p) send.
+   * BouncyCastle's JSSE, not the JDK's TLS: the JDK refuses to parse a certificate with an empty
+   * issuer name, which js-libp2p (and older go-libp2p) send. Certificates are parsed by
+   * BouncyCastle, everything else (ciphers, signatures, key agreement) comes from the JDK.
    */
   private static final java.security.Provider JSSE = new org.bouncycastle.jsse.provider.BouncyCastleJsseProvider(false,
-      new org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider()
-          .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()));
+      new JdkCryptoWithBcCertificates());
+
+  /** The JDK's crypto for TLS, with BouncyCastle's X.509 parser. */
+  private static final class JdkCryptoWithBcCertificates extends JcaTlsCryptoProvider {
+    private final JcaJceHelper helper = new DefaultJcaJceHelper() {
+      @Override
+      public CertificateFactory createCertificateFactory(String type) throws CertificateException {
+        return CertificateFactory.getInstance(type, BC);
+      }
+    };
+
+    @Override
+    public JcaTlsCrypto create(SecureRandom random) {
+      return create(random, new SecureRandom());
+    }
+
+    @Override
+    public JcaTlsCrypto create(SecureRandom keyRandom, SecureRandom nonceRandom) {
+      return new JcaTlsCrypto(helper, helper, keyRandom != null ? keyRandom : new SecureRandom(),
+          nonceRandom != null ? nonceRandom : new SecureRandom()) { };
+    }
+  }
 
   private final SSLEngine engine;
   private final PeerId expectedPeer;
