@@ -215,6 +215,23 @@ class TlsTransportTest {
   }
 
   @Test
+  void garbageAfterNegotiatingTlsClosesTheConnection() throws Exception {
+    try (Node b = Node.start(List.of("tls"), true)) {
+      Multiaddr addr = b.listen();
+      io.vertx.core.net.NetSocket socket = TestNode.await(vertx.createNetClient().connect(addr.tcpPort(), addr.host()));
+      byte[] garbage = new byte[4096];
+      new java.util.Random(3).nextBytes(garbage);
+      garbage[0] = 0x16; // a handshake record header whose body is noise
+      socket.write(io.tinyp2p.multistream.Multistream.message("/multistream/1.0.0")
+          .appendBuffer(io.tinyp2p.multistream.Multistream.message(TcpTransport.TLS)).appendBytes(garbage));
+      ExecutionException in = assertThrows(ExecutionException.class,
+          () -> b.inbound().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+      assertTrue(in.getCause().getMessage().startsWith("tls: "), in.getCause().getMessage());
+      socket.close();
+    }
+  }
+
+  @Test
   void expiredCertificateIsRefused() {
     KeyPair id = KeyPair.generate();
     try (Node a = Node.start(List.of("tls"), true); Node b = Node.start(List.of("tls"), TestCertificates.expired(id), id, true)) {
