@@ -7,8 +7,9 @@
 // services), kadOptions / gossipsubOptions / yamuxOptions (merged into the
 // factories' init), connectionMonitor (false disables the 10 s ping heartbeat),
 // userAgent (identify's agentVersion), reqRespMaxRequestSize (largest request
-// the /tinyp2p/req-resp/1.0.0 server accepts, default 1 MiB). See README.md
-// for the command set.
+// the /tinyp2p/req-resp/1.0.0 server accepts, default 1 MiB), security (the
+// connection encrypters in order of preference, out of "noise" and "tls";
+// default ["noise"]). See README.md for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -137,11 +138,23 @@ if (options.gossipsub === true) {
   })
 }
 
+const encrypters = []
+for (const name of options.security ?? ['noise']) {
+  if (name === 'noise') {
+    encrypters.push(noise())
+  } else if (name === 'tls') {
+    const { tls } = await import('@libp2p/tls')
+    encrypters.push(tls())
+  } else {
+    throw new Error(`"security" holds "noise" and "tls", got ${JSON.stringify(name)}`)
+  }
+}
+
 const node = await createLibp2p({
   privateKey,
   addresses: { listen: [`/ip4/127.0.0.1/tcp/${port}`] },
   transports: [tcp()],
-  connectionEncrypters: [noise()],
+  connectionEncrypters: encrypters,
   streamMuxers: [yamux(options.yamuxOptions ?? {})],
   // The connection monitor pings (/ipfs/ping/1.0.0) every connection every 10 s
   // and aborts connections whose ping fails or times out ("na" is fine).

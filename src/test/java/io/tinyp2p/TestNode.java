@@ -69,10 +69,15 @@ public final class TestNode implements AutoCloseable {
 
   /** Runs {@code action} on the node's event loop and waits for the future it returns. */
   public <T> T onLoop(Function<Swarm, Future<T>> action) {
+    return onContext(verticle.swarm().context(), () -> action.apply(verticle.swarm()));
+  }
+
+  /** Runs {@code action} on {@code context} and waits for the future it returns. */
+  public static <T> T onContext(io.vertx.core.Context context, java.util.function.Supplier<Future<T>> action) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    verticle.swarm().context().runOnContext(v -> {
+    context.runOnContext(v -> {
       try {
-        action.apply(verticle.swarm()).onComplete(ar -> {
+        action.get().onComplete(ar -> {
           if (ar.succeeded()) {
             result.complete(ar.result());
           } else {

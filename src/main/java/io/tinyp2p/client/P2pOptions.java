@@ -97,6 +97,18 @@ public class P2pOptions {
     return setPubsubTopics(append(getPubsubTopics(), topic));
   }
 
+  /**
+   * {@code security}: the TCP security protocols, {@code "noise"} and {@code "tls"}, in the order
+   * the node proposes them when dialing (a listener accepts each); unset: both, Noise first.
+   */
+  public List<String> getSecurity() {
+    return strings(json.getValue("security"));
+  }
+
+  public P2pOptions setSecurity(List<String> protocols) {
+    return put("security", new JsonArray(List.copyOf(protocols)));
+  }
+
   /** {@code busPrefix}: the first part of every event-bus address of the node. */
   public String getBusPrefix() {
     return json.getString("busPrefix", Bus.DEFAULT_PREFIX);

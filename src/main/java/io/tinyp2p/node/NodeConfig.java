@@ -18,6 +18,8 @@ import java.util.Set;
  *
  * @param identity the key pair; with no {@code secret} in the JSON a random one ({@link #randomSecret}), or null
  *     when it is read from (or created in) {@link State#identityFile()} at start
+ * @param security the TCP security protocols ("noise", "tls") in the order we propose them when
+ *     dialing; a listener accepts each of them
  */
 public record NodeConfig(
     Multiaddr addr,
@@ -38,7 +40,8 @@ public record NodeConfig(
     int yamuxReceiveWindow,
     long maxQueuedBytesPerConnection,
     Duration writeStallTimeout,
-    State state) {
+    State state,
+    List<String> security) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -56,7 +59,7 @@ public record NodeConfig(
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits",
-      "identityFile", "peerStoreFile", "peerStoreInterval");
+      "identityFile", "peerStoreFile", "peerStoreInterval", "security");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
       "maxStreamsPerConnection", "maxInboundStreamsPerProtocol", "yamuxReceiveWindow",
@@ -167,7 +170,33 @@ public record NodeConfig(
         integer(object(json, "limits"), "yamuxReceiveWindow", 256 * 1024, 256 * 1024, 64 << 20, "limits."),
         (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
-        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state);
+        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json));
+  }
+
+  /** {@code security}: a non-empty list of distinct names out of "noise" and "tls", most preferred first. */
+  private static List<String> security(JsonObject json) {
+    Object v = json.getValue("security");
+    if (v == null) {
+      return io.tinyp2p.swarm.SwarmConfig.DEFAULT_SECURITY;
+    }
+    String allowed = " (allowed: \"noise\", \"tls\"; e.g. [\"noise\", \"tls\"], the order of preference when dialing)";
+    if (!(v instanceof JsonArray a) || a.isEmpty()) {
+      throw new ConfigException("security must be a non-empty list of security protocols" + allowed + ", got "
+          + ConfigValues.describe(v));
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      Object item = a.getValue(i);
+      if (!"noise".equals(item) && !"tls".equals(item)) {
+        throw new ConfigException("security[" + i + "] must be \"noise\" or \"tls\", got " + ConfigValues.describe(item)
+            + allowed);
+      }
+      if (names.contains(item)) {
+        throw new ConfigException("security lists \"" + item + "\" twice" + allowed);
+      }
+      names.add((String) item);
+    }
+    return List.copyOf(names);
   }
 
   /** identityFile, peerStoreFile and peerStoreInterval. */

@@ -109,6 +109,7 @@ public class P2pVerticle extends VerticleBase {
         .swarmConfig(SwarmConfig.defaults()
             .withHandshakeTimeout(config.handshakeTimeout())
             .withWriteStallTimeout(config.writeStallTimeout())
+            .withSecurity(config.security())
             .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
                 .withReceiveWindow(config.yamuxReceiveWindow())
                 .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())))
@@ -362,6 +363,7 @@ public class P2pVerticle extends VerticleBase {
         .put("peerId", c.remotePeer().toBase58())
         .put("remoteAddr", c.remoteAddress().toString())
         .put("direction", c.direction().json())
+        .put("security", c.security())
         .put("openedAt", c.openedAt())
         .put("streams", c.streamCount());
   }

@@ -21,35 +21,45 @@ import java.time.Duration;
  *     one turn of the event loop before the other sockets are read; its rest waits for the
  *     next turn (1 s by default, which only a pathological burst reaches: shorter turns are
  *     tested, but not yet the default)
+ * @param security the TCP security protocols, "noise" and "tls", in the order a dialer proposes
+ *     them (a listener accepts each); both by default, Noise first
  */
 public record SwarmConfig(Duration handshakeTimeout, Duration negotiationTimeout,
     Duration dialTimeout, YamuxConfig yamux, String agentVersion, Duration writeStallTimeout,
-    Duration inputTurn) {
+    Duration inputTurn, java.util.List<String> security) {
+  /** The default {@link #security()}. */
+  public static final java.util.List<String> DEFAULT_SECURITY = java.util.List.of("noise", "tls");
 
   public static SwarmConfig defaults() {
     return new SwarmConfig(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
         YamuxConfig.defaults(), "tinyp2p-jvm/" + Version.VERSION, Duration.ofSeconds(20),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1), DEFAULT_SECURITY);
   }
 
   public SwarmConfig withYamux(YamuxConfig yamux) {
-    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, inputTurn);
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, inputTurn, security);
   }
 
   public SwarmConfig withHandshakeTimeout(Duration timeout) {
-    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, inputTurn);
+    return new SwarmConfig(timeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, inputTurn, security);
   }
 
   public SwarmConfig withWriteStallTimeout(Duration timeout) {
-    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, timeout, inputTurn);
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, timeout, inputTurn, security);
   }
 
   public SwarmConfig withInputTurn(Duration turn) {
-    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, turn);
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout, turn, security);
+  }
+
+  public SwarmConfig withSecurity(java.util.List<String> protocols) {
+    return new SwarmConfig(handshakeTimeout, negotiationTimeout, dialTimeout, yamux, agentVersion, writeStallTimeout,
+        inputTurn, protocols);
   }
 
   /** What the TCP transport takes from these settings, with our identity. */
   public TcpTransport.Settings tcp(KeyPair identity) {
-    return new TcpTransport.Settings(identity, handshakeTimeout, dialTimeout, yamux, inputTurn, writeStallTimeout);
+    return new TcpTransport.Settings(identity, handshakeTimeout, dialTimeout, yamux, inputTurn, writeStallTimeout,
+        security);
   }
 }

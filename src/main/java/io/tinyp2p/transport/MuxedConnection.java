@@ -62,4 +62,9 @@ public interface MuxedConnection {
 
   /** How often this connection's input used up its turn of the event loop and waited for the next (0 where the transport does not schedule input). */
   long inputDeferrals();
+
+  /** The security protocol that authenticated the peer (e.g. "/noise", "/tls/1.0.0"), or null where it is the transport's own. */
+  default String security() {
+    return null;
+  }
 }

@@ -43,6 +43,20 @@ class NodeConfigTest {
   }
 
   @Test
+  void security() {
+    assertEquals(java.util.List.of("noise", "tls"), NodeConfig.from(new JsonObject()).security());
+    assertEquals(java.util.List.of("tls", "noise"),
+        NodeConfig.from(new JsonObject().put("security", new JsonArray().add("tls").add("noise"))).security());
+    assertRejected(new JsonObject().put("security", "tls"), "security must be a non-empty list");
+    assertRejected(new JsonObject().put("security", new JsonArray()), "security must be a non-empty list");
+    assertRejected(new JsonObject().put("security", new JsonArray().add("ssl")), "security[0] must be \"noise\" or \"tls\"");
+    assertRejected(new JsonObject().put("security", new JsonArray().add("tls").add("tls")), "security lists \"tls\" twice");
+    // and from the environment, comma-separated
+    assertEquals(java.util.List.of("tls"), NodeConfig.from(Environment.apply(new JsonObject(),
+        java.util.Map.of("TINYP2P_SECURITY", "tls"))).security());
+  }
+
+  @Test
   void unknownKey() {
     assertRejected(new JsonObject().put("adr", "/ip4/127.0.0.1/tcp/1"), "adr");
     assertRejected(new JsonObject().put("reqResp", new JsonObject().put("timeout", 3)), "reqResp.timeout");

@@ -65,6 +65,21 @@ class SwarmTest {
     }
   }
 
+  @Test
+  void connectPingAndIdentifyOverTls() {
+    io.vertx.core.json.JsonObject tls = new io.vertx.core.json.JsonObject()
+        .put("security", new io.vertx.core.json.JsonArray().add("tls"));
+    try (TestNode a = TestNode.start(vertx, tls); TestNode b = TestNode.start(vertx, tls)) {
+      b.onLoop(s -> {
+        Echo.install(s);
+        return Future.succeededFuture();
+      });
+      connectPingAndIdentify(a, b);
+      assertEquals("/tls/1.0.0", a.<String>onLoop(s -> Future.succeededFuture(s.connections().get(0).security())));
+      assertEquals("/tls/1.0.0", b.<String>onLoop(s -> Future.succeededFuture(s.connections().get(0).security())));
+    }
+  }
+
   private void connectPingAndIdentify(TestNode a, TestNode b) {
     var aKnowsB = a.expect(PeerIdentified.class, e -> e.peer().equals(b.peerId()));
     var bKnowsA = b.expect(PeerIdentified.class, e -> e.peer().equals(a.peerId()));

@@ -1,15 +1,11 @@
 package io.tinyp2p.transport.tcp;
 
-import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.multistream.Multistream;
-import io.tinyp2p.multistream.MultistreamException;
-import io.tinyp2p.noise.CipherState;
-import io.tinyp2p.noise.NoiseException;
-import io.tinyp2p.noise.NoiseHandshake;
 import io.tinyp2p.stream.ConnectionInfo;
 import io.tinyp2p.stream.Direction;
+import io.tinyp2p.tls.TlsSession;
 import io.tinyp2p.transport.ConnectionIds;
 import io.tinyp2p.transport.MuxedConnection;
 import io.tinyp2p.transport.MuxedStream;
@@ -35,15 +31,18 @@ import org.slf4j.LoggerFactory;
  * One TCP connection and its upgrade to a libp2p connection, all on the transport's context:
  *
  * <pre>
- *   TCP ─ multistream-select "/noise" ─ Noise XX handshake (2-byte framed)
- *       ─ encrypted frames ─ multistream-select "/yamux/1.0.0" ─ Yamux session ─ streams
+ *   TCP ─ multistream-select "/noise" ─ Noise XX handshake (2-byte framed) ─ encrypted frames
+ *       ─ multistream-select "/yamux/1.0.0" ─ Yamux session ─ streams
+ *   TCP ─ multistream-select "/tls/1.0.0" ─ TLS 1.3 handshake ({@code TlsChannel}) ─ TLS records
+ *       ─ (unless ALPN chose Yamux) multistream-select "/yamux/1.0.0" ─ Yamux session ─ streams
  * </pre>
  *
  * It is the {@link Upgrade} while the handshake runs and the {@link MuxedConnection} once open.
  * Bytes from the socket go through exactly one stage at a time; bytes that arrive with the
  * end of one stage flow on into the next. Anything malformed closes the connection with one
  * reason (which the swarm logs). Plaintext written during one event-loop task is encrypted and
- * written in one go at its end, so a Yamux header and its data share a Noise frame and a syscall.
+ * written in one go at its end, so a Yamux header and its data share a Noise frame (or TLS
+ * record) and a syscall.
  *
  * <p>Output is bounded: stream data is handed down only while the socket is writable and less
  * than {@link #OUT_HIGH} bytes wait for the end of the task; otherwise the Yamux streams keep
@@ -85,10 +84,9 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   private State closedIn = State.SECURITY; // the state it was in when it closed
   private boolean started;
   private Multistream negotiation;
-  private NoiseHandshake handshake;
-  private CipherState sendCipher;
-  private CipherState receiveCipher;
-  private final FrameDecoder frames = new FrameDecoder(this::onFrame);
+  private SecureChannel secure; // Noise or TLS, once negotiated
+  private String security; // its protocol id
+  private boolean muxerInlined; // TLS's ALPN chose Yamux: no multistream-select for it
   private YamuxSession yamux;
   private PeerId remotePeer;
   private long handshakeTimer = -1;
@@ -128,7 +126,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
 
   // ---- public view ----
 
-  /** The authenticated peer; null before the Noise handshake completed. */
+  /** The authenticated peer; null before the security handshake completed. */
   public PeerId remotePeer() {
     return remotePeer;
   }
@@ -159,7 +157,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     return state == State.OPEN;
   }
 
-  /** How far the upgrade got: 0 security negotiation, 1 Noise, 2 muxer, 3 open (kept once closed). */
+  /** How far the upgrade got: 0 security negotiation, 1 Noise or TLS, 2 muxer, 3 open (kept once closed). */
   @Override
   public int stage() {
     return (state == State.CLOSED ? closedIn : state).ordinal();
@@ -231,35 +229,43 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     socket.endHandler(v -> onSocketEnded());
     socket.exceptionHandler(e -> closeWith(new TransportException("socket error: " + e.getMessage())));
     socket.drainHandler(v -> onSocketDrained());
-    negotiation = negotiate(TcpTransport.NOISE, this::onNoiseNegotiated, socket::write);
+    negotiation = negotiate(settings.securityProtocols(), this::onSecurityNegotiated, socket::write);
   }
 
-  private Multistream negotiate(String protocol, java.util.function.Consumer<Buffer> next,
+  private Multistream negotiate(List<String> protocols, java.util.function.BiConsumer<String, Buffer> next,
       java.util.function.Consumer<Buffer> out) {
-    Multistream.Listener listener = new Multistream.Listener() {
-      @Override
-      public void negotiated(String p, Buffer remaining) {
-        next.accept(remaining);
-      }
+    return Negotiation.start(direction == Direction.OUTBOUND, protocols, next, out, this::closeWith);
+  }
 
-      @Override
-      public void failed(MultistreamException error) {
-        closeWith(new TransportException("negotiating " + protocol + ": " + error.getMessage()));
-      }
-    };
-    return direction == Direction.OUTBOUND
-        ? Multistream.dialer(List.of(protocol), out, listener)
-        : Multistream.listener(java.util.Set.of(protocol), out, listener);
+  private void onSecurityNegotiated(String protocol, Buffer remaining) {
+    security = protocol;
+    state = State.HANDSHAKE;
+    negotiation = null;
+    boolean dialer = direction == Direction.OUTBOUND;
+    java.util.function.Consumer<String> failed = reason -> closeWith(new TransportException(reason));
+    if (protocol.equals(TcpTransport.TLS)) {
+      TlsSession session = TlsSession.create(transport.certificate(), dialer, expectedPeer,
+          transport.inlineMuxer() ? List.of(TcpTransport.YAMUX) : List.of());
+      TlsChannel tls = new TlsChannel(session, socket::write,
+          () -> onSecured(session.remotePeer(), session.inlinedMuxer() != null), this::onPlaintext, failed);
+      secure = tls;
+      tls.start(remaining, () -> state == State.CLOSED);
+    } else {
+      NoiseChannel noise = new NoiseChannel(settings.identity(), dialer, expectedPeer, socket::write,
+          peer -> onSecured(peer, false), this::onPlaintext, failed);
+      secure = noise;
+      noise.start(remaining, () -> state == State.CLOSED);
+    }
   }
 
   private void onSocketData(Buffer data) {
     try {
       switch (state) {
         case SECURITY -> negotiation.onData(data);
-        case HANDSHAKE, MUXER -> frames.onData(data, this::stopInput);
+        case HANDSHAKE, MUXER -> secure.onData(data, this::stopInput);
         case OPEN -> {
           if (inputYielded) {
-            frames.append(data); // what came in before the socket paused waits its turn
+            secure.append(data); // what came in before the socket paused waits its turn
             return;
           }
           long phase = scheduler.phase();
@@ -268,12 +274,12 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
             turnDeadline = System.nanoTime() + scheduler.turnNanos();
           }
           long now = System.nanoTime();
-          if (scheduler.spent(now) && frames.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
-            frames.append(data); // the phase's share is used up: a large input waits for a round
+          if (scheduler.spent(now) && secure.buffered() + data.length() > InputScheduler.SMALL_INPUT) {
+            secure.append(data); // the phase's share is used up: a large input waits for a round
             yieldInput();
           } else {
             inputStarted = now;
-            frames.onData(data, this::stopInput);
+            secure.onData(data, this::stopInput);
           }
         }
         case CLOSED -> { }
@@ -285,76 +291,21 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     }
   }
 
-  private void onNoiseNegotiated(Buffer remaining) {
-    state = State.HANDSHAKE;
-    negotiation = null;
-    KeyPair identity = settings.identity();
-    handshake = direction == Direction.OUTBOUND
-        ? NoiseHandshake.initiator(identity)
-        : NoiseHandshake.responder(identity);
-    if (expectedPeer != null) {
-      // checked when message 2 arrives, before we reveal our identity in message 3
-      handshake.expectRemotePeer(expectedPeer);
-    }
-    if (direction == Direction.OUTBOUND) {
-      writeHandshakeMessage();
-    }
-    if (remaining != null) {
-      frames.onData(remaining, () -> state == State.CLOSED);
-    }
-  }
-
-  private void writeHandshakeMessage() {
-    try {
-      byte[] message = handshake.writeMessage();
-      socket.write(Buffer.buffer(2 + message.length).appendUnsignedShort(message.length).appendBytes(message));
-    } catch (NoiseException e) {
-      closeWith(new TransportException("noise handshake: " + e.getMessage()));
-    }
-  }
-
-  private void onFrame(Buffer frame) {
-    if (state == State.HANDSHAKE) {
-      onHandshakeFrame(frame);
-    } else {
-      Buffer plain;
-      try {
-        plain = NoiseFrames.open(frame, receiveCipher);
-      } catch (NoiseException e) {
-        closeWith(new TransportException("noise decryption failed: " + e.getMessage()));
-        return;
-      } catch (IllegalArgumentException e) {
-        closeWith(new TransportException("noise frame too short: " + frame.length() + " bytes"));
-        return;
-      }
-      onPlaintext(plain);
-    }
-  }
-
-  private void onHandshakeFrame(Buffer frame) {
-    try {
-      handshake.readMessage(frame.getBytes());
-      if (!handshake.isComplete()) {
-        writeHandshakeMessage(); // responder: message 2; initiator: message 3
-      }
-      if (state == State.CLOSED || !handshake.isComplete()) {
-        return;
-      }
-    } catch (NoiseException e) {
-      closeWith(new TransportException("noise handshake: " + e.getMessage()));
-      return;
-    }
-    remotePeer = handshake.remotePeerId();
+  /** The security handshake proved the peer: the muxer comes next, negotiated or (TLS's ALPN) inlined. */
+  private void onSecured(PeerId peer, boolean muxerInlined) {
+    remotePeer = peer;
     info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, TcpTransport.NAME);
-    sendCipher = handshake.sendCipher();
-    receiveCipher = handshake.receiveCipher();
-    handshake = null;
     if (expectedPeer != null && !expectedPeer.equals(remotePeer)) {
       closeWith(new TransportException("dialed " + expectedPeer + " but the remote is " + remotePeer));
       return;
     }
     state = State.MUXER;
-    negotiation = negotiate(TcpTransport.YAMUX, this::onYamuxNegotiated, this::writePlain);
+    this.muxerInlined = muxerInlined;
+    if (muxerInlined) {
+      onYamuxNegotiated(null);
+    } else {
+      negotiation = negotiate(List.of(TcpTransport.YAMUX), (p, rest) -> onYamuxNegotiated(rest), this::writePlain);
+    }
   }
 
   private void onPlaintext(Buffer plain) {
@@ -434,8 +385,8 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
           return;
         }
       }
-      if (frames.buffered() > 0) {
-        frames.onData(EMPTY, this::stopInput);
+      if (secure.buffered() > 0) {
+        secure.onData(EMPTY, this::stopInput);
       }
       if (!inputYielded) {
         if (inputEnded) {
@@ -577,9 +528,9 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     }
     byte[] out;
     try {
-      out = NoiseFrames.seal(pieces, total, sendCipher);
-    } catch (NoiseException e) {
-      closeWith(new TransportException("noise encryption failed: " + e.getMessage()));
+      out = secure.seal(pieces, total);
+    } catch (TransportException e) {
+      closeWith(e);
       return;
     }
     if (socketBlocked) {
@@ -681,6 +632,16 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     } else if (closeHandler != null) {
       closeHandler.handle(reason);
     }
+  }
+
+  @Override
+  public String security() {
+    return security;
+  }
+
+  /** Whether TLS's ALPN settled on Yamux, so that it was not negotiated with multistream-select. */
+  boolean muxerInlined() {
+    return muxerInlined;
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.tinyp2p.transport.tcp;
 
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
+import io.tinyp2p.tls.TlsCertificate;
+import io.tinyp2p.tls.TlsSession;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.stream.Direction;
 import io.tinyp2p.transport.ListenAddresses;
@@ -22,8 +24,8 @@ import java.util.List;
 
 /**
  * libp2p over TCP: Vert.x NetServers and one NetClient; each socket is upgraded by a
- * {@link TcpConnection} (multistream-select {@value #NOISE}, Noise XX, multistream-select
- * {@value #YAMUX}, Yamux). The transport owns what its connections share: the
+ * {@link TcpConnection} (multistream-select {@value #NOISE} or {@value #TLS}, Noise XX or TLS 1.3,
+ * multistream-select {@value #YAMUX} unless TLS's ALPN settled on it, Yamux). The transport owns what its connections share: the
  * {@link InputScheduler} that divides the event loop's input time among them, and the node-wide
  * budget by which their Yamux streams may grow their receive windows.
  *
@@ -32,6 +34,10 @@ import java.util.List;
 public final class TcpTransport implements Transport {
   /** The security protocol, negotiated with multistream-select on the socket. */
   public static final String NOISE = "/noise";
+  /** The other security protocol: the libp2p TLS handshake. */
+  public static final String TLS = TlsSession.PROTOCOL_ID;
+  /** The names of the security protocols in {@link Settings#security()}, with their protocol ids. */
+  public static final java.util.Map<String, String> SECURITY = java.util.Map.of("noise", NOISE, "tls", TLS);
   /** The muxer, negotiated with multistream-select inside Noise. */
   public static final String YAMUX = "/yamux/1.0.0";
   /** The transport's name in {@link io.tinyp2p.stream.ConnectionInfo#transport()}. */
@@ -55,9 +61,23 @@ public final class TcpTransport implements Transport {
    * @param writeStallTimeout how long a connection's output may stay undrained (socket full,
    *     or a stream's send window closed with data waiting) before the connection is closed or
    *     the stream reset
+   * @param security the security protocols by name ({@link #SECURITY}), in the order a dialer
+   *     proposes them; a listener accepts each of them
    */
   public record Settings(KeyPair identity, Duration handshakeTimeout, Duration dialTimeout,
-      YamuxConfig yamux, Duration inputTurn, Duration writeStallTimeout) {}
+      YamuxConfig yamux, Duration inputTurn, Duration writeStallTimeout, List<String> security) {
+    public Settings {
+      security = List.copyOf(security);
+      if (security.isEmpty() || !SECURITY.keySet().containsAll(security)) {
+        throw new IllegalArgumentException("security must name some of " + SECURITY.keySet() + ", got " + security);
+      }
+    }
+
+    /** The protocol ids of {@link #security()}, in order. */
+    List<String> securityProtocols() {
+      return security.stream().map(SECURITY::get).toList();
+    }
+  }
 
   private final Context context;
   private final Settings settings;
@@ -66,10 +86,24 @@ public final class TcpTransport implements Transport {
   private final List<NetServer> servers = new ArrayList<>();
   private final java.util.concurrent.atomic.AtomicLong windowBudget =
       new java.util.concurrent.atomic.AtomicLong(NODE_WINDOW_BUDGET);
+  private final TlsCertificate certificate;
+  private boolean inlineMuxer = true;
   private boolean closed;
 
   /** A TCP transport on {@code context} (the swarm's). */
   public TcpTransport(Context context, Settings settings) {
+    this(context, settings, settings.security().contains("tls") ? TlsCertificate.generate(settings.identity()) : null);
+  }
+
+  /**
+   * A TCP transport that presents {@code certificate} in TLS handshakes (the tests give it wrong
+   * ones); null when {@code settings} has no TLS.
+   */
+  public TcpTransport(Context context, Settings settings, TlsCertificate certificate) {
+    if (settings.security().contains("tls") && certificate == null) {
+      throw new IllegalArgumentException("TLS needs a certificate");
+    }
+    this.certificate = certificate;
     this.context = context;
     this.settings = settings;
     this.inputScheduler = new InputScheduler(context, settings.inputTurn());
@@ -159,6 +193,20 @@ public final class TcpTransport implements Transport {
   /** Shares the event loop's input time among this transport's connections. */
   public InputScheduler inputScheduler() {
     return inputScheduler;
+  }
+
+  /** Our TLS certificate; null without TLS. */
+  TlsCertificate certificate() {
+    return certificate;
+  }
+
+  /** Whether TLS offers (dialing) and accepts (listening) Yamux in ALPN; on unless a test turned it off. */
+  boolean inlineMuxer() {
+    return inlineMuxer;
+  }
+
+  void inlineMuxer(boolean on) {
+    inlineMuxer = on;
   }
 
   /** What all connections' streams may still grow their receive windows by. */
