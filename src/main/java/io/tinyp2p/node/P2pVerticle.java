@@ -363,7 +363,7 @@ public class P2pVerticle extends VerticleBase {
         .put("peerId", c.remotePeer().toBase58())
         .put("remoteAddr", c.remoteAddress().toString())
         .put("direction", c.direction().json())
-        .put("security", c.security())
+        .put("security", c.info().security())
         .put("openedAt", c.openedAt())
         .put("streams", c.streamCount());
   }

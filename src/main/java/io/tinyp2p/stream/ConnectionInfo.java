@@ -17,9 +17,11 @@ import io.tinyp2p.multiaddr.Multiaddr;
  *     source address, not its listen address)
  * @param remotePeer the authenticated peer
  * @param transport the transport's name
+ * @param security the security protocol that authenticated the peer ({@code /noise},
+ *     {@code /tls/1.0.0}), or null where it is the transport's own (QUIC)
  */
 public record ConnectionInfo(long id, Direction direction, Multiaddr localAddress,
-    Multiaddr remoteAddress, PeerId remotePeer, String transport) {
+    Multiaddr remoteAddress, PeerId remotePeer, String transport, String security) {
 
   /** The remote host: an IP literal (or a name, for a dialed /dns address). */
   public String remoteHost() {

@@ -98,11 +98,6 @@ public final class Connection {
     return muxed.inputDeferrals();
   }
 
-  /** The security protocol that authenticated the peer ("/noise", "/tls/1.0.0"), or null where it is the transport's own. */
-  public String security() {
-    return muxed.security();
-  }
-
   /** Why it closed: null while open or after an orderly close. */
   public Throwable closeReason() {
     return closeReason;

@@ -18,7 +18,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.jcajce.util.DefaultJcaJceHelper;
 import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
@@ -146,28 +146,12 @@ public final class TlsSession {
     remotePeer = peer;
   }
 
-  /** Runs the libp2p checks on the peer's certificate, whichever side it is on. */
-  private final class PeerCheck extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      check(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      check(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
-      check(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine e) throws CertificateException {
-      check(chain);
-    }
-
+  /**
+   * Runs the libp2p checks on the peer's certificate, whichever side it is on. A plain
+   * {@link X509TrustManager}: the TLS provider adds its own engine-level checks around it (no
+   * endpoint identification is set, so they are the algorithm constraints only).
+   */
+  private final class PeerCheck implements X509TrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
       check(chain);

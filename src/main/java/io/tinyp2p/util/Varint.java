@@ -63,32 +63,21 @@ public final class Varint {
    * @throws VarintException if overlong or longer than 9 bytes
    */
   public static long decode(Buffer buf, int offset) {
-    long value = 0;
-    int limit = buf.length();
-    for (int i = 0; i < MAX_BYTES; i++) {
-      if (offset + i >= limit) {
-        return NEED_MORE;
-      }
-      int b = buf.getByte(offset + i) & 0xFF;
-      value |= (long) (b & 0x7F) << (7 * i);
-      if ((b & 0x80) == 0) {
-        if (b == 0 && i > 0) {
-          throw new VarintException("overlong varint (not minimally encoded)");
-        }
-        return value;
-      }
-    }
-    throw new VarintException("varint longer than " + MAX_BYTES + " bytes");
+    return decode(i -> buf.getByte(i), offset, buf.length());
   }
 
   /** Same as {@link #decode(Buffer, int)} on a byte array. */
   public static long decode(byte[] buf, int offset, int limit) {
+    return decode(i -> buf[i], offset, limit);
+  }
+
+  private static long decode(java.util.function.IntUnaryOperator byteAt, int offset, int limit) {
     long value = 0;
     for (int i = 0; i < MAX_BYTES; i++) {
       if (offset + i >= limit) {
         return NEED_MORE;
       }
-      int b = buf[offset + i] & 0xFF;
+      int b = byteAt.applyAsInt(offset + i) & 0xFF;
       value |= (long) (b & 0x7F) << (7 * i);
       if ((b & 0x80) == 0) {
         if (b == 0 && i > 0) {

@@ -95,7 +95,7 @@ class JsTlsInteropTest {
       assertEquals(javaId, dial.getString("peerId"));
     }
     Connection c = TestNode.join(opened).connection();
-    assertEquals(TcpTransport.TLS, c.security());
+    assertEquals(TcpTransport.TLS, c.info().security());
     JsonObject jsOpen = js.awaitEvent(JsPeer.event("connection:open", javaId), WAIT);
     assertEquals("/tls/1.0.0", jsOpen.getString("encryption"), jsOpen.encode());
     assertEquals("/yamux/1.0.0", jsOpen.getString("multiplexer"), jsOpen.encode());

@@ -75,8 +75,8 @@ class SwarmTest {
         return Future.succeededFuture();
       });
       connectPingAndIdentify(a, b);
-      assertEquals("/tls/1.0.0", a.<String>onLoop(s -> Future.succeededFuture(s.connections().get(0).security())));
-      assertEquals("/tls/1.0.0", b.<String>onLoop(s -> Future.succeededFuture(s.connections().get(0).security())));
+      assertEquals("/tls/1.0.0", a.<String>onLoop(s -> Future.succeededFuture(s.connections().get(0).info().security())));
+      assertEquals("/tls/1.0.0", b.<String>onLoop(s -> Future.succeededFuture(s.connections().get(0).info().security())));
     }
   }
 

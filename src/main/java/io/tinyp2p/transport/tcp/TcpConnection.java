@@ -244,8 +244,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     boolean dialer = direction == Direction.OUTBOUND;
     java.util.function.Consumer<String> failed = reason -> closeWith(new TransportException(reason));
     if (protocol.equals(TcpTransport.TLS)) {
-      TlsSession session = TlsSession.create(transport.certificate(), dialer, expectedPeer,
-          transport.inlineMuxer() ? List.of(TcpTransport.YAMUX) : List.of());
+      TlsSession session = transport.tlsSession(dialer, expectedPeer);
       TlsChannel tls = new TlsChannel(session, socket::write,
           () -> onSecured(session.remotePeer(), session.inlinedMuxer() != null), this::onPlaintext, failed);
       secure = tls;
@@ -294,7 +293,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   /** The security handshake proved the peer: the muxer comes next, negotiated or (TLS's ALPN) inlined. */
   private void onSecured(PeerId peer, boolean muxerInlined) {
     remotePeer = peer;
-    info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, TcpTransport.NAME);
+    info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, TcpTransport.NAME, security);
     if (expectedPeer != null && !expectedPeer.equals(remotePeer)) {
       closeWith(new TransportException("dialed " + expectedPeer + " but the remote is " + remotePeer));
       return;

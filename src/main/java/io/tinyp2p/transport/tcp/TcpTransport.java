@@ -195,14 +195,12 @@ public final class TcpTransport implements Transport {
     return inputScheduler;
   }
 
-  /** Our TLS certificate; null without TLS. */
-  TlsCertificate certificate() {
-    return certificate;
-  }
-
-  /** Whether TLS offers (dialing) and accepts (listening) Yamux in ALPN; on unless a test turned it off. */
-  boolean inlineMuxer() {
-    return inlineMuxer;
+  /**
+   * A TLS handshake with our certificate; it offers (dialing) and accepts (listening) Yamux in
+   * ALPN unless a test turned that off.
+   */
+  TlsSession tlsSession(boolean dialer, PeerId expectedPeer) {
+    return TlsSession.create(certificate, dialer, expectedPeer, inlineMuxer ? List.of(YAMUX) : List.of());
   }
 
   void inlineMuxer(boolean on) {
