@@ -15,10 +15,8 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,7 +39,12 @@ import org.slf4j.LoggerFactory;
 public final class PrometheusExporter implements MetricsExporter {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusExporter.class);
   /** Registries with a node's meters in them: one node each. */
-  private static final Set<MeterRegistry> CLAIMED = Collections.newSetFromMap(new IdentityHashMap<>());
+  /**
+   * Vert.x registries a node exports to: shared by the nodes of one JVM, which may start and stop
+   * on different event loops at once, so a set that takes concurrent adds (registries compare by
+   * identity) rather than a lock.
+   */
+  private static final Set<MeterRegistry> CLAIMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Bucket bounds of the duration histograms: 1 ms to 1 min. */
   private static final Duration[] BUCKETS = {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
@@ -74,10 +77,8 @@ public final class PrometheusExporter implements MetricsExporter {
   public static MetricsExporter create(Vertx vertx) {
     PrometheusMeterRegistry vertxRegistry = vertx.isMetricsEnabled() ? vertxRegistry() : null;
     if (vertxRegistry != null) {
-      synchronized (CLAIMED) { // nodes on different event loops may start at once
-        if (CLAIMED.add(vertxRegistry)) {
-          return new PrometheusExporter(vertxRegistry, true);
-        }
+      if (CLAIMED.add(vertxRegistry)) {
+        return new PrometheusExporter(vertxRegistry, true);
       }
       LOG.info("metrics: another node exports to Vert.x's Prometheus registry; this one uses a registry of its own");
     }
@@ -165,8 +166,6 @@ public final class PrometheusExporter implements MetricsExporter {
       return;
     }
     meters.forEach(registry::remove);
-    synchronized (CLAIMED) {
-      CLAIMED.remove(registry);
-    }
+    CLAIMED.remove(registry);
   }
 }
