@@ -38,7 +38,7 @@ public final class Multiaddr {
   public record Component(String protocol, int code, String value) {
     @Override
     public String toString() {
-      return "/" + protocol + "/" + value;
+      return value.isEmpty() ? "/" + protocol : "/" + protocol + "/" + value; // quic-v1 has no value
     }
   }
 
@@ -60,7 +60,10 @@ public final class Multiaddr {
     }
     StringBuilder sb = new StringBuilder();
     for (Part p : parts) {
-      sb.append('/').append(p.proto().name).append('/').append(p.text());
+      sb.append('/').append(p.proto().name);
+      if (p.proto().size != 0) {
+        sb.append('/').append(p.text());
+      }
     }
     this.text = sb.toString();
     this.hash = Arrays.hashCode(bytes);
@@ -91,18 +94,31 @@ public final class Multiaddr {
 
   /** {@code /ip4/<ip>/tcp/<port>} or {@code /ip6/<ip>/tcp/<port>}, by the literal's form. */
   public static Multiaddr tcp(String ipLiteral, int port) {
+    return new Multiaddr(new Part[] {ipPart(ipLiteral), Part.port(Protocol.TCP, checkPort(port, "TCP"))});
+  }
+
+  /** {@code /ip4/<ip>/udp/<port>/quic-v1} or {@code /ip6/<ip>/udp/<port>/quic-v1}, by the literal's form. */
+  public static Multiaddr quic(String ipLiteral, int port) {
+    return new Multiaddr(new Part[] {ipPart(ipLiteral), Part.port(Protocol.UDP, checkPort(port, "UDP")),
+        Part.flag(Protocol.QUIC_V1)});
+  }
+
+  private static int checkPort(int port, String what) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("invalid " + what + " port " + port + " (must be 0-65535)");
+    }
+    return port;
+  }
+
+  private static Part ipPart(String ipLiteral) {
     if (ipLiteral == null || ipLiteral.isEmpty()) {
       throw new IllegalArgumentException("IP literal is empty");
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("invalid TCP port " + port + " (must be 0-65535)");
     }
     String ip = ipLiteral;
     if (ip.length() > 2 && ip.charAt(0) == '[' && ip.charAt(ip.length() - 1) == ']') {
       ip = ip.substring(1, ip.length() - 1);
     }
-    Part host = Part.fromText(ip.indexOf(':') >= 0 ? Protocol.IP6 : Protocol.IP4, ip);
-    return new Multiaddr(new Part[] {host, Part.tcp(port)});
+    return Part.fromText(ip.indexOf(':') >= 0 ? Protocol.IP6 : Protocol.IP4, ip);
   }
 
   /**
@@ -129,7 +145,17 @@ public final class Multiaddr {
         host = Part.fromText(Protocol.DNS, name);
       }
     }
-    return new Multiaddr(new Part[] {host, Part.tcp(address.getPort())});
+    return new Multiaddr(new Part[] {host, Part.port(Protocol.TCP, address.getPort())});
+  }
+
+  /** {@code /ip4|ip6/<ip>/udp/<port>/quic-v1} of a resolved socket address (the IPv6 scope id dropped). */
+  public static Multiaddr quic(InetSocketAddress address) {
+    InetAddress ip = address.getAddress();
+    if (ip == null) {
+      throw new IllegalArgumentException("unresolved socket address " + address);
+    }
+    Part host = ip instanceof Inet4Address ? Part.ip4(ip.getAddress()) : Part.ip6(ip.getAddress());
+    return new Multiaddr(new Part[] {host, Part.port(Protocol.UDP, address.getPort()), Part.flag(Protocol.QUIC_V1)});
   }
 
   // ---------------------------------------------------------------- accessors
@@ -173,6 +199,35 @@ public final class Multiaddr {
       }
     }
     return -1;
+  }
+
+  /** The port of the first udp component, or -1 if there is none. */
+  public int udpPort() {
+    for (Part p : parts) {
+      if (p.proto() == Protocol.UDP) {
+        return p.port();
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Whether this is a QUIC address: {@code /ip4|ip6/<ip>/udp/<port>/quic-v1}, optionally
+   * followed by {@code /p2p/<id>}.
+   */
+  public boolean isQuic() {
+    int n = parts.length - (parts[parts.length - 1].proto() == Protocol.P2P ? 1 : 0);
+    return n == 3 && (parts[0].proto() == Protocol.IP4 || parts[0].proto() == Protocol.IP6)
+        && parts[1].proto() == Protocol.UDP && parts[2].proto() == Protocol.QUIC_V1;
+  }
+
+  /**
+   * Whether this is a TCP address: a host ({@code /ip4}, {@code /ip6} or a {@code /dns} name)
+   * and {@code /tcp/<port>}, optionally followed by {@code /p2p/<id>}.
+   */
+  public boolean isTcp() {
+    int n = parts.length - (parts[parts.length - 1].proto() == Protocol.P2P ? 1 : 0);
+    return n == 2 && parts[0].proto().isHost() && parts[1].proto() == Protocol.TCP;
   }
 
   /** The PeerId of the trailing /p2p component, or {@code null}. */

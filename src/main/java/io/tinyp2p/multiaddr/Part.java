@@ -32,8 +32,11 @@ record Part(Protocol proto, byte[] raw, String text) {
         }
         return ip6(raw);
       }
-      case TCP -> {
-        return tcp(parsePort(value));
+      case TCP, UDP -> {
+        return port(proto, parsePort(proto, value));
+      }
+      case QUIC_V1 -> {
+        return flag(proto);
       }
       case DNS, DNS4, DNS6 -> {
         checkDnsName(proto, value);
@@ -64,8 +67,11 @@ record Part(Protocol proto, byte[] raw, String text) {
       case IP6 -> {
         return ip6(raw);
       }
-      case TCP -> {
+      case TCP, UDP -> {
         return new Part(proto, raw, Integer.toString(((raw[0] & 0xFF) << 8) | (raw[1] & 0xFF)));
+      }
+      case QUIC_V1 -> {
+        return flag(proto);
       }
       case DNS, DNS4, DNS6 -> {
         String name;
@@ -106,10 +112,14 @@ record Part(Protocol proto, byte[] raw, String text) {
     return new Part(Protocol.IP6, raw, IpLiterals.formatIp6(raw));
   }
 
-  /** {@code /tcp} of a port already known to be 0-65535. */
-  static Part tcp(int port) {
-    return new Part(
-        Protocol.TCP, new byte[] {(byte) (port >> 8), (byte) port}, Integer.toString(port));
+  /** {@code /tcp} or {@code /udp} of a port already known to be 0-65535. */
+  static Part port(Protocol proto, int port) {
+    return new Part(proto, new byte[] {(byte) (port >> 8), (byte) port}, Integer.toString(port));
+  }
+
+  /** A protocol that carries no value ({@code /quic-v1}). */
+  static Part flag(Protocol proto) {
+    return new Part(proto, new byte[0], "");
   }
 
   /** {@code /p2p} of a PeerId. */
@@ -117,19 +127,20 @@ record Part(Protocol proto, byte[] raw, String text) {
     return new Part(Protocol.P2P, id.toBytes(), id.toBase58());
   }
 
-  /** The port of a {@code /tcp} component. */
+  /** The port of a {@code /tcp} or {@code /udp} component. */
   int port() {
     return ((raw[0] & 0xFF) << 8) | (raw[1] & 0xFF);
   }
 
-  private static int parsePort(String value) {
+  private static int parsePort(Protocol proto, String value) {
+    String what = proto == Protocol.TCP ? "TCP" : "UDP";
     if (value.isEmpty() || value.length() > 5 || !IpLiterals.allDigits(value)) {
       throw new IllegalArgumentException(
-          "invalid TCP port " + quote(value) + " (must be a number 0-65535)");
+          "invalid " + what + " port " + quote(value) + " (must be a number 0-65535)");
     }
     int port = Integer.parseInt(value);
     if (port > 65535) {
-      throw new IllegalArgumentException("invalid TCP port " + value + " (must be 0-65535)");
+      throw new IllegalArgumentException("invalid " + what + " port " + value + " (must be 0-65535)");
     }
     return port;
   }

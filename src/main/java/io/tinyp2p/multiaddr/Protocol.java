@@ -14,6 +14,8 @@ enum Protocol {
   DNS("dns", 0x35, -1),
   DNS4("dns4", 0x36, -1),
   DNS6("dns6", 0x37, -1),
+  UDP("udp", 0x0111, 2),
+  QUIC_V1("quic-v1", 0x01cd, 0),
   P2P("p2p", 0x01a5, -1);
 
   /**
@@ -22,7 +24,6 @@ enum Protocol {
    */
   private static final Map<Integer, String> UNSUPPORTED_NAMES =
       Map.ofEntries(
-          Map.entry(0x0111, "udp"),
           Map.entry(0x0021, "dccp"),
           Map.entry(0x002a, "ip6zone"),
           Map.entry(0x002b, "ipcidr"),
@@ -35,7 +36,6 @@ enum Protocol {
           Map.entry(0x01c1, "sni"),
           Map.entry(0x01c6, "noise"),
           Map.entry(0x01cc, "quic"),
-          Map.entry(0x01cd, "quic-v1"),
           Map.entry(0x01d1, "webtransport"),
           Map.entry(0x01d2, "certhash"),
           Map.entry(0x01dd, "ws"),

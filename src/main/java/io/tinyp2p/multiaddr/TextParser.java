@@ -35,10 +35,15 @@ final class TextParser {
     List<Part> parts = new ArrayList<>();
     for (int i = 0; i < tokens.length; i += 2) {
       String name = tokens[i];
+      Protocol proto = Protocol.byName(name);
+      if (proto != null && proto.size == 0) {
+        parts.add(Part.flag(proto)); // a protocol without a value (quic-v1)
+        i--;
+        continue;
+      }
       if (name.isEmpty()) {
         throw new IllegalArgumentException("empty protocol name in multiaddr " + quote(text));
       }
-      Protocol proto = Protocol.byName(name);
       if (proto == null) {
         throw new IllegalArgumentException("unsupported multiaddr protocol " + quote(name));
       }

@@ -311,7 +311,7 @@ class MultiaddrPropertyTest {
   @Provide
   Arbitrary<String> texts() {
     Arbitrary<String> pieces =
-        Arbitraries.of("/", "ip4", "ip6", "tcp", "dns", "dns4", "p2p", "ipfs", "udp", "1", "0",
+        Arbitraries.of("/", "ip4", "ip6", "tcp", "dns", "dns4", "p2p", "ipfs", "udp", "quic-v1", "1", "0",
             "255", "256", "65536", ".", ":", "::", "a", "f", "ffff", "1.2.3.4", "12D3KooW",
             "Qm", "é", "%", " ", "");
     return Arbitraries.oneOf(

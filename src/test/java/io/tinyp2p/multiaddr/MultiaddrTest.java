@@ -92,8 +92,10 @@ class MultiaddrTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "/udp/1234 | 'udp'",
-        "/ip4/1.2.3.4/udp/1234/quic-v1 | 'udp'",
+        "/sctp/1234 | 'sctp'",
+        "/ip4/1.2.3.4/udp/1234/quic | 'quic'",
+        "/ip4/1.2.3.4/udp/1234/quic-v1/webtransport | 'webtransport'",
+        "/ip4/1.2.3.4/udp/65536/quic-v1 | UDP port",
         "/ip4/1.2.3.4/tcp/1/ws | 'ws'",
         "/IP4/1.2.3.4 | 'IP4'",
         "/ip4/256.0.0.1 | IPv4",
@@ -144,8 +146,8 @@ class MultiaddrTest {
   @Test
   void unsupportedProtocolMessage() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Multiaddr.parse("/udp/1234"));
-    assertEquals("unsupported multiaddr protocol 'udp'", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Multiaddr.parse("/sctp/1234"));
+    assertEquals("unsupported multiaddr protocol 'sctp'", e.getMessage());
   }
 
   @Test
@@ -194,9 +196,9 @@ class MultiaddrTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "9102 | 'udp'", // udp, code 273
-        "047f0000019102 | 'udp'",
-        "cd03 | 'quic-v1'",
+        "9102 | truncated", // udp without its port
+        "047f0000019102 | truncated",
+        "cc03 | 'quic'", // draft-29 QUIC, code 460
         "99b301 | code 22937", // unknown code
         "04 | truncated",
         "047f00 | truncated",
@@ -377,5 +379,26 @@ class MultiaddrTest {
     Multiaddr n = Multiaddr.fromBytes(input);
     input[1] = 1;
     assertEquals("/ip4/127.0.0.1/tcp/4001", n.toString());
+  }
+
+  @Test
+  void quicAddresses() {
+    Multiaddr m = Multiaddr.parse("/ip4/127.0.0.1/udp/4001/quic-v1");
+    assertEquals("/ip4/127.0.0.1/udp/4001/quic-v1", m.toString());
+    assertArrayEquals(HEX.parseHex("047f00000191020fa1cd03"), m.toBytes());
+    assertEquals(m, Multiaddr.fromBytes(m.toBytes()));
+    assertEquals(m, Multiaddr.quic("127.0.0.1", 4001));
+    assertEquals(m, Multiaddr.quic(new InetSocketAddress("127.0.0.1", 4001)));
+    assertEquals(4001, m.udpPort());
+    assertEquals(-1, m.tcpPort());
+    assertTrue(m.isQuic());
+    assertFalse(m.isTcp());
+    assertEquals("/quic-v1", m.components().get(2).toString());
+    Multiaddr withPeer = Multiaddr.parse("/ip6/::1/udp/1/quic-v1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA");
+    assertTrue(withPeer.isQuic());
+    assertEquals("/ip6/::1/udp/1/quic-v1", withPeer.withoutPeerId().toString());
+    assertTrue(Multiaddr.parse("/dns/example.com/tcp/1").isTcp());
+    assertFalse(Multiaddr.parse("/ip4/1.2.3.4/udp/1").isQuic());
+    assertFalse(Multiaddr.parse("/ip4/1.2.3.4/tcp/1").isQuic());
   }
 }
