@@ -147,7 +147,8 @@ final class QuicConnection implements Upgrade, MuxedConnection {
       aborted = true;
       transport.handshakeEnded(engine);
       upgraded.tryFail(new TransportException("connection refused"));
-      closeChannel(CLOSE_ERROR, "refused");
+      // after the peer's first packet is processed, or quiche has nothing to send the close with
+      channel.eventLoop().execute(() -> closeChannel(CLOSE_ERROR, "refused"));
       return;
     }
     startTimer();
@@ -393,9 +394,16 @@ final class QuicConnection implements Upgrade, MuxedConnection {
   }
 
   private static String describe(QuicConnectionCloseEvent event) {
-    byte[] r = event.reason();
-    return (event.isApplicationClose() ? "application" : "transport") + " error " + event.error()
-        + (r != null && r.length > 0 ? " " + new String(r, StandardCharsets.UTF_8) : "");
+    byte[] r;
+    try {
+      r = event.reason();
+    } catch (NullPointerException e) {
+      r = null; // Netty 4.2.9 clones a reason that may be absent
+    }
+    String what = event.isApplicationClose() ? "application error " + event.error()
+        : event.error() >= 0x100 && event.error() < 0x200 ? "TLS alert " + (event.error() - 0x100)
+        : "transport error " + event.error();
+    return what + (r != null && r.length > 0 ? " " + new String(r, StandardCharsets.UTF_8) : "");
   }
 
   private void terminate(Throwable reason) {
@@ -486,7 +494,9 @@ final class QuicConnection implements Upgrade, MuxedConnection {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       QuicConnection c = of(ctx);
-      c.transport.context().emit(c, x -> x.fail(x.certificateError != null ? x.certificateError
+      // quiche closes the connection itself (a TLS failure sends its alert): closing the channel
+      // now would drop that CONNECTION_CLOSE, and the peer would wait out its handshake timeout
+      c.transport.context().emit(c, x -> x.terminate(x.certificateError != null ? x.certificateError
           : new TransportException("QUIC connection failed: " + cause.getMessage())));
     }
   }

@@ -299,7 +299,8 @@ class QuicTransportTest {
           out.closeHandler(closed::complete);
           return null;
         });
-        get(closed);
+        Throwable reason = get(closed);
+        assertTrue(reason != null && reason.getMessage().contains("TLS alert"), String.valueOf(reason));
       } catch (RuntimeException expected) {
         // the listener's alert may end the dial before it completes
       }
