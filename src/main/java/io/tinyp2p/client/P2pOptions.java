@@ -52,13 +52,26 @@ public class P2pOptions {
 
   // ---- top-level keys ----
 
-  /** {@code addr}: the TCP listen multiaddr ({@code /ip4/<ip>/tcp/<port>}, port 0 picks one). */
-  public String getAddr() {
-    return json.getString("addr");
+  /**
+   * {@code addr}: the listen multiaddrs, TCP ({@code /ip4/<ip>/tcp/<port>}) and QUIC
+   * ({@code /ip4/<ip>/udp/<port>/quic-v1}); port 0 picks one. The node has the transports they name.
+   */
+  public List<String> getAddrs() {
+    Object value = json.getValue("addr");
+    return value instanceof String s ? List.of(s) : strings(value);
   }
 
+  /** Listens on {@code addr} alone. */
   public P2pOptions setAddr(String addr) {
     return put("addr", addr);
+  }
+
+  public P2pOptions setAddrs(List<String> addrs) {
+    return put("addr", new JsonArray(List.copyOf(addrs)));
+  }
+
+  public P2pOptions addAddr(String addr) {
+    return setAddrs(append(getAddrs(), addr));
   }
 
   /** {@code secret}: base58btc of the 32-byte Ed25519 seed; unset: a random key or {@code identityFile}. */

@@ -27,7 +27,7 @@ public final class Environment {
   public static final String PREFIX = "TINYP2P_";
   /** Read by the node's logback.xml, not a configuration key. */
   static final Set<String> NOT_SETTINGS = Set.of("TINYP2P_LOG_LEVEL");
-  private static final Set<String> LIST_KEYS = Set.of("bootNode", "pubsubTopics", "http.allowedOrigins",
+  private static final Set<String> LIST_KEYS = Set.of("addr", "bootNode", "pubsubTopics", "http.allowedOrigins",
       "http.allowedHosts", "security");
   /** Variable name → key path ({@code section.key} or {@code key}). */
   private static final Map<String, String> VARIABLES = variables();

@@ -70,11 +70,29 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
 
   /** Listens on {@code addr}, then starts discovery (Kademlia dials its boot nodes); completes with the first bound address. */
   public Future<Multiaddr> start(Multiaddr addr) {
-    return swarm.listen(addr).map(bound -> {
+    return start(List.of(addr));
+  }
+
+  /**
+   * Listens on each of {@code addrs} (each with the transport that takes it), then starts
+   * discovery; completes with the first bound address of the first, or fails naming the
+   * address that could not be listened on.
+   */
+  public Future<Multiaddr> start(List<Multiaddr> addrs) {
+    Future<Multiaddr> first = null;
+    Future<Multiaddr> chain = Future.succeededFuture();
+    for (Multiaddr addr : addrs) {
+      Future<Multiaddr> listening = chain.compose(v -> swarm.listen(addr)
+          .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + addr + ": " + e.getMessage(), e))));
+      first = first == null ? listening : first;
+      chain = listening;
+    }
+    Future<Multiaddr> bound = first;
+    return chain.map(last -> {
       if (kademlia != null) {
         kademlia.start();
       }
-      return bound;
+      return bound.result();
     });
   }
 

@@ -18,11 +18,14 @@ import java.util.Set;
  *
  * @param identity the key pair; with no {@code secret} in the JSON a random one ({@link #randomSecret}), or null
  *     when it is read from (or created in) {@link State#identityFile()} at start
+ * @param listenAddrs {@code addr}: the addresses to listen on, TCP ({@code /ip4|ip6/<ip>/tcp/<port>})
+ *     and QUIC ({@code /ip4|ip6/<ip>/udp/<port>/quic-v1}); the node has the transports they name
+ *     ({@link #transports()})
  * @param security the TCP security protocols ("noise", "tls") in the order we propose them when
  *     dialing; a listener accepts each of them
  */
 public record NodeConfig(
-    Multiaddr addr,
+    List<Multiaddr> listenAddrs,
     KeyPair identity,
     boolean randomSecret,
     List<Multiaddr> bootNodes,
@@ -82,11 +85,7 @@ public record NodeConfig(
       json = new JsonObject();
     }
     unknownKeys(json, KEYS, "");
-    Multiaddr addr = multiaddr(json, "addr", DEFAULT_ADDR);
-    if (addr.tcpPort() < 0 || addr.host() == null || addr.peerId() != null
-        || !(addr.toString().startsWith("/ip4/") || addr.toString().startsWith("/ip6/"))) {
-      throw new ConfigException("addr must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr);
-    }
+    List<Multiaddr> addr = listenAddrs(json);
     Object secretValue = json.getValue("secret");
     State state = state(json);
     KeyPair identity;
@@ -171,6 +170,57 @@ public record NodeConfig(
         (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
         seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json));
+  }
+
+  /**
+   * {@code addr}: one listen multiaddr or a non-empty list of them, each TCP or QUIC on an IP
+   * literal, no two alike.
+   */
+  private static List<Multiaddr> listenAddrs(JsonObject json) {
+    Object v = json.getValue("addr", DEFAULT_ADDR);
+    List<Object> items = v instanceof JsonArray a ? a.getList() : List.of(v);
+    if (items.isEmpty()) {
+      throw new ConfigException("addr must be a listen multiaddr or a non-empty list of them, like " + DEFAULT_ADDR);
+    }
+    List<Multiaddr> out = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String key = v instanceof JsonArray ? "addr[" + i + "]" : "addr";
+      Object item = items.get(i);
+      if (!(item instanceof String text)) {
+        throw new ConfigException(key + " must be a multiaddr string like " + DEFAULT_ADDR + ", got "
+            + ConfigValues.describe(item));
+      }
+      Multiaddr m;
+      try {
+        m = Multiaddr.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key + " is not a valid multiaddr: " + e.getMessage());
+      }
+      boolean ip = text.startsWith("/ip4/") || text.startsWith("/ip6/");
+      if (!ip || m.peerId() != null || !(m.isTcp() || m.isQuic())) {
+        throw new ConfigException(key + " must be /ip4|ip6/<ip>/tcp/<port> or /ip4|ip6/<ip>/udp/<port>/quic-v1, got " + m);
+      }
+      if (out.contains(m)) {
+        throw new ConfigException(key + " lists " + m + " twice");
+      }
+      out.add(m);
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * The transports the listen addresses name, in the order a peer's addresses are dialed: QUIC
+   * before TCP (as rust- and go-libp2p do), a node listening on QUIC only dials QUIC only.
+   */
+  public List<String> transports() {
+    List<String> names = new ArrayList<>();
+    if (listenAddrs.stream().anyMatch(Multiaddr::isQuic)) {
+      names.add(io.tinyp2p.transport.quic.QuicTransport.NAME);
+    }
+    if (listenAddrs.stream().anyMatch(Multiaddr::isTcp)) {
+      names.add(io.tinyp2p.transport.tcp.TcpTransport.NAME);
+    }
+    return List.copyOf(names);
   }
 
   /** {@code security}: a non-empty list of distinct names out of "noise" and "tls", most preferred first. */
@@ -365,8 +415,9 @@ public record NodeConfig(
     } catch (IllegalArgumentException e) {
       throw new ConfigException("bootNode '" + s + "' is not a valid multiaddr: " + e.getMessage());
     }
-    if (m.peerId() == null || m.tcpPort() < 0) {
-      throw new ConfigException("bootNode '" + s + "' must be <host>/tcp/<port>/p2p/<peer id>");
+    if (m.peerId() == null || !(m.isTcp() || m.isQuic())) {
+      throw new ConfigException("bootNode '" + s + "' must be <host>/tcp/<port>/p2p/<peer id> or "
+          + "<ip>/udp/<port>/quic-v1/p2p/<peer id>");
     }
     return m;
   }

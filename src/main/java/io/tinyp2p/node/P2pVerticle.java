@@ -110,6 +110,7 @@ public class P2pVerticle extends VerticleBase {
             .withHandshakeTimeout(config.handshakeTimeout())
             .withWriteStallTimeout(config.writeStallTimeout())
             .withSecurity(config.security())
+            .withTransports(config.transports())
             .withYamux(SwarmConfig.defaults().yamux().withMaxStreams(config.maxStreamsPerConnection())
                 .withReceiveWindow(config.yamuxReceiveWindow())
                 .withMaxQueuedBytes(config.maxQueuedBytesPerConnection())))
@@ -148,9 +149,9 @@ public class P2pVerticle extends VerticleBase {
           stored.peers());
     }
     registerBus();
-    return node.start(config.addr())
-        .recover(e -> Future.failedFuture(new IllegalStateException("P2P listener: cannot listen on " + config.addr()
-            + ": " + e.getMessage() + " (set addr to a free port)", e)))
+    return node.start(config.listenAddrs())
+        .recover(e -> Future.failedFuture(new IllegalStateException("P2P listener: " + e.getMessage()
+            + " (set addr to free ports)", e)))
         .compose(addr -> {
           for (Multiaddr a : swarm.listenAddresses()) {
             LOG.info("P2P node listening on {}", a.withPeerId(swarm.localPeer()));

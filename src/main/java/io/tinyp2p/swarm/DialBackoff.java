@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * What keeps the swarm from becoming a dialer that others direct: per-address exponential
  * backoff after failures, and a bound on dials in flight and per second overall.
  *
- * <p>An address ({@code host:port}) whose TCP connect or first upgrade step failed is not
+ * <p>An address (host, port and transport) whose connect or first upgrade step failed is not
  * dialed again for {@code initial}, doubling with every further failure up to {@code max};
  * a success forgets it, and so does a quiet spell of {@code max} after the backoff ran out.
  * When the far end spoke libp2p (the dial got as far as Noise) and the handshake failed, it is
@@ -70,7 +70,7 @@ final class DialBackoff {
   }
 
   static String key(Multiaddr addr) {
-    return addr.host() + ":" + addr.tcpPort();
+    return addr.withoutPeerId().toString(); // host, port and transport
   }
 
   private static String key(Multiaddr addr, PeerId peer) {

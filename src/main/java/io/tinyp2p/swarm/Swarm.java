@@ -9,6 +9,7 @@ import io.tinyp2p.transport.MuxedConnection;
 import io.tinyp2p.transport.PeerNotReadingException;
 import io.tinyp2p.transport.Transport;
 import io.tinyp2p.transport.Upgrade;
+import io.tinyp2p.transport.quic.QuicTransport;
 import io.tinyp2p.transport.tcp.TcpTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -61,7 +62,7 @@ public final class Swarm {
   private final PendingHandshakes handshakes = new PendingHandshakes(limits, limitCounters);
   private AddressPolicy addressPolicy = new AddressPolicy(limits.allowDnsAddrs(), limitCounters);
   private DialBackoff dialBackoff = new DialBackoff(limits, System::currentTimeMillis);
-  /** The dial in flight to each host:port: a second dial there waits for it. */
+  /** The dial in flight to each address (host, port, transport): a second dial there waits for it. */
   private final Map<String, Future<Connection>> dialsByAddress = new HashMap<>();
   private final DuplicateIdentity duplicates = new DuplicateIdentity();
   private final PeerLog peerLog = new PeerLog(System::currentTimeMillis, LOG);
@@ -69,12 +70,24 @@ public final class Swarm {
   private final long housekeepingTimer;
 
   /**
-   * Creates a swarm with the TCP transport, bound to the current Vert.x context (call it from a
-   * verticle's start).
+   * Creates a swarm with the transports {@link SwarmConfig#transports()} names, in that order,
+   * bound to the current Vert.x context (call it from a verticle's start).
+   *
+   * @throws IllegalStateException when QUIC is asked for on a platform without its native library
    */
   public Swarm(Vertx vertx, KeyPair identity, SwarmConfig config) {
     this(vertx, identity, config, List.of());
-    addTransport(new TcpTransport(context, config.tcp(identity)));
+    for (String name : config.transports()) {
+      if (name.equals(QuicTransport.NAME)) {
+        if (!QuicTransport.isAvailable()) {
+          throw new IllegalStateException("QUIC is not available on this platform ("
+              + QuicTransport.unavailabilityCause() + "); listen on /tcp addresses only");
+        }
+        addTransport(new QuicTransport(context, config.quic(identity)));
+      } else {
+        addTransport(new TcpTransport(context, config.tcp(identity)));
+      }
+    }
   }
 
   /**
@@ -374,14 +387,14 @@ public final class Swarm {
     }
     List<Multiaddr> addrs = peerStore.addresses(peer);
     if (!addrs.isEmpty()) {
-      return dialEach(peer, addrs, 0, null);
+      return dialEach(peer, inDialOrder(addrs), 0, null);
     }
     if (peerRouting == null || !useRouting) {
       return Future.failedFuture(new PeerNotFoundException("no known address for " + peer));
     }
     return peerRouting.apply(peer).compose(found -> found.isEmpty()
         ? Future.failedFuture(new PeerNotFoundException("no address found for " + peer))
-        : dialEach(peer, found, 0, null));
+        : dialEach(peer, inDialOrder(found), 0, null));
   }
 
   /**
@@ -390,6 +403,29 @@ public final class Swarm {
    */
   public void peerRouting(java.util.function.Function<PeerId, Future<List<Multiaddr>>> routing) {
     this.peerRouting = routing;
+  }
+
+  /**
+   * A peer's addresses in the order they are dialed: by the first of our transports that dials
+   * each (QUIC before TCP when the swarm lists it first), in their own order within a transport;
+   * those no transport of ours dials come last (their dial fails at once, naming why).
+   */
+  List<Multiaddr> inDialOrder(List<Multiaddr> addrs) {
+    if (transports.size() < 2) {
+      return addrs;
+    }
+    List<Multiaddr> sorted = new ArrayList<>(addrs);
+    sorted.sort(java.util.Comparator.comparingInt(this::transportRank));
+    return sorted;
+  }
+
+  private int transportRank(Multiaddr addr) {
+    for (int i = 0; i < transports.size(); i++) {
+      if (transports.get(i).canDial(addr)) {
+        return i;
+      }
+    }
+    return transports.size();
   }
 
   /** No address is known for a peer and none could be found. */
@@ -451,7 +487,7 @@ public final class Swarm {
     String key = DialBackoff.key(addr);
     Future<Connection> busy = dialsByAddress.get(key);
     if (busy != null) {
-      // one dial per host:port at a time; after it, a connection is reused or the backoff answers
+      // one dial per address at a time; after it, a connection is reused or the backoff answers
       return busy.transform(ar -> dialAddress(addr, report));
     }
     DialBackoff.SuppressedException suppressed = dialBackoff.check(addr, expected);

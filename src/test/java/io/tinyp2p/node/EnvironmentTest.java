@@ -40,7 +40,7 @@ class EnvironmentTest {
         "TINYP2P_SECRET", "5YA95JZbR8TmwAWxG95QXQRLJ2sQvL8UKrx8gb4UMhhH",
         "TINYP2P_LOG_LEVEL", "DEBUG",
         "HOME", "/root"));
-    assertEquals("/ip4/0.0.0.0/tcp/4001", out.getString("addr"));
+    assertEquals(new JsonArray().add("/ip4/0.0.0.0/tcp/4001"), out.getJsonArray("addr"), "addr is a list (TCP and QUIC)");
     assertEquals(10, out.getJsonObject("limits").getInteger("maxConnections"));
     assertEquals(true, out.getJsonObject("limits").getBoolean("exemptLoopback"), "the file's other keys stay");
     assertEquals(false, out.getJsonObject("http").getBoolean("enabled"));

@@ -90,7 +90,7 @@ class NodeApiTest {
     assertFalse(o.toString().contains("5YA95"), "toString shows the secret: " + o);
     // what a node makes of them: the same as conf.json with these keys
     NodeConfig config = NodeConfig.from(json);
-    assertEquals("/ip4/127.0.0.1/tcp/4001", config.addr().toString());
+    assertEquals("/ip4/127.0.0.1/tcp/4001", config.listenAddrs().get(0).toString());
     assertEquals("app", config.busPrefix());
     assertEquals(3, config.reqResp().requestTimeout().toSeconds());
     assertEquals(8, config.gossipsub().d());

@@ -25,7 +25,7 @@ class NodeConfigTest {
   @Test
   void defaultsAreTheOriginals() {
     NodeConfig c = NodeConfig.from(new JsonObject());
-    assertEquals("/ip4/127.0.0.1/tcp/9000", c.addr().toString());
+    assertEquals("/ip4/127.0.0.1/tcp/9000", c.listenAddrs().get(0).toString());
     assertTrue(c.randomSecret());
     assertEquals(Duration.ofSeconds(30), c.discoveryInterval());
     assertEquals(Duration.ofSeconds(10), c.reqResp().requestTimeout());
@@ -68,6 +68,28 @@ class NodeConfigTest {
     assertRejected(new JsonObject().put("addr", "/ip4/127.0.0.1/udp/9000"), "addr");
     assertRejected(new JsonObject().put("addr", "/dns4/localhost/tcp/9000"), "addr");
     assertRejected(new JsonObject().put("addr", 9000), "addr");
+    assertRejected(new JsonObject().put("addr", new JsonArray()), "addr");
+    assertRejected(new JsonObject().put("addr", new JsonArray().add("/ip4/127.0.0.1/tcp/1").add(7)), "addr[1]");
+    assertRejected(new JsonObject().put("addr", new JsonArray().add("/ip4/127.0.0.1/tcp/1").add("/ip4/127.0.0.1/tcp/1")),
+        "addr[1] lists /ip4/127.0.0.1/tcp/1 twice");
+    assertRejected(new JsonObject().put("addr", "/ip4/127.0.0.1/udp/1/quic-v1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA"),
+        "addr");
+  }
+
+  @Test
+  void listenAddressesNameTheTransports() {
+    NodeConfig quic = NodeConfig.from(new JsonObject().put("addr", "/ip4/127.0.0.1/udp/0/quic-v1"));
+    assertEquals(java.util.List.of("quic-v1"), quic.transports());
+    NodeConfig both = NodeConfig.from(new JsonObject().put("addr",
+        new JsonArray().add("/ip4/127.0.0.1/tcp/0").add("/ip6/::1/udp/0/quic-v1")));
+    assertEquals(java.util.List.of("quic-v1", "tcp"), both.transports());
+    assertEquals(2, both.listenAddrs().size());
+    assertEquals(java.util.List.of("tcp"), NodeConfig.from(new JsonObject()).transports());
+    NodeConfig fromEnv = NodeConfig.from(Environment.apply(new JsonObject(),
+        java.util.Map.of("TINYP2P_ADDR", "/ip4/127.0.0.1/tcp/0,/ip4/127.0.0.1/udp/0/quic-v1")));
+    assertEquals(java.util.List.of("quic-v1", "tcp"), fromEnv.transports());
+    assertEquals(1, NodeConfig.from(new JsonObject().put("bootNode",
+        "/ip4/127.0.0.1/udp/1/quic-v1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA")).bootNodes().size());
   }
 
   @Test
