@@ -9,7 +9,8 @@
 // userAgent (identify's agentVersion), reqRespMaxRequestSize (largest request
 // the /tinyp2p/req-resp/1.0.0 server accepts, default 1 MiB), security (the
 // connection encrypters in order of preference, out of "noise" and "tls";
-// default ["noise"]). See README.md for the command set.
+// default ["noise"]), transports ("tcp" and "quic", default ["tcp"]; quicPort
+// for QUIC's listen port). See README.md for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -150,10 +151,27 @@ for (const name of options.security ?? ['noise']) {
   }
 }
 
+// transports out of "tcp" and "quic" (quic-v1 with its own TLS; listens on
+// /udp/<quicPort>/quic-v1); default ["tcp"]
+const listen = []
+const transports = []
+for (const name of options.transports ?? ['tcp']) {
+  if (name === 'tcp') {
+    transports.push(tcp())
+    listen.push(`/ip4/127.0.0.1/tcp/${port}`)
+  } else if (name === 'quic') {
+    const { quic } = await import('@chainsafe/libp2p-quic')
+    transports.push(quic())
+    listen.push(`/ip4/127.0.0.1/udp/${options.quicPort ?? 0}/quic-v1`)
+  } else {
+    throw new Error(`"transports" holds "tcp" and "quic", got ${JSON.stringify(name)}`)
+  }
+}
+
 const node = await createLibp2p({
   privateKey,
-  addresses: { listen: [`/ip4/127.0.0.1/tcp/${port}`] },
-  transports: [tcp()],
+  addresses: { listen },
+  transports,
   connectionEncrypters: encrypters,
   streamMuxers: [yamux(options.yamuxOptions ?? {})],
   // The connection monitor pings (/ipfs/ping/1.0.0) every connection every 10 s

@@ -132,9 +132,15 @@ public final class TlsCertificate {
     return privateKey;
   }
 
-  /** Parses one DER-encoded X.509 certificate. */
+  /**
+   * BouncyCastle's X.509 parser: the JDK's refuses a certificate with an empty issuer name, which
+   * js-libp2p and rust-libp2p (and older go-libp2p) send.
+   */
+  private static final java.security.Provider PARSER = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+
+  /** Parses one DER-encoded X.509 certificate (with BouncyCastle, which takes an empty issuer name). */
   public static X509Certificate parse(byte[] der) throws CertificateException {
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+    return (X509Certificate) CertificateFactory.getInstance("X.509", PARSER).generateCertificate(new ByteArrayInputStream(der));
   }
 
   /**

@@ -84,21 +84,35 @@ class JsTlsInteropTest {
   }
 
   private void exercise(boolean javaDials) throws Exception {
+    exercise(java, client, js, javaDials, Multiaddr.parse(js.addrs().get(0)), java.addr(), c ->
+        assertEquals(TcpTransport.TLS, c.info().security()), jsOpen -> {
+          assertEquals("/tls/1.0.0", jsOpen.getString("encryption"), jsOpen.encode());
+          assertEquals("/yamux/1.0.0", jsOpen.getString("multiplexer"), jsOpen.encode());
+        });
+  }
+
+  /**
+   * One side dials the other at the address given; then identify, ping, request-response and
+   * gossipsub run both ways over that connection. {@code connectionCheck} and {@code jsOpenCheck}
+   * look at the connection as Java and js see it.
+   */
+  static void exercise(TestNode java, P2pClient client, JsPeer js, boolean javaDials, Multiaddr jsAddr,
+      Multiaddr javaAddr, java.util.function.Consumer<Connection> connectionCheck,
+      java.util.function.Consumer<JsonObject> jsOpenCheck) throws Exception {
     PeerId jsId = PeerId.parse(js.peerId());
     String javaId = java.peerId().toBase58();
     var identified = java.expect(PeerIdentified.class, e -> e.peer().equals(jsId));
     var opened = java.expect(SwarmEvent.ConnectionOpened.class, e -> e.peer().equals(jsId));
     if (javaDials) {
-      java.onLoop(s -> s.dial(Multiaddr.parse(js.addrs().get(0))));
+      java.onLoop(s -> s.dial(jsAddr));
     } else {
-      JsonObject dial = js.call(new JsonObject().put("cmd", "dial").put("addr", java.addr().toString()), WAIT);
+      JsonObject dial = js.call(new JsonObject().put("cmd", "dial").put("addr", javaAddr.toString()), WAIT);
       assertEquals(javaId, dial.getString("peerId"));
     }
     Connection c = TestNode.join(opened).connection();
-    assertEquals(TcpTransport.TLS, c.info().security());
+    connectionCheck.accept(c);
     JsonObject jsOpen = js.awaitEvent(JsPeer.event("connection:open", javaId), WAIT);
-    assertEquals("/tls/1.0.0", jsOpen.getString("encryption"), jsOpen.encode());
-    assertEquals("/yamux/1.0.0", jsOpen.getString("multiplexer"), jsOpen.encode());
+    jsOpenCheck.accept(jsOpen);
 
     // identify both ways
     assertArrayEquals(js.publicKeyProtobuf(), TestNode.join(identified).info().publicKey().marshal());
