@@ -12,17 +12,17 @@ import java.util.regex.Pattern;
  * (IPv4, IPv6, IPv4-mapped IPv6, bracketed, with a zone) gets the same answer.
  */
 public enum AddressClass {
-  PUBLIC, PRIVATE, LOOPBACK, LINK_LOCAL, DNS, UNSPECIFIED, RESERVED, NOT_TCP;
+  PUBLIC, PRIVATE, LOOPBACK, LINK_LOCAL, DNS, UNSPECIFIED, RESERVED, UNSUPPORTED;
 
   /** The classes that can be dropped (every one but PUBLIC), as /status lists them. */
   public static AddressClass[] dropped() {
-    return new AddressClass[] {PRIVATE, LOOPBACK, LINK_LOCAL, DNS, UNSPECIFIED, RESERVED, NOT_TCP};
+    return new AddressClass[] {PRIVATE, LOOPBACK, LINK_LOCAL, DNS, UNSPECIFIED, RESERVED, UNSUPPORTED};
   }
 
-  /** The class of an address by its host component (an address without /tcp is NOT_TCP). */
+  /** The class of an address by its host component (an address neither TCP nor QUIC is UNSUPPORTED). */
   public static AddressClass of(Multiaddr addr) {
-    if (addr.tcpPort() < 0) {
-      return NOT_TCP;
+    if (addr.tcpPort() < 0 && !addr.isQuic()) {
+      return UNSUPPORTED;
     }
     for (Multiaddr.Component c : addr.components()) {
       switch (c.protocol()) {
@@ -35,7 +35,7 @@ public enum AddressClass {
         default -> { }
       }
     }
-    return NOT_TCP;
+    return UNSUPPORTED;
   }
 
   /** The class of an IP address (IPv4-mapped IPv6 addresses are classed as their IPv4); null is RESERVED. */

@@ -26,7 +26,7 @@ import java.util.List;
  *       on anyone's say-so</td></tr>
  *   <tr><td>DNS (/dns, /dns4, /dns6, /dnsaddr)</td><td>only with {@code limits.allowDnsAddrs}
  *       (a name resolves wherever its owner likes, so by default no peer may hand us one)</td></tr>
- *   <tr><td>UNSPECIFIED (0.0.0.0/8, ::), RESERVED (multicast, 240/4, broadcast), NOT_TCP</td>
+ *   <tr><td>UNSPECIFIED (0.0.0.0/8, ::), RESERVED (multicast, 240/4, broadcast), UNSUPPORTED</td>
  *       <td>never</td></tr>
  * </table>
  *
@@ -44,7 +44,7 @@ public final class AddressPolicy {
     this.counters = counters;
   }
 
-  /** The class of an address by its host component (an address without /tcp is NOT_TCP). */
+  /** The class of an address by its host component (an address neither TCP nor QUIC is UNSUPPORTED). */
   public static AddressClass classify(Multiaddr addr) {
     return AddressClass.of(addr);
   }
@@ -57,7 +57,7 @@ public final class AddressPolicy {
       case LOOPBACK -> via == AddressClass.LOOPBACK;
       case LINK_LOCAL -> via == AddressClass.LINK_LOCAL;
       case DNS -> allowDns;
-      case UNSPECIFIED, RESERVED, NOT_TCP -> false;
+      case UNSPECIFIED, RESERVED, UNSUPPORTED -> false;
     };
   }
 
@@ -90,7 +90,7 @@ public final class AddressPolicy {
     return switch (c) {
       case PUBLIC, PRIVATE, LOOPBACK, LINK_LOCAL -> true;
       case DNS -> allowDns;
-      case UNSPECIFIED, RESERVED, NOT_TCP -> false;
+      case UNSPECIFIED, RESERVED, UNSUPPORTED -> false;
     };
   }
 

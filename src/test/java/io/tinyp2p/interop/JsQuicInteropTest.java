@@ -89,6 +89,12 @@ class JsQuicInteropTest {
     exercise(false);
   }
 
+  @Test
+  void kadLookupsAndAGossipChainJsJavaJs() throws Exception {
+    JsChain.run(vertx, new JsonObject().put("addr", "/ip4/127.0.0.1/udp/0/quic-v1"),
+        new JsonObject().put("transports", new JsonArray().add("quic")), Multiaddr::isQuic);
+  }
+
   private static <T> T on(Context context, java.util.function.Supplier<Future<T>> action) {
     return TestNode.onContext(context, action);
   }

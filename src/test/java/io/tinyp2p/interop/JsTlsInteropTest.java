@@ -147,6 +147,12 @@ class JsTlsInteropTest {
     assertEquals(javaId, got.getString("from"));
   }
 
+  @Test
+  void kadLookupsAndAGossipChainJsJavaJs() throws Exception {
+    JsChain.run(vertx, new JsonObject().put("security", new JsonArray().add("tls")),
+        new JsonObject().put("security", new JsonArray().add("tls")), Multiaddr::isTcp);
+  }
+
   /** A bare TCP transport, TLS only, whose certificate claims {@code identity} but was signed by another key. */
   private static TcpTransport forgedTransport(Context context, KeyPair identity) {
     TcpTransport.Settings settings = new TcpTransport.Settings(identity, Duration.ofSeconds(10), Duration.ofSeconds(5),

@@ -51,7 +51,10 @@ class AddressPolicyTest {
     assertEquals(AddressClass.DNS, classOf("/dns4/evil.example/tcp/1"));
     assertEquals(AddressClass.DNS, classOf("/dns6/evil.example/tcp/1"));
     assertEquals(AddressClass.DNS, classOf("/dns/evil.example/tcp/1"));
-    assertEquals(AddressClass.NOT_TCP, classOf("/ip4/192.0.2.1"));
+    assertEquals(AddressClass.UNSUPPORTED, classOf("/ip4/192.0.2.1"));
+    assertEquals(AddressClass.UNSUPPORTED, classOf("/ip4/192.0.2.1/udp/1"));
+    assertEquals(AddressClass.LOOPBACK, classOf("/ip4/127.0.0.1/udp/1/quic-v1"));
+    assertEquals(AddressClass.PUBLIC, classOf("/ip6/2001:4860::1/udp/443/quic-v1"));
   }
 
   @Test
@@ -101,7 +104,7 @@ class AddressPolicyTest {
       for (AddressClass via : AddressClass.values()) {
         assertFalse(p.keeps(AddressClass.UNSPECIFIED, via));
         assertFalse(p.keeps(AddressClass.RESERVED, via));
-        assertFalse(p.keeps(AddressClass.NOT_TCP, via));
+        assertFalse(p.keeps(AddressClass.UNSUPPORTED, via));
       }
       assertFalse(p.dialable(Multiaddr.parse("/ip4/0.0.0.0/tcp/1")));
       assertFalse(p.dialable(Multiaddr.parse("/ip6/::/tcp/1")));
