@@ -352,10 +352,23 @@ public class P2pVerticle extends VerticleBase {
         .put("topics", new JsonArray(List.copyOf(gossipsub.router().topics())))
         .put("gossipsub", gossipStatus())
         .put("limits", swarm.limitCounters().statusJson())
+        .put("transports", transportsJson())
         .put("requests", reqResp.stats().toJson())
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /** Each transport with what it listens on and what it counts, in the order a peer's addresses are dialed. */
+  private JsonArray transportsJson() {
+    JsonArray out = new JsonArray();
+    for (var t : swarm.transports()) {
+      JsonObject json = new JsonObject().put("name", t.name()).put("listening", new JsonArray(swarm.listenAddresses()
+          .stream().filter(a -> t.canListen(a)).map(Multiaddr::toString).toList()));
+      new java.util.TreeMap<>(t.counters()).forEach(json::put);
+      out.add(json);
+    }
+    return out;
   }
 
   /** A connection as {@code /status} and {@code connect} show it. */
@@ -364,6 +377,7 @@ public class P2pVerticle extends VerticleBase {
         .put("peerId", c.remotePeer().toBase58())
         .put("remoteAddr", c.remoteAddress().toString())
         .put("direction", c.direction().json())
+        .put("transport", c.info().transport())
         .put("security", c.info().security())
         .put("openedAt", c.openedAt())
         .put("streams", c.streamCount());

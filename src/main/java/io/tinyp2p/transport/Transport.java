@@ -51,7 +51,7 @@ public interface Transport {
    * listened on: the bound port filled in, and an unspecified host (0.0.0.0, ::) expanded to
    * the addresses of the interfaces that are up ({@link ListenAddresses#hosts}). Each
    * inbound connection is offered to {@code inbound} before its upgrade starts. QUIC's socket
-   * bound here is the one its dials go out from too.
+   * dials go out from a socket of their own per address family.
    */
   Future<List<Multiaddr>> listen(Multiaddr addr, Inbound inbound);
 
@@ -73,6 +73,14 @@ public interface Transport {
    * swarm's to close first; whatever is left goes with the sockets.
    */
   Future<Void> close();
+
+  /**
+   * What the transport counts on its own, by name, for {@code /status} (QUIC: datagrams that
+   * were not QUIC, refused certificates, handshakes running); none by default.
+   */
+  default java.util.Map<String, Long> counters() {
+    return java.util.Map.of();
+  }
 
   /** Where a listening transport offers its inbound connections. */
   @FunctionalInterface

@@ -26,11 +26,26 @@ class DemoIT {
 
   @Test
   void bothNodesTalk() throws Exception {
-    KeyPair bootKey = KeyPair.generate();
     int bootPort = LauncherIT.freePort();
-    Path bootConf = conf(bootKey, bootPort, null);
-    Path nodeConf = conf(KeyPair.generate(), LauncherIT.freePort(),
-        "/ip4/127.0.0.1/tcp/" + bootPort + "/p2p/" + bootKey.peerId());
+    talk("/ip4/127.0.0.1/tcp/" + bootPort, "/ip4/127.0.0.1/tcp/" + LauncherIT.freePort());
+  }
+
+  /** The same demo with QUIC addresses only: the nodes have no TCP transport at all. */
+  @Test
+  void bothNodesTalkOverQuicOnly() throws Exception {
+    talk("/ip4/127.0.0.1/udp/" + freeUdpPort() + "/quic-v1", "/ip4/127.0.0.1/udp/" + freeUdpPort() + "/quic-v1");
+  }
+
+  static int freeUdpPort() throws IOException {
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void talk(String bootAddr, String nodeAddr) throws Exception {
+    KeyPair bootKey = KeyPair.generate();
+    Path bootConf = conf(bootKey, bootAddr, null);
+    Path nodeConf = conf(KeyPair.generate(), nodeAddr, bootAddr + "/p2p/" + bootKey.peerId());
     // every expected line, seen by either node
     Set<String> seen = ConcurrentHashMap.newKeySet();
     CountDownLatch all = new CountDownLatch(1);
@@ -48,8 +63,8 @@ class DemoIT {
     }
   }
 
-  private static Path conf(KeyPair key, int port, String bootNode) throws IOException {
-    JsonObject c = new JsonObject().put("addr", "/ip4/127.0.0.1/tcp/" + port).put("secret", key.secret())
+  private static Path conf(KeyPair key, String addr, String bootNode) throws IOException {
+    JsonObject c = new JsonObject().put("addr", addr).put("secret", key.secret())
         .put("pubsubTopics", new JsonArray().add("block").add("tx")).put("http", "off").put("demo", true);
     if (bootNode != null) {
       c.put("bootNode", bootNode);

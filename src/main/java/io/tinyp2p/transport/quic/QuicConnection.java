@@ -184,7 +184,8 @@ final class QuicConnection implements Upgrade, MuxedConnection {
     cancelTimer();
     Multiaddr local = channel.localSocketAddress() instanceof InetSocketAddress a ? Multiaddr.quic(a)
         : Multiaddr.quic("0.0.0.0", 0);
-    info = new ConnectionInfo(id, direction, local, remoteAddr, remotePeer, QuicTransport.NAME, null);
+    // the libp2p TLS handshake (tls.md) inside QUIC's: reported as its protocol id, though not negotiated
+    info = new ConnectionInfo(id, direction, local, remoteAddr, remotePeer, QuicTransport.NAME, TlsSession.PROTOCOL_ID);
     stage = OPEN;
     upgraded.tryComplete(this);
   }
@@ -362,7 +363,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
 
   @Override
   public String security() {
-    return null;
+    return TlsSession.PROTOCOL_ID;
   }
 
   // ---- ending ----

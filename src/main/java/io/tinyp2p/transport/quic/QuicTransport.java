@@ -299,6 +299,12 @@ public final class QuicTransport implements Transport {
   }
 
   @Override
+  public Map<String, Long> counters() {
+    return Map.of("garbageDatagrams", garbageDatagrams, "refusedCertificates", refusedCertificates,
+        "handshakes", (long) handshaking.size());
+  }
+
+  @Override
   public Future<Void> close() {
     closed = true;
     List<Future<Void>> closing = new ArrayList<>();
