@@ -1,14 +1,10 @@
 package io.tinyp2p.yamux;
 
-import io.tinyp2p.crypto.PeerId;
-import io.tinyp2p.stream.ConnectionInfo;
+import io.tinyp2p.transport.BufferedStream;
 import io.tinyp2p.transport.MuxedStream;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One Yamux stream. Reading follows Vert.x demand ({@link #pause}, {@link #resume},
@@ -18,9 +14,7 @@ import org.slf4j.LoggerFactory;
  * drain handler runs when it has halved. It is the {@link MuxedStream} the TCP transport's
  * connections hand out.
  */
-public final class YamuxStream implements MuxedStream {
-  private static final Logger LOG = LoggerFactory.getLogger(YamuxStream.class);
-
+public final class YamuxStream extends BufferedStream {
   /**
    * Hard cap on bytes queued behind the peer's window, whatever the application does: above
    * the largest message a protocol may write at once (64 MiB), far above writeQueueMax.
@@ -33,23 +27,14 @@ public final class YamuxStream implements MuxedStream {
   private int windowSize; // grows with auto-tuning (YamuxConfig.maxReceiveWindow)
   private long lastCreditAt; // System.nanoTime() of the last window update we sent, or 0
 
-  private String protocol;
-  private ConnectionInfo connection;
-  private io.tinyp2p.stream.Traffic traffic; // null: not counted
-
   // inbound
   private long receiveCredit = YamuxConfig.INITIAL_WINDOW; // bytes the peer may still send
   private long consumed; // delivered bytes not yet returned to the peer as window
-  private final ArrayDeque<Buffer> inbound = new ArrayDeque<>();
-  private long demand = Long.MAX_VALUE;
-  private boolean remoteFin;
-  private boolean endDelivered;
 
   // outbound
   private long sendWindow = YamuxConfig.INITIAL_WINDOW;
   private final ArrayDeque<Buffer> outboundQueue = new ArrayDeque<>();
   private long queuedBytes;
-  private int writeQueueMax;
   private boolean synSent;
   private boolean acked;
   private boolean endRequested;
@@ -57,14 +42,6 @@ public final class YamuxStream implements MuxedStream {
   private boolean needsDrain;
   boolean waitingForTransport; // in the session's queue of streams waiting for the transport
   long windowBlockedSince; // when the session's tick first saw us blocked on the peer's window
-
-  private boolean closed;
-  private Handler<Buffer> handler;
-  private Handler<Void> endHandler;
-  private Handler<Void> drainHandler;
-  private Handler<Void> closeHandler;
-  private Handler<Throwable> exceptionHandler;
-  private java.util.List<Runnable> terminated;
 
   YamuxStream(YamuxSession session, int id, boolean outbound) {
     this.session = session;
@@ -81,43 +58,6 @@ public final class YamuxStream implements MuxedStream {
   @Override
   public boolean isOutbound() {
     return outbound;
-  }
-
-  @Override
-  public String protocol() {
-    return protocol;
-  }
-
-  /** Set by the swarm once multistream-select agreed on a protocol. */
-  @Override
-  public void protocol(String protocol) {
-    this.protocol = protocol;
-  }
-
-  @Override
-  public void traffic(io.tinyp2p.stream.Traffic traffic) {
-    this.traffic = traffic;
-  }
-
-  @Override
-  public PeerId remotePeer() {
-    return connection == null ? null : connection.remotePeer();
-  }
-
-  @Override
-  public ConnectionInfo connection() {
-    return connection;
-  }
-
-  /** Set by the connection that carries the session, before the stream is handed out. */
-  @Override
-  public void connection(ConnectionInfo connection) {
-    this.connection = connection;
-  }
-
-  @Override
-  public boolean isClosed() {
-    return closed;
   }
 
   // ---- session side ----
@@ -151,7 +91,7 @@ public final class YamuxStream implements MuxedStream {
   }
 
   boolean remoteEnded() {
-    return remoteFin;
+    return finReceived;
   }
 
   void consumeCredit(long length) {
@@ -170,16 +110,11 @@ public final class YamuxStream implements MuxedStream {
   }
 
   void onData(Buffer data) {
-    if (demand > 0 && inbound.isEmpty() && handler != null) {
-      deliver(data);
-    } else {
-      inbound.add(data);
-    }
+    received(data);
   }
 
   void remoteFin() {
-    remoteFin = true;
-    drainInbound();
+    receivedFin();
   }
 
   void remoteReset() {
@@ -187,29 +122,18 @@ public final class YamuxStream implements MuxedStream {
   }
 
   void sessionClosed(Throwable reason) {
-    if (!closed) {
-      terminate(reason);
-    }
+    terminate(reason);
   }
 
   // ---- reading ----
 
-  private void deliver(Buffer data) {
-    if (demand != Long.MAX_VALUE) {
-      demand--;
-    }
+  /** Returns credit once half the window has been consumed: few updates, no stalls. */
+  @Override
+  protected void delivered(Buffer data) {
     consumed += data.length();
-    if (traffic != null) {
-      traffic.received(data.length());
-    }
-    if (!call(handler, data, "handler")) {
-      reset();
-      return;
-    }
-    // Return credit once half the window has been consumed: few updates, no stalls.
-    if (!remoteFin && !closed && consumed >= windowSize / 2) {
+    if (!finReceived && !isClosed() && consumed >= windowSize / 2) {
       long now = session.now();
-      long grow = inbound.isEmpty() && lastCreditAt != 0 ? session.grantGrowth(windowSize, now - lastCreditAt) : 0;
+      long grow = nothingQueued() && lastCreditAt != 0 ? session.grantGrowth(windowSize, now - lastCreditAt) : 0;
       windowSize += (int) grow;
       lastCreditAt = now;
       receiveCredit += consumed + grow;
@@ -218,15 +142,9 @@ public final class YamuxStream implements MuxedStream {
     }
   }
 
-  private void drainInbound() {
-    while (!closed && demand > 0 && handler != null && !inbound.isEmpty()) {
-      deliver(inbound.poll());
-    }
-    if (!closed && remoteFin && inbound.isEmpty() && !endDelivered && (demand > 0 || handler == null)) {
-      endDelivered = true;
-      call(endHandler, null, "end handler");
-      maybeClosed();
-    }
+  @Override
+  protected void drained() {
+    maybeClosed();
   }
 
   /**
@@ -236,65 +154,13 @@ public final class YamuxStream implements MuxedStream {
   @Override
   public void unread(Buffer data) {
     consumed -= data.length(); // they will be counted again when delivered
-    inbound.addFirst(data);
-    if (handler != null) {
-      drainInbound();
-    }
+    super.unread(data);
   }
-
-  @Override
-  public YamuxStream handler(Handler<Buffer> handler) {
-    this.handler = handler;
-    if (handler != null) {
-      drainInbound();
-    }
-    return this;
-  }
-
-  @Override
-  public YamuxStream pause() {
-    demand = 0;
-    return this;
-  }
-
-  @Override
-  public YamuxStream resume() {
-    return fetch(Long.MAX_VALUE);
-  }
-
-  @Override
-  public YamuxStream fetch(long amount) {
-    if (amount < 0) {
-      throw new IllegalArgumentException("negative fetch " + amount);
-    }
-    demand = Long.MAX_VALUE - demand < amount ? Long.MAX_VALUE : demand + amount;
-    drainInbound();
-    return this;
-  }
-
-  @Override
-  public YamuxStream endHandler(Handler<Void> endHandler) {
-    this.endHandler = endHandler;
-    return this;
-  }
-
-  @Override
-  public YamuxStream exceptionHandler(Handler<Throwable> handler) {
-    this.exceptionHandler = handler;
-    return this;
-  }
-
-  @Override
-  public YamuxStream closeHandler(Handler<Void> handler) {
-    this.closeHandler = handler;
-    return this;
-  }
-
   // ---- writing ----
 
   @Override
   public Future<Void> write(Buffer data) {
-    if (closed || endRequested) {
+    if (isClosed() || endRequested) {
       return Future.failedFuture(new IllegalStateException("stream " + id + " is closed for writing"));
     }
     if (session.queuedBytes() + data.length() > session.config.maxQueuedBytes()) {
@@ -308,8 +174,8 @@ public final class YamuxStream implements MuxedStream {
           + " bytes queued for a peer that does not read; limit " + MAX_QUEUED_BYTES));
     }
     if (data.length() > 0) {
-      if (traffic != null) {
-        traffic.sent(data.length());
+      if (traffic() != null) {
+        traffic().sent(data.length());
       }
       outboundQueue.add(data);
       queuedBytes += data.length();
@@ -325,7 +191,7 @@ public final class YamuxStream implements MuxedStream {
   }
 
   private void flush() {
-    if (!synSent || closed) {
+    if (!synSent || isClosed()) {
       return;
     }
     int maxFrame = session.config.maxFrameData();
@@ -360,55 +226,30 @@ public final class YamuxStream implements MuxedStream {
       if (session.overSoftQueueLimit(this)) {
         return; // our own queue is short; the session tells us when it is too
       }
-      drained();
+      drainedOutput();
     }
   }
 
   /** The session's queue went below its soft limit. */
   void sessionDrained() {
-    if (!closed && needsDrain && queuedBytes <= writeQueueMax / 2) {
-      drained();
+    if (!isClosed() && needsDrain && queuedBytes <= writeQueueMax / 2) {
+      drainedOutput();
     }
   }
 
-  /**
-   * Runs a user handler (if set); one that throws is logged and reported as false (data and
-   * drain handlers that fail reset the stream, the others are only logged).
-   */
-  private <T> boolean call(Handler<T> h, T value, String which) {
-    if (h == null) {
-      return true;
-    }
-    try {
-      h.handle(value);
-      return true;
-    } catch (RuntimeException e) {
-      LOG.warn("stream {} {} failed: {}", id, which, e.toString());
-      return false;
-    }
-  }
-
-  private void drained() {
+  private void drainedOutput() {
     needsDrain = false;
-    if (!call(drainHandler, null, "drain handler")) {
-      reset();
-    }
+    runDrainHandler();
   }
 
   @Override
   public Future<Void> end() {
-    if (closed) {
+    if (isClosed()) {
       return Future.succeededFuture();
     }
     endRequested = true;
     flush();
     return Future.succeededFuture();
-  }
-
-  @Override
-  public YamuxStream setWriteQueueMaxSize(int maxSize) {
-    this.writeQueueMax = maxSize;
-    return this;
   }
 
   @Override
@@ -420,12 +261,6 @@ public final class YamuxStream implements MuxedStream {
     return false;
   }
 
-  @Override
-  public YamuxStream drainHandler(Handler<Void> handler) {
-    this.drainHandler = handler;
-    return this;
-  }
-
   /** Bytes written but not yet sent: the peer's window or the transport is full. */
   public long queuedBytes() {
     return queuedBytes;
@@ -435,7 +270,7 @@ public final class YamuxStream implements MuxedStream {
 
   @Override
   public void reset() {
-    if (closed) {
+    if (isClosed()) {
       return;
     }
     session.sendWindowUpdate(id, Frame.FLAG_RST, 0);
@@ -443,42 +278,22 @@ public final class YamuxStream implements MuxedStream {
   }
 
   private void maybeClosed() {
-    if (!closed && finSent && endDelivered) {
+    if (!isClosed() && finSent && endDelivered) {
       terminate(null);
     }
   }
 
-  /**
-   * Runs once when the stream is gone, after the user's handlers: for bookkeeping by the
-   * layer that owns the stream, independent of the handlers the application sets.
-   */
   @Override
-  public void onTerminated(Runnable action) {
-    if (terminated == null) {
-      terminated = new java.util.ArrayList<>(2);
-    }
-    terminated.add(action);
-  }
-
-  private void terminate(Throwable error) {
-    closed = true;
-    inbound.clear();
+  protected void released() {
     outboundQueue.clear();
     session.queued(-queuedBytes);
     queuedBytes = 0;
     session.streamClosed(this);
-    if (error != null) {
-      call(exceptionHandler, error, "exception handler");
-    }
-    call(closeHandler, null, "close handler");
-    if (terminated != null) {
-      terminated.forEach(Runnable::run);
-    }
   }
 
   @Override
   public String toString() {
-    return "YamuxStream(" + id + (protocol != null ? " " + protocol : "") + ")";
+    return "YamuxStream(" + id + (protocol() != null ? " " + protocol() : "") + ")";
   }
 
   /** The peer reset the stream. */

@@ -50,8 +50,8 @@ final class QuicConnection implements Upgrade, MuxedConnection {
   static final int CLOSE_OK = 0;
   static final int CLOSE_ERROR = 1;
 
-  private final QuicTransport transport;
-  private final QuicTransport.Settings settings;
+  final QuicTransport transport;
+  final QuicTransport.Settings settings;
   private final Direction direction;
   private final Multiaddr remoteAddr;
   private final PeerId expectedPeer;
@@ -77,7 +77,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
 
   QuicConnection(QuicTransport transport, Direction direction, Multiaddr remoteAddr, PeerId expectedPeer) {
     this.transport = transport;
-    this.settings = transport.settings();
+    this.settings = transport.settings;
     this.direction = direction;
     this.remoteAddr = remoteAddr;
     this.expectedPeer = expectedPeer;
@@ -106,7 +106,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
         .streamHandler(new QuicStream.InboundInit())
         .remoteAddress(remote)
         .connect()
-        .addListener(f -> transport.context().emit(f, done -> {
+        .addListener(f -> transport.context.emit(f, done -> {
           if (!done.isSuccess()) {
             fail(certificateError != null ? certificateError
                 : new TransportException("QUIC handshake with " + remoteAddr + " failed: " + done.cause().getMessage()));
@@ -115,7 +115,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
   }
 
   private void startTimer() {
-    handshakeTimer = transport.context().owner().setTimer(settings.handshakeTimeout().toMillis(), t -> {
+    handshakeTimer = transport.context.owner().setTimer(settings.handshakeTimeout().toMillis(), t -> {
       handshakeTimer = -1;
       if (!upgraded.future().isComplete()) {
         fail(new TransportException("QUIC handshake timed out after " + settings.handshakeTimeout().toMillis() + " ms"));
@@ -135,7 +135,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
       return;
     }
     boolean admitted;
-    if (transport.isClosed()) {
+    if (transport.closed) {
       admitted = false;
     } else {
       Transport.Inbound offer = inbound;
@@ -273,7 +273,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
 
   private void createStream(Promise<MuxedStream> promise) {
     QuicStream stream = new QuicStream(this, true);
-    channel.createStream(QuicStreamType.BIDIRECTIONAL, stream).addListener(f -> transport.context().emit(f, done -> {
+    channel.createStream(QuicStreamType.BIDIRECTIONAL, stream.pipe).addListener(f -> transport.context.emit(f, done -> {
       if (done.isSuccess()) {
         promise.tryComplete(stream);
       } else {
@@ -432,17 +432,9 @@ final class QuicConnection implements Upgrade, MuxedConnection {
 
   private void cancelTimer() {
     if (handshakeTimer >= 0) {
-      transport.context().owner().cancelTimer(handshakeTimer);
+      transport.context.owner().cancelTimer(handshakeTimer);
       handshakeTimer = -1;
     }
-  }
-
-  QuicTransport transport() {
-    return transport;
-  }
-
-  QuicTransport.Settings settings() {
-    return settings;
   }
 
   @Override
@@ -463,14 +455,14 @@ final class QuicConnection implements Upgrade, MuxedConnection {
     @Override
     public void channelRegistered(ChannelHandlerContext ctx) {
       QuicConnection c = of(ctx);
-      c.transport.context().emit(c, x -> x.registered((QuicChannel) ctx.channel()));
+      c.transport.context.emit(c, x -> x.registered((QuicChannel) ctx.channel()));
       ctx.fireChannelRegistered();
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       QuicConnection c = of(ctx);
-      c.transport.context().emit(c, QuicConnection::established);
+      c.transport.context.emit(c, QuicConnection::established);
       ctx.fireChannelActive();
     }
 
@@ -478,9 +470,9 @@ final class QuicConnection implements Upgrade, MuxedConnection {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       QuicConnection c = of(ctx);
       if (event instanceof QuicStreamLimitChangedEvent) {
-        c.transport.context().emit(c, QuicConnection::streamCreditChanged);
+        c.transport.context.emit(c, QuicConnection::streamCreditChanged);
       } else if (event instanceof QuicConnectionCloseEvent close) {
-        c.transport.context().emit(c, x -> x.channelClosed(close));
+        c.transport.context.emit(c, x -> x.channelClosed(close));
       }
       io.netty.util.ReferenceCountUtil.release(event);
     }
@@ -488,7 +480,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       QuicConnection c = of(ctx);
-      c.transport.context().emit(c, x -> x.channelClosed(null));
+      c.transport.context.emit(c, x -> x.channelClosed(null));
       ctx.fireChannelInactive();
     }
 
@@ -497,7 +489,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
       QuicConnection c = of(ctx);
       // quiche closes the connection itself (a TLS failure sends its alert): closing the channel
       // now would drop that CONNECTION_CLOSE, and the peer would wait out its handshake timeout
-      c.transport.context().emit(c, x -> x.terminate(x.certificateError != null ? x.certificateError
+      c.transport.context.emit(c, x -> x.terminate(x.certificateError != null ? x.certificateError
           : new TransportException("QUIC connection failed: " + cause.getMessage())));
     }
   }

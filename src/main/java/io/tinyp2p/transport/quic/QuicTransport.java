@@ -53,8 +53,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * open {@link Settings#maxStreams()} streams at once (QUIC's stream credit, not a reset after the
  * fact), each stream's and the connection's receive windows bound what it can make us buffer, and
  * the handshake must finish within the handshake timeout. Datagrams that cannot be QUIC and
- * handshakes whose certificate fails the libp2p checks are dropped and counted ({@link #garbageDatagrams()},
- * {@link #refusedCertificates()}).
+ * handshakes whose certificate fails the libp2p checks are dropped and counted ({@link #counters()}).
  *
  * <p>Single-threaded: it lives on the context it was created with, and Netty runs it on that
  * context's event loop.
@@ -101,8 +100,8 @@ public final class QuicTransport implements Transport {
     return Quic.unavailabilityCause();
   }
 
-  private final ContextInternal context;
-  private final Settings settings;
+  final ContextInternal context;
+  final Settings settings;
   private final QuicSslContext serverTls;
   private final QuicSslContext clientTls;
   /** Connections whose TLS handshake runs, by their engine: the certificate check reports to them. */
@@ -112,7 +111,7 @@ public final class QuicTransport implements Transport {
   private Future<Channel> dialSocket6;
   private long garbageDatagrams;
   private long refusedCertificates;
-  private boolean closed;
+  boolean closed;
 
   /** A QUIC transport on {@code context} (the swarm's). */
   public QuicTransport(Context context, Settings settings) {
@@ -267,37 +266,16 @@ public final class QuicTransport implements Transport {
     }
   }
 
-  Settings settings() {
-    return settings;
-  }
-
-  ContextInternal context() {
-    return context;
-  }
-
-  boolean isClosed() {
-    return closed;
-  }
-
   void garbageDatagram() {
     garbageDatagrams++;
   }
 
-  /** Datagrams dropped because they cannot be QUIC packets (too short, not QUIC's fixed bit, a bad header). */
-  public long garbageDatagrams() {
-    return garbageDatagrams;
-  }
-
-  /** Handshakes refused because the peer's certificate failed the libp2p checks or named another peer. */
-  public long refusedCertificates() {
-    return refusedCertificates;
-  }
-
-  /** Connections whose TLS handshake is still running. */
-  public int handshakes() {
-    return handshaking.size();
-  }
-
+  /**
+   * {@code garbageDatagrams}: datagrams dropped because they cannot be QUIC packets (too short,
+   * QUIC's fixed bit clear, a bad header); {@code refusedCertificates}: handshakes refused because
+   * the peer's certificate failed the libp2p checks or named another peer; {@code handshakes}:
+   * connections whose TLS handshake is still running.
+   */
   @Override
   public Map<String, Long> counters() {
     return Map.of("garbageDatagrams", garbageDatagrams, "refusedCertificates", refusedCertificates,
@@ -345,35 +323,13 @@ public final class QuicTransport implements Transport {
       }
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-      check(chain, engine);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-      check(chain, engine);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      check(chain, null);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-      check(chain, null);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      check(chain, null);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      check(chain, null);
-    }
+    // the engine tells which connection it is; the other forms are not used by BoringSSL
+    @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) throws CertificateException { check(c, e); }
+    @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) throws CertificateException { check(c, e); }
+    @Override public void checkClientTrusted(X509Certificate[] c, String a, Socket s) throws CertificateException { check(c, null); }
+    @Override public void checkServerTrusted(X509Certificate[] c, String a, Socket s) throws CertificateException { check(c, null); }
+    @Override public void checkClientTrusted(X509Certificate[] c, String a) throws CertificateException { check(c, null); }
+    @Override public void checkServerTrusted(X509Certificate[] c, String a) throws CertificateException { check(c, null); }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
