@@ -68,7 +68,7 @@ class MainTest {
     assertEquals("-cluster", p.args()[2]);
     // no -conf: the environment alone
     Main.Prepared alone = Main.prepare(new String[] {}, Map.of("TINYP2P_ADDR", "/ip4/127.0.0.1/tcp/0"));
-    assertEquals("/ip4/127.0.0.1/tcp/0", new JsonObject(alone.args()[1]).getString("addr"));
+    assertEquals(new io.vertx.core.json.JsonArray().add("/ip4/127.0.0.1/tcp/0"), new JsonObject(alone.args()[1]).getJsonArray("addr"));
     // nothing from the environment: the arguments as given
     String[] given = {"-conf", conf.toString()};
     assertArrayEquals(given, Main.prepare(given, Map.of("TINYP2P_LOG_LEVEL", "DEBUG")).args());

@@ -169,11 +169,20 @@ public final class TlsSession {
   }
 
   /** Presents our one certificate, whatever the peer asks for. */
-  private static final class OwnKey extends X509ExtendedKeyManager {
+  /**
+   * Presents our one certificate, whatever the peer asks for; a listener may refuse to present
+   * it to a handshake ({@link #presentsTo}), which ends that handshake with an alert.
+   */
+  public static class OwnKey extends X509ExtendedKeyManager {
     private final TlsCertificate certificate;
 
-    OwnKey(TlsCertificate certificate) {
+    public OwnKey(TlsCertificate certificate) {
       this.certificate = certificate;
+    }
+
+    /** Whether a listener answers the handshake of {@code engine}; all of them here. */
+    protected boolean presentsTo(SSLEngine engine) {
+      return true;
     }
 
     @Override
@@ -183,7 +192,7 @@ public final class TlsSession {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return keyType.contains("EC") ? ALIAS : null;
+      return keyType.contains("EC") && presentsTo(engine) ? ALIAS : null;
     }
 
     @Override

@@ -111,7 +111,7 @@ class PeerStoreFileTest {
     assertRefused("{\"version\": 1, \"peers\": [{\"peerId\": \"12D3KooWnope\", \"lastSeen\": 1}]}", "peers[0].peerId");
     assertRefused("{\"version\": 1, \"peers\": [{\"lastSeen\": 1}]}", "peers[0].peerId must be a string");
     assertRefused("{\"version\": 1, \"peers\": [{\"peerId\": \"" + good + "\", \"lastSeen\": 1,"
-        + " \"addrs\": [\"/ip4/1.2.3.4/tcp/1\", \"/ip4/1.2.3.4/udp/1\"]}]}", "peers[0].addrs[1]: not a multiaddr");
+        + " \"addrs\": [\"/ip4/1.2.3.4/tcp/1\", \"/ip4/1.2.3.4/sctp/1\"]}]}", "peers[0].addrs[1]: not a multiaddr");
     assertRefused("{\"version\": 1, \"peers\": [{\"peerId\": \"" + good + "\", \"lastSeen\": 1,"
         + " \"addrs\": [\"/ip4/1.2.3.4/tcp/1/p2p/" + KeyPair.generate().peerId() + "\"]}]}", "names another peer");
     assertRefused("{\"version\": 1, \"peers\": [{\"peerId\": \"" + good + "\", \"lastSeen\": -1}]}", "lastSeen");

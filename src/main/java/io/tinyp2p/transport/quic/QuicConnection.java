@@ -49,6 +49,8 @@ final class QuicConnection implements Upgrade, MuxedConnection {
   /** QUIC application error code of an orderly close, and of a refused or failed one. */
   static final int CLOSE_OK = 0;
   static final int CLOSE_ERROR = 1;
+  /** How long a refused connection may wait for its handshake's alert before it is closed outright. */
+  static final long REFUSED_LINGER_MS = 1000;
 
   final QuicTransport transport;
   final QuicTransport.Settings settings;
@@ -61,6 +63,8 @@ final class QuicConnection implements Upgrade, MuxedConnection {
   private final Set<QuicStream> streams = new HashSet<>();
   private final ArrayDeque<Promise<MuxedStream>> waitingOpens = new ArrayDeque<>();
   private Transport.Inbound inbound; // listener side, until offered
+  /** The swarm refused it: its handshake is to fail (read by the listener's key manager). */
+  boolean refused;
   private QuicChannel channel;
   private QuicSslEngine engine;
   private ConnectionInfo info;
@@ -143,12 +147,13 @@ final class QuicConnection implements Upgrade, MuxedConnection {
       admitted = offer.offer(this);
     }
     if (!admitted || closed) {
+      // the TLS handshake about to run on the peer's first packet refuses it (no certificate
+      // for it), so quiche answers with an alert; should the peer stall, the channel goes soon
+      refused = true;
       closed = true;
       aborted = true;
-      transport.handshakeEnded(engine);
       upgraded.tryFail(new TransportException("connection refused"));
-      // after the peer's first packet is processed, or quiche has nothing to send the close with
-      channel.eventLoop().execute(() -> closeChannel(CLOSE_ERROR, "refused"));
+      transport.context.owner().setTimer(REFUSED_LINGER_MS, t -> closeChannel(CLOSE_ERROR, "refused"));
       return;
     }
     startTimer();
@@ -376,6 +381,7 @@ final class QuicConnection implements Upgrade, MuxedConnection {
 
   /** The QUIC channel closed: the peer or the idle timeout ended it, or we did. */
   private void channelClosed(QuicConnectionCloseEvent event) {
+    transport.handshakeEnded(engine); // a refused connection kept its entry until now
     if (closed) {
       return;
     }

@@ -124,14 +124,23 @@ public final class QuicTransport implements Transport {
     this.context = (ContextInternal) context;
     this.settings = settings;
     PeerCheck check = new PeerCheck();
-    this.serverTls = QuicSslContextBuilder.forServer(certificate.privateKey(), null, certificate.certificate())
+    // a refused inbound connection gets no certificate: its handshake ends with an alert in
+    // quiche's first answer, so the dialer hears at once and nothing of ours is sent
+    TlsSession.OwnKey serverKey = new TlsSession.OwnKey(certificate) {
+      @Override
+      protected boolean presentsTo(SSLEngine engine) {
+        QuicConnection connection = handshaking.get(engine);
+        return connection != null && !connection.refused;
+      }
+    };
+    this.serverTls = QuicSslContextBuilder.forServer(serverKey, null)
         .trustManager(check)
         .clientAuth(ClientAuth.REQUIRE)
         .applicationProtocols(TlsSession.ALPN_LIBP2P)
         .earlyData(false)
         .build();
     this.clientTls = QuicSslContextBuilder.forClient()
-        .keyManager(certificate.privateKey(), null, certificate.certificate())
+        .keyManager(new TlsSession.OwnKey(certificate), null)
         .trustManager(check)
         .applicationProtocols(TlsSession.ALPN_LIBP2P)
         .earlyData(false)
