@@ -130,6 +130,9 @@ final class QuicConnection implements Upgrade, MuxedConnection {
   /** The QUIC channel is registered: a listener offers the connection to the swarm now. */
   private void registered(QuicChannel channel) {
     this.channel = channel;
+    // Netty tells a channel's handlers it went inactive only if it was ever active: a connection
+    // whose handshake failed or was refused ends here
+    channel.closeFuture().addListener(f -> transport.context.emit(this, c -> c.channelClosed(null)));
     if (closed) {
       closeChannel(CLOSE_ERROR, "refused");
       return;
