@@ -94,6 +94,10 @@ class NodeApiTest {
     assertEquals("app", config.busPrefix());
     assertEquals(3, config.reqResp().requestTimeout().toSeconds());
     assertEquals(8, config.gossipsub().d());
+    // TCP and QUIC at once
+    P2pOptions both = new P2pOptions().setAddr("/ip4/127.0.0.1/tcp/0").addAddr("/ip4/127.0.0.1/udp/0/quic-v1");
+    assertEquals(List.of("/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"), both.getAddrs());
+    assertEquals(List.of("quic-v1", "tcp"), NodeConfig.from(both.toJson()).transports());
   }
 
   @Test
