@@ -379,6 +379,43 @@ class QuicTransportTest {
     }
   }
 
+  /** 20 000 random datagrams, a third of them shaped like QUIC headers: dropped, and the node still serves. */
+  @Test
+  void aFloodOfRandomDatagramsLeavesTheListenerServing() throws Exception {
+    try (Node b = Node.start()) {
+      Multiaddr addr = b.listen();
+      DatagramSocket socket = vertx.createDatagramSocket();
+      java.util.Random random = new java.util.Random(11);
+      for (int i = 0; i < 20_000; i++) {
+        byte[] d = new byte[1 + random.nextInt(1400)];
+        random.nextBytes(d);
+        switch (i % 3) {
+          case 0 -> d[0] |= 0x40; // QUIC's fixed bit: a short header naming no connection
+          case 1 -> { // a long header, version 1, sane connection id lengths
+            if (d.length > 30) {
+              d[0] = (byte) (0xC0 | (d[0] & 0x3F));
+              d[1] = 0; d[2] = 0; d[3] = 0; d[4] = 1;
+              d[5] = 8;
+              d[14] = 8;
+            }
+          }
+          default -> { }
+        }
+        socket.send(Buffer.buffer(d), addr.udpPort(), addr.host());
+        if (i % 500 == 0) {
+          TestNode.await(socket.send(Buffer.buffer(new byte[1]), addr.udpPort(), addr.host())); // pace the sender
+        }
+      }
+      try (Node a = Node.start()) {
+        MuxedConnection out = a.dial(addr, b.identity().peerId());
+        assertEquals(b.identity().peerId(), out.info().remotePeer());
+      }
+      assertTrue(b.call(() -> b.transport().counters().get("garbageDatagrams")) > 0);
+      assertEquals(0L, b.call(() -> b.transport().counters().get("handshakes")), "garbage left handshakes behind");
+      TestNode.await(socket.close());
+    }
+  }
+
   @Test
   void garbageIsToldApartFromQuic() {
     io.netty.buffer.ByteBuf shortOne = io.netty.buffer.Unpooled.wrappedBuffer(new byte[10]);
