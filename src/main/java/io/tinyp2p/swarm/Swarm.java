@@ -387,14 +387,14 @@ public final class Swarm {
     }
     List<Multiaddr> addrs = peerStore.addresses(peer);
     if (!addrs.isEmpty()) {
-      return dialEach(peer, inDialOrder(addrs), 0, null);
+      return dialEach(peer, inDialOrder(addrs), 0, null, true);
     }
     if (peerRouting == null || !useRouting) {
       return Future.failedFuture(new PeerNotFoundException("no known address for " + peer));
     }
     return peerRouting.apply(peer).compose(found -> found.isEmpty()
         ? Future.failedFuture(new PeerNotFoundException("no address found for " + peer))
-        : dialEach(peer, inDialOrder(found), 0, null));
+        : dialEach(peer, inDialOrder(found), 0, null, true));
   }
 
   /**
@@ -435,7 +435,12 @@ public final class Swarm {
     }
   }
 
-  private Future<Connection> dialEach(PeerId peer, List<Multiaddr> addrs, int index, Throwable last) {
+  /**
+   * Dials {@code addrs[index..]} one after the other until one connects; a QUIC address races
+   * the rest ({@link DialRace}). {@code join}: whether a dial already under way to the peer
+   * answers instead (not for the addresses that race one).
+   */
+  private Future<Connection> dialEach(PeerId peer, List<Multiaddr> addrs, int index, Throwable last, boolean join) {
     if (index >= addrs.size()) {
       return Future.failedFuture(new SwarmException("all " + addrs.size() + " addresses of " + peer
           + " failed, last: " + (last == null ? "?" : last.getMessage())));
@@ -444,10 +449,14 @@ public final class Swarm {
       // learnt addresses pass the address policy; this is the last line of defence
       limitCounters.count(Limits.DialSuppression.UNDIALABLE);
       return dialEach(peer, addrs, index + 1, new SwarmException("not dialing " + addrs.get(index)
-          + ": " + AddressPolicy.classify(addrs.get(index)) + " address"));
+          + ": " + AddressPolicy.classify(addrs.get(index)) + " address"), join);
     }
-    return dialAddress(addrs.get(index).withPeerId(peer), index == addrs.size() - 1)
-        .recover(e -> dialEach(peer, addrs, index + 1, e));
+    boolean isLast = index == addrs.size() - 1;
+    Future<Connection> dial = dialAddress(addrs.get(index).withPeerId(peer), isLast, join);
+    if (!addrs.get(index).isQuic() || addrs.subList(index + 1, addrs.size()).stream().allMatch(Multiaddr::isQuic)) {
+      return dial.recover(e -> dialEach(peer, addrs, index + 1, e, join));
+    }
+    return DialRace.run(vertx, dial, () -> dialEach(peer, addrs, index + 1, null, false));
   }
 
   /**
@@ -455,14 +464,15 @@ public final class Swarm {
    * reused, and a different peer answering the handshake is an error.
    */
   public Future<Connection> dial(Multiaddr addr) {
-    return dialAddress(addr, true);
+    return dialAddress(addr, true, true);
   }
 
   /**
    * Dials one address; {@code report} says whether a failure is a {@link SwarmEvent.DialFailed}
-   * (not while other addresses of the same peer remain to be tried).
+   * (not while other addresses of the same peer remain to be tried), {@code join} whether an
+   * open connection or a dial under way to the peer answers instead.
    */
-  private Future<Connection> dialAddress(Multiaddr addr, boolean report) {
+  private Future<Connection> dialAddress(Multiaddr addr, boolean report, boolean join) {
     if (closed) {
       return Future.failedFuture(new SwarmException("swarm is closed"));
     }
@@ -471,7 +481,8 @@ public final class Swarm {
       if (expected.equals(localPeer())) {
         return Future.failedFuture(new SwarmException("refusing to dial ourselves"));
       }
-      Future<Connection> current = connectedOrDialing(expected);
+      Future<Connection> current = join ? connectedOrDialing(expected) : connection(expected) == null ? null
+          : Future.succeededFuture(connection(expected));
       if (current != null) {
         return current;
       }
@@ -488,7 +499,7 @@ public final class Swarm {
     Future<Connection> busy = dialsByAddress.get(key);
     if (busy != null) {
       // one dial per address at a time; after it, a connection is reused or the backoff answers
-      return busy.transform(ar -> dialAddress(addr, report));
+      return busy.transform(ar -> dialAddress(addr, report, join));
     }
     DialBackoff.SuppressedException suppressed = dialBackoff.check(addr, expected);
     if (suppressed != null) {

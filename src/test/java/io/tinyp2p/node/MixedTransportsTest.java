@@ -153,11 +153,9 @@ class MixedTransportsTest {
       return Future.succeededFuture();
     });
 
-    // a third node whose QUIC address for b is dead: after its handshake timeout (UDP has no
-    // refusal), the dial falls back to TCP
-    nodes.add(TestNode.start(vertx, new JsonObject().put("busPrefix", "mixed" + nodes.size())
-        .put("addr", new JsonArray().add(TCP).add(QUIC)).put("limits", new JsonObject().put("handshakeTimeout", 1))));
-    TestNode c = nodes.get(nodes.size() - 1);
+    // a third node whose QUIC address for b is dead (UDP has no refusal): TCP starts after
+    // QUIC's head start and connects while the QUIC handshake still waits for its timeout
+    TestNode c = node(List.of(TCP, QUIC), null);
     Multiaddr deadQuic = Multiaddr.quic("127.0.0.1", DemoIT.freeUdpPort());
     Multiaddr tcp = bAddrs.stream().filter(Multiaddr::isTcp).findFirst().orElseThrow();
     c.onLoop(s -> {
@@ -166,6 +164,23 @@ class MixedTransportsTest {
     });
     Connection fallback = c.onLoop(s -> s.dial(b.peerId(), false));
     assertEquals(TcpTransport.NAME, fallback.info().transport());
+    long quicPending = c.onLoop(s -> Future.succeededFuture(s.transports().stream()
+        .filter(t -> t.name().equals(QuicTransport.NAME)).findFirst().orElseThrow().counters().get("handshakes")));
+    assertEquals(1, quicPending, "the TCP dial waited for the dead QUIC address's handshake timeout");
+  }
+
+  /** When QUIC connects within its head start, no TCP connection is made at all. */
+  @Test
+  void aQuicConnectionWithinItsHeadStartLeavesTcpUndialed() {
+    TestNode a = node(List.of(TCP, QUIC), null);
+    TestNode b = node(List.of(TCP, QUIC), null);
+    a.onLoop(s -> {
+      s.peerStore().addAddresses(b.peerId(), listening(b));
+      return Future.succeededFuture();
+    });
+    assertEquals(QuicTransport.NAME, a.<Connection>onLoop(s -> s.dial(b.peerId(), false)).info().transport());
+    List<Connection> atB = b.onLoop(s -> Future.succeededFuture(s.connections()));
+    assertEquals(1, atB.size(), "b holds " + atB);
   }
 
   private CompletableFuture<Void> delay(long ms) {
