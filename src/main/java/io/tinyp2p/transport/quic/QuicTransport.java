@@ -62,6 +62,9 @@ public final class QuicTransport implements Transport {
   /** The transport's name in {@link io.tinyp2p.stream.ConnectionInfo#transport()}. */
   public static final String NAME = "quic-v1";
 
+  /** The UDP socket buffers asked for (net.core.rmem_max / wmem_max bound what the kernel grants). */
+  static final int SOCKET_BUFFER = 4 << 20;
+
   /** The channel attribute by which a QUIC connection finds its {@link QuicConnection}. */
   static final AttributeKey<QuicConnection> CONNECTION = AttributeKey.valueOf("tinyp2p.quic.connection");
 
@@ -235,6 +238,10 @@ public final class QuicTransport implements Transport {
     new Bootstrap()
         .group(context.nettyEventLoop())
         .channelFactory(() -> vertx.transport().datagramChannel(family))
+        // as quic-go and quinn do: a bulk transfer overruns the kernel's default UDP buffers
+        // (some 200 KiB, a few ms of a loopback stream); the kernel caps this at its maximum
+        .option(io.netty.channel.ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+        .option(io.netty.channel.ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
         .handler(new DatagramFilter(this, codec))
         .bind(local)
         .addListener((io.netty.channel.ChannelFuture f) -> context.emit(f, done -> {
