@@ -6,6 +6,7 @@ import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.noise.CipherState;
 import io.tinyp2p.noise.NoiseHandshake;
+import io.tinyp2p.stream.Traffic;
 import io.tinyp2p.protocol.perf.Perf;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.SwarmEvent;
@@ -198,11 +199,18 @@ public final class Bench {
 
   // ---- throughput ----
 
+  /** Seconds in which a perf exchange must move a byte (both ends on loopback), else it stalled. */
+  static final int STALL_SECONDS = 5;
+  /** New connections a stalled exchange is tried again on before the workload gives up. */
+  static final int STALL_RETRIES = 2;
+
   /**
    * One stream each way over {@code transport}, {@code bytes} per run after a warm-up transfer
    * of its own (the JIT compiles the path during it), {@code runs} runs per direction; the
-   * median is the figure. Each exchange must end within {@link #perfLimitSeconds}: a transfer
-   * that stalls ends the workload with an error, the runs done so far kept.
+   * median is the figure. An exchange in which nothing moved for {@link #STALL_SECONDS} stalled:
+   * it is counted ({@code stalled}, of {@code exchanges} started) and tried again on a new
+   * connection, at most {@link #STALL_RETRIES} times; then the workload ends with an error, the
+   * runs done so far kept.
    */
   private static JsonObject throughput(Vertx vertx, long bytes, String transport, int runs, long warmUpBytes) {
     // two Vert.x instances: client and server on their own event loops, like two processes
@@ -210,18 +218,20 @@ public final class Bench {
     try {
       BenchNode server = BenchNode.deploy(other, transport);
       BenchNode client = BenchNode.deploy(vertx, transport);
-      PeerId peer = server.swarm.localPeer();
+      // what perf's streams carry, counted from here on: how a stall is seen
+      Traffic traffic = client.onLoop(n -> Future.succeededFuture(n.swarm.traffic().get(Perf.PROTOCOL_ID)));
       client.onLoop(n -> n.swarm.dial(server.addr));
       long warmUp = Math.min(bytes, warmUpBytes);
       JsonObject out = new JsonObject().put("transport", transport).put("bytes", bytes).put("runs", runs)
-          .put("warmUpBytes", warmUp);
+          .put("warmUpBytes", warmUp).put("exchanges", 0).put("stalled", new JsonArray());
       try {
-        perf(client, peer, warmUp, warmUp);
+        perf(client, server, traffic, warmUp, warmUp, out);
         for (String dir : List.of("upload", "download")) {
           List<Double> done = new ArrayList<>();
           out.put(dir + "RunsMBps", new JsonArray(done));
           for (int i = 0; i < runs; i++) {
-            done.add(round((dir.equals("upload") ? perf(client, peer, bytes, 0) : perf(client, peer, 0, bytes)).mbps()));
+            boolean up = dir.equals("upload");
+            done.add(round(perf(client, server, traffic, up ? bytes : 0, up ? 0 : bytes, out).mbps()));
           }
           out.put(dir + "MBps", done.stream().sorted().toList().get(runs / 2));
         }
@@ -234,18 +244,68 @@ public final class Bench {
     }
   }
 
-  /** One perf exchange on a new stream, failed when it takes longer than {@link #perfLimitSeconds}. */
-  private static Perf.Result perf(BenchNode client, PeerId peer, long upload, long download) {
-    long limit = perfLimitSeconds(upload + download);
-    return client.onLoop(n -> n.perf.run(peer, upload, download).timeout(limit, TimeUnit.SECONDS)
-        .recover(e -> Future.failedFuture(e instanceof java.util.concurrent.TimeoutException
-            ? new IllegalStateException("perf exchange of " + upload + " B up, " + download + " B down did not end within "
-                + limit + " s (stalled)") : e)));
+  /**
+   * One perf exchange on a new stream, tried again on a new connection when it stalls (see
+   * {@link #throughput}); each start counts into {@code out}'s {@code exchanges}, each stall
+   * into its {@code stalled}.
+   */
+  private static Perf.Result perf(BenchNode client, BenchNode server, Traffic traffic, long upload, long download,
+      JsonObject out) {
+    PeerId peer = server.swarm.localPeer();
+    for (int attempt = 0; ; attempt++) {
+      out.put("exchanges", out.getInteger("exchanges") + 1);
+      Traffic.Totals before = client.onLoop(n -> Future.succeededFuture(traffic.totals()));
+      try {
+        return client.onLoop(n -> watched(n, traffic, n.perf.run(peer, upload, download)));
+      } catch (IllegalStateException e) {
+        if (!(e.getCause() instanceof Stalled)) {
+          throw e;
+        }
+        Traffic.Totals at = client.onLoop(n -> Future.succeededFuture(traffic.totals()));
+        out.getJsonArray("stalled").add(new JsonObject().put("uploadBytes", upload).put("downloadBytes", download)
+            .put("sentBeforeStall", at.bytesSent() - before.bytesSent())
+            .put("receivedBeforeStall", at.bytesReceived() - before.bytesReceived()));
+        if (attempt == STALL_RETRIES) {
+          throw e;
+        }
+        client.onLoop(n -> {
+          n.swarm.disconnect(peer);
+          return closed(n, peer);
+        });
+        client.onLoop(n -> n.swarm.dial(server.addr));
+      }
+    }
   }
 
-  /** How long an exchange of {@code bytes} may take: 10 s, plus the bytes at 10 MB/s. */
-  static long perfLimitSeconds(long bytes) {
-    return 10 + bytes / 10_000_000;
+  /** {@code exchange}, failed with {@link Stalled} once perf's streams moved no byte for {@link #STALL_SECONDS}. */
+  private static Future<Perf.Result> watched(BenchNode n, Traffic traffic, Future<Perf.Result> exchange) {
+    Vertx vertx = n.swarm.context().owner();
+    Promise<Perf.Result> result = Promise.promise();
+    long[] last = {-1, 0}; // bytes moved, seconds without a change
+    long timer = vertx.setPeriodic(1000, id -> {
+      Traffic.Totals t = traffic.totals();
+      long moved = t.bytesSent() + t.bytesReceived();
+      last[1] = moved == last[0] ? last[1] + 1 : 0;
+      last[0] = moved;
+      if (last[1] >= STALL_SECONDS) {
+        result.tryFail(new Stalled("perf exchange moved nothing for " + STALL_SECONDS + " s (stalled)"));
+      }
+    });
+    exchange.onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result());
+      } else {
+        result.tryFail(ar.cause());
+      }
+    });
+    return result.future().andThen(ar -> vertx.cancelTimer(timer));
+  }
+
+  /** A perf exchange in which nothing moved for {@link #STALL_SECONDS}. */
+  private static final class Stalled extends RuntimeException {
+    Stalled(String message) {
+      super(message, null, false, false);
+    }
   }
 
   // ---- request-response ----
@@ -505,6 +565,13 @@ public final class Bench {
     String runs = Integer.valueOf(1).equals(quicRuns) ? "1 run" : "median of " + quicRuns;
     for (String dir : List.of("upload", "download")) {
       quicRows(t, j, s, "throughput", dir + "MBps", "throughput " + dir + ", 1 stream, QUIC, " + runs + " (MB/s)");
+    }
+    for (String w : List.of("throughput", "throughputQuic")) {
+      JsonObject r = j.getJsonObject(w);
+      if (r != null && r.getJsonArray("stalled") != null && (w.endsWith("Quic") || !r.getJsonArray("stalled").isEmpty())) {
+        row(t, "  … " + (w.endsWith("Quic") ? "QUIC" : "TCP") + " exchanges that stalled (nothing moved for " + STALL_SECONDS
+            + " s; each tried again on a new connection)", r.getJsonArray("stalled").size() + " of " + r.getInteger("exchanges"), null);
+      }
     }
     row(t, "req/resp 100 B, 64 in flight (req/s)", path(j, "reqresp", "requestsPerSec"), path(s, "reqresp", "requestsPerSec"));
     row(t, "  p50 (ms)", path(j, "reqresp", "p50Ms"), path(s, "reqresp", "p50Ms"));
