@@ -6,8 +6,8 @@ import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.noise.CipherState;
 import io.tinyp2p.noise.NoiseHandshake;
-import io.tinyp2p.stream.Traffic;
 import io.tinyp2p.protocol.perf.Perf;
+import io.tinyp2p.stream.Traffic;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.transport.quic.QuicTransport;
@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Options: {@code --only=ceilings,throughput,reqresp,gossipsub,connections,footprint,scale},
  * {@code --no-js}, {@code --bytes=N} (throughput and ceiling size, default 1 GiB),
  * {@code --transports=tcp,quic-v1} (the transports of {@code throughput} and {@code connections},
- * default both). The scaling curves ({@code scale}, {@link ScaleBench}, Java only) print a table
+ * default both), {@code --quic-runs=N} (runs each way of the QUIC throughput, default 1: at
+ * QUIC's rate here three would add some two minutes to the run). The scaling curves ({@code scale}, {@link ScaleBench}, Java only) print a table
  * of their own after the main one.
  *
  * <p>{@code throughput} and {@code connections} run once per transport, the same workload with
@@ -57,8 +58,9 @@ public final class Bench {
   /** The throughput's warm-up transfer, each way, over TCP. */
   static final long TCP_WARM_UP = 256 * MIB;
   /**
-   * The same over QUIC: smaller, as QUIC moves a fifth to a third of TCP's rate here (the same
-   * code paths are warm from the TCP runs; QUIC's own compile within it).
+   * The same over QUIC: smaller, as QUIC moves a fifth to a third of TCP's rate here. What QUIC
+   * shares with TCP is warm from the TCP runs, and QUIC's own code compiles within it: with it,
+   * the first of three QUIC runs measured no slower than the other two.
    */
   static final long QUIC_WARM_UP = 64 * MIB;
 
