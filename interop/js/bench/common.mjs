@@ -1,9 +1,10 @@
 // Shared helpers for the js-libp2p benchmarks: the node factory, stream
 // reading helpers, statistics, timeouts and the child-process server handle.
 //
-// Every benchmark node is TCP + Noise + Yamux on 127.0.0.1 with identify and
-// ping, like ../peer.mjs, with the limits that would otherwise get in the way
-// of a benchmark raised (connection count, per-protocol stream counts).
+// Every benchmark node is TCP + Noise + Yamux (or QUIC, @chainsafe/libp2p-quic,
+// when asked) on 127.0.0.1 with identify and ping, like ../peer.mjs, with the
+// limits that would otherwise get in the way of a benchmark raised (connection
+// count, per-protocol stream counts).
 
 import { spawn } from 'node:child_process'
 import { setMaxListeners } from 'node:events'
@@ -31,13 +32,26 @@ export function log (...args) {
   console.error(`[${process.pid}]`, ...args)
 }
 
+/** The transports a bench node may have: its factory and its listen address on 127.0.0.1. */
+const TRANSPORTS = {
+  tcp: { create: () => tcp(), listen: (port) => `/ip4/127.0.0.1/tcp/${port}` },
+  quic: {
+    create: async () => (await import('@chainsafe/libp2p-quic')).quic(),
+    listen: (port) => `/ip4/127.0.0.1/udp/${port}/quic-v1`
+  }
+}
+export const TRANSPORT_NAMES = Object.keys(TRANSPORTS)
+
 /**
  * A js-libp2p node for benchmarks.
+ *   transport: "tcp" (+ Noise + Yamux, the default) or "quic" (quic-v1: TLS 1.3 inside QUIC, QUIC's streams)
  *   listen: listen on 127.0.0.1 (an ephemeral port unless `port`); clients do not need to
  *   gossipsub: also run @libp2p/gossipsub (colocation scoring off: every node is on 127.0.0.1)
  *   connectionMonitor: keep js-libp2p's 10 s ping heartbeat per connection (default on, as in production)
  */
-export async function createBenchNode ({ listen = true, port = 0, gossipsub = false, gossipsubOptions = {}, connectionMonitor = true } = {}) {
+export async function createBenchNode ({ transport = 'tcp', listen = true, port = 0, gossipsub = false, gossipsubOptions = {}, connectionMonitor = true } = {}) {
+  const t = TRANSPORTS[transport]
+  if (t == null) throw new Error(`unknown transport ${JSON.stringify(transport)}; known: ${TRANSPORT_NAMES.join(', ')}`)
   const services = {
     identify: identify(),
     ping: ping({ maxInboundStreams: 32, maxOutboundStreams: 32 })
@@ -50,8 +64,9 @@ export async function createBenchNode ({ listen = true, port = 0, gossipsub = fa
     })
   }
   return createLibp2p({
-    addresses: { listen: listen ? [`/ip4/127.0.0.1/tcp/${port}`] : [] },
-    transports: [tcp()],
+    addresses: { listen: listen ? [t.listen(port)] : [] },
+    transports: [await t.create()],
+    // QUIC brings its own security and streams; these two serve TCP
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionMonitor: { enabled: connectionMonitor },
@@ -194,12 +209,13 @@ export function seededRandom (seed) {
 /**
  * Starts server.mjs in a child node process and waits for its ready line.
  * Returns { addr, peerId, pid, call(cmd) → reply, stop() }.
- * `gc: true` runs the child with --expose-gc (needed for the "heap" command).
+ * `gc: true` runs the child with --expose-gc (needed for the "heap" command);
+ * `transport` is the server node's (createBenchNode).
  */
-export async function spawnServer ({ gc = false, timeoutMs = 20_000 } = {}) {
+export async function spawnServer ({ gc = false, transport = 'tcp', timeoutMs = 20_000 } = {}) {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof" when profiling
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
-  const args = ['--import', POLYFILL, ...(gc ? ['--expose-gc'] : []), ...extra, join(HERE, 'server.mjs')]
+  const args = ['--import', POLYFILL, ...(gc ? ['--expose-gc'] : []), ...extra, join(HERE, 'server.mjs'), transport]
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout, crlfDelay: Infinity })
   const waiting = new Map()

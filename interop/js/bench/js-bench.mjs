@@ -7,6 +7,12 @@
 // field next to whatever it had measured. See README.md in this folder for the
 // parameters, the exact output format and how each number is measured.
 //
+// throughput and connections run once per transport of "transports" (default
+// ["tcp", "quic"]): the same workload, its nodes on that transport (QUIC:
+// @chainsafe/libp2p-quic); the TCP result is output.throughput /
+// output.connections, the QUIC one output.throughputQuic /
+// output.connectionsQuic, whose parameters {"throughputQuic": {...}} overrides.
+//
 // Process layout (the machine has 2 cores and node is single-threaded):
 //   throughput, reqresp, connections, footprint: the client node runs in this
 //     process, the server node in a child process (server.mjs), so each side
@@ -21,7 +27,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  HERE, MB, createBenchNode, log, packageVersion, percentile, round, seededRandom,
+  HERE, MB, TRANSPORT_NAMES, createBenchNode, log, packageVersion, percentile, round, seededRandom,
   sleep, spawnServer, timeoutSignal, withTimeout
 } from './common.mjs'
 import { runPerf } from './perf.mjs'
@@ -45,6 +51,10 @@ const DEFAULTS = {
   footprint: { idle: 100, settleMs: 1_000, timeoutMs: 60_000 }
 }
 const WORKLOADS = Object.keys(DEFAULTS)
+// the workloads that run once per transport, with the transport as a parameter
+const PER_TRANSPORT = ['throughput', 'connections']
+/** Where a workload's result over `transport` goes: its name for TCP, name + "Quic" for QUIC. */
+const resultKey = (name, transport) => transport === 'tcp' ? name : name + transport[0].toUpperCase() + transport.slice(1)
 
 /** Bad parameters: one JSON line with the reason, exit 2. */
 function usage (message) {
@@ -62,10 +72,14 @@ const only = input.only ?? WORKLOADS
 for (const name of only) {
   if (!WORKLOADS.includes(name)) await usage(`unknown workload ${JSON.stringify(name)}; known: ${WORKLOADS.join(', ')}`)
 }
+const transports = input.transports ?? TRANSPORT_NAMES
+for (const t of transports) {
+  if (!TRANSPORT_NAMES.includes(t)) await usage(`unknown transport ${JSON.stringify(t)}; known: ${TRANSPORT_NAMES.join(', ')}`)
+}
 // per-workload parameters: {"reqresp": {"requests": 1000}} overrides the defaults
 const params = Object.fromEntries(WORKLOADS.map(name => [name, { ...DEFAULTS[name], ...(input[name] ?? {}) }]))
 // the whole run stays within this, whatever the workloads' own timeouts say
-const budgetMs = (input.budgetSeconds ?? 240) * 1000
+const budgetMs = (input.budgetSeconds ?? 300) * 1000
 
 // ---------------------------------------------------------------- helpers
 
@@ -122,16 +136,16 @@ function identifyTracker (node) {
 // ---------------------------------------------------------------- workloads
 
 /**
- * throughput: one /perf/1.0.0 stream on one connection, uploading `bytes` and
+ * throughput (over p.transport): one /perf/1.0.0 stream on one connection, uploading `bytes` and
  * then downloading `bytes`; the two phases are timed separately (perf.mjs).
  * A smaller exchange on the same connection first warms up the JIT (yamux's
  * receive window is per stream and grows during each run).
  */
 async function throughput (p, { result, defer, signal }) {
-  Object.assign(result, { bytes: p.bytes, layout: 'client: bench process, server: child process' })
-  const server = await spawnServer()
+  Object.assign(result, { transport: p.transport, bytes: p.bytes, layout: 'client: bench process, server: child process' })
+  const server = await spawnServer({ transport: p.transport })
   defer(() => server.stop())
-  const client = await createBenchNode({ listen: false })
+  const client = await createBenchNode({ transport: p.transport, listen: false })
   defer(() => client.stop())
   const connection = await dialServer(client, server, signal)
   if (p.warmupBytes > 0) await runPerf(connection, { uploadBytes: p.warmupBytes, downloadBytes: p.warmupBytes, signal })
@@ -484,19 +498,21 @@ function isConnected (n, edges) {
 }
 
 /**
- * connections: the client (this process) dials the server child `count`
+ * connections (over p.transport): the client (this process) dials the server child `count`
  * times, each a new connection (dial with force: true): TCP + multistream +
- * Noise + multistream + Yamux, then waits until its identify request on that
- * connection succeeded, then closes it and awaits the close. `parallel` such
- * loops run at once (default 1: strictly one connection after the other).
- * connectionsPerSec = count / wall time of the whole loop (closes included);
- * p50Ms / p99Ms are per connection, dial start → identify done.
+ * Noise + multistream + Yamux, or QUIC's handshake (TLS 1.3 inside), then waits
+ * until its identify request on that connection succeeded, then closes it and
+ * awaits the close. `parallel` such loops run at once (default 1: strictly one
+ * connection after the other). connectionsPerSec = count / wall time of the
+ * whole loop (closes included); per connection, connectedP50Ms / connectedP99Ms
+ * are dial start → the dial's connection (authenticated, multiplexed), p50Ms /
+ * p99Ms dial start → identify done.
  */
 async function connections (p, { result, defer, signal }) {
-  Object.assign(result, { count: p.count, parallel: p.parallel, layout: 'client: bench process, server: child process' })
-  const server = await spawnServer()
+  Object.assign(result, { transport: p.transport, count: p.count, parallel: p.parallel, layout: 'client: bench process, server: child process' })
+  const server = await spawnServer({ transport: p.transport })
   defer(() => server.stop())
-  const client = await createBenchNode({ listen: false })
+  const client = await createBenchNode({ transport: p.transport, listen: false })
   defer(() => client.stop())
   const identified = identifyTracker(client)
   const addr = multiaddr(server.addr)
@@ -504,20 +520,24 @@ async function connections (p, { result, defer, signal }) {
   const one = async () => {
     const started = performance.now()
     const connection = await client.dial(addr, { signal, force: true })
+    const connectedMs = performance.now() - started
     await identified.wait(connection, 10_000)
     const ms = performance.now() - started
     await connection.close({ signal })
     identified.forget(connection)
-    return ms
+    return { connectedMs, ms }
   }
 
   await runPool(p.warmup, p.parallel, one)
+  const connected = new Float64Array(p.count)
   const latencies = new Float64Array(p.count)
   const started = performance.now()
-  await runPool(p.count, p.parallel, async (i) => { latencies[i] = await one() })
+  await runPool(p.count, p.parallel, async (i) => { ({ connectedMs: connected[i], ms: latencies[i] } = await one()) })
   const seconds = (performance.now() - started) / 1000
   Object.assign(result, {
     connectionsPerSec: round(p.count / seconds, 1),
+    connectedP50Ms: round(percentile(connected, 50)),
+    connectedP99Ms: round(percentile(connected, 99)),
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
     seconds: round(seconds, 3)
@@ -579,30 +599,30 @@ const RUNNERS = { throughput, reqresp, gossipsub, connections, footprint }
  * failure, which is recorded as result.error. Its cleanups (nodes, children)
  * always run, each bounded in time.
  */
-async function runWorkload (name, timeoutMs) {
+async function runWorkload (name, timeoutMs, p = params[name], label = name) {
   const result = {}
   const cleanups = []
   const controller = new AbortController()
   const signal = AbortSignal.any([controller.signal, timeoutSignal(timeoutMs)])
   setMaxListeners(Infinity, signal) // shared by every request / dial of the workload
   const started = performance.now()
-  log(`${name}: starting (timeout ${timeoutMs} ms)`)
+  log(`${label}: starting (timeout ${timeoutMs} ms)`)
   try {
-    const run = RUNNERS[name](params[name], { result, defer: (f) => cleanups.push(f), signal })
+    const run = RUNNERS[name](p, { result, defer: (f) => cleanups.push(f), signal })
     run.catch(() => {}) // if the timeout wins, a later rejection is expected
-    await withTimeout(run, timeoutMs, name)
+    await withTimeout(run, timeoutMs, label)
   } catch (err) {
     result.error = `${err?.name ?? 'Error'}: ${err?.message ?? err}`
-    log(`${name}: failed:`, err)
+    log(`${label}: failed:`, err)
   } finally {
-    controller.abort(new Error(`${name} is over`))
+    controller.abort(new Error(`${label} is over`))
     for (const cleanup of cleanups.reverse()) {
-      await withTimeout(Promise.resolve().then(cleanup), 10_000, `${name} cleanup`)
-        .catch(err => log(`${name}: cleanup failed:`, err.message))
+      await withTimeout(Promise.resolve().then(cleanup), 10_000, `${label} cleanup`)
+        .catch(err => log(`${label}: cleanup failed:`, err.message))
     }
   }
   result.wallSeconds = round((performance.now() - started) / 1000, 2)
-  log(`${name}:`, JSON.stringify(result))
+  log(`${label}:`, JSON.stringify(result))
   return result
 }
 
@@ -617,12 +637,17 @@ const output = {
 }
 for (const name of WORKLOADS) {
   if (!only.includes(name)) continue
-  const left = budgetMs - (performance.now() - runStarted)
-  if (left < 15_000) {
-    output[name] = { error: 'Skipped: the run\'s time budget is used up' }
-    continue
+  for (const transport of PER_TRANSPORT.includes(name) ? transports : [null]) {
+    const key = transport == null ? name : resultKey(name, transport)
+    const left = budgetMs - (performance.now() - runStarted)
+    if (left < 15_000) {
+      output[key] = { error: 'Skipped: the run\'s time budget is used up' }
+      continue
+    }
+    // {"throughputQuic": {...}} overrides the throughput parameters over QUIC only
+    const p = transport == null ? params[name] : { ...params[name], ...(key === name ? {} : input[key] ?? {}), transport }
+    output[key] = await runWorkload(name, Math.floor(Math.min(p.timeoutMs, left - 10_000)), p, key)
   }
-  output[name] = await runWorkload(name, Math.floor(Math.min(params[name].timeoutMs, left - 10_000)))
 }
 output.loadAvgEnd = round(os.loadavg()[0], 2)
 output.totalSeconds = round((performance.now() - runStarted) / 1000, 2)

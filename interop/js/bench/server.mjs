@@ -4,8 +4,10 @@
 //   /tinyp2p/req-resp/1.0.0  an echo server (req-resp.mjs)
 // plus identify and ping, on 127.0.0.1.
 //
-//   node --import ../polyfill.mjs [--expose-gc] server.mjs
+//   node --import ../polyfill.mjs [--expose-gc] server.mjs [tcp|quic]
 //
+// The optional argument is the node's transport (createBenchNode in common.mjs): "tcp"
+// (+ Noise + Yamux, the default) or "quic" (quic-v1, listening on /ip4/127.0.0.1/udp/N/quic-v1).
 // stdout: first {"event":"ready","peerId","addrs":["/ip4/127.0.0.1/tcp/N/p2p/…"],"pid"},
 // then one reply per command. stdin: one JSON command per line:
 //   {"id":1,"cmd":"heap"}         → {"id":1,"ok":true,"heapUsed","heapTotal","rss","external","arrayBuffers"}
@@ -23,7 +25,7 @@ import { REQ_RESP_MAX_STREAMS, REQ_RESP_PROTOCOL, handleEchoRequest } from './re
 
 console.log = console.error // nothing but protocol lines on stdout
 
-const node = await createBenchNode()
+const node = await createBenchNode({ transport: process.argv[2] ?? 'tcp' })
 await node.handle(PERF_PROTOCOL, perfHandler(), { maxInboundStreams: 64, maxOutboundStreams: 64 })
 await node.handle(REQ_RESP_PROTOCOL, handleEchoRequest, {
   maxInboundStreams: REQ_RESP_MAX_STREAMS,

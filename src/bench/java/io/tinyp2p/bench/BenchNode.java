@@ -10,11 +10,14 @@ import io.tinyp2p.protocol.reqresp.RequestResponse;
 import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmConfig;
+import io.tinyp2p.transport.quic.QuicTransport;
+import io.tinyp2p.transport.tcp.TcpTransport;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -22,6 +25,8 @@ import java.util.function.Function;
 /**
  * A node for benchmarks: the swarm with Identify, Ping, perf, request-response (echo) and,
  * when asked, Gossipsub — what the js side runs too — without discovery timers or the bus.
+ * It has one transport, TCP (Noise, Yamux) unless told QUIC ({@value QuicTransport#NAME}), and
+ * listens on 127.0.0.1 with it.
  */
 final class BenchNode extends VerticleBase {
   static final int WINDOW = Integer.getInteger("tinyp2p.bench.window", 256 * 1024);
@@ -35,15 +40,13 @@ final class BenchNode extends VerticleBase {
   Multiaddr addr;
 
   private final Limits limits;
+  private final String transport;
 
-  BenchNode(GossipConfig gossip, Gossipsub.Delivery delivery) {
-    this(gossip, delivery, benchLimits());
-  }
-
-  BenchNode(GossipConfig gossip, Gossipsub.Delivery delivery, Limits limits) {
+  BenchNode(GossipConfig gossip, Gossipsub.Delivery delivery, Limits limits, String transport) {
     this.gossip = gossip;
     this.delivery = delivery;
     this.limits = limits;
+    this.transport = transport;
   }
 
   /**
@@ -61,7 +64,8 @@ final class BenchNode extends VerticleBase {
   @Override
   public Future<?> start() {
     Node.Builder builder = Node.builder(vertx, KeyPair.generate())
-        .swarmConfig(SwarmConfig.defaults().withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW)))
+        .swarmConfig(SwarmConfig.defaults().withYamux(SwarmConfig.defaults().yamux().withReceiveWindow(WINDOW))
+            .withTransports(List.of(transport)))
         .limits(limits)
         .ping(Duration.ZERO, Duration.ofSeconds(10))
         .perf()
@@ -75,7 +79,8 @@ final class BenchNode extends VerticleBase {
     perf = node.perf();
     reqResp = node.requestResponse();
     gossipsub = node.gossipsub();
-    return node.start(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).map(a -> {
+    Multiaddr listen = transport.equals(QuicTransport.NAME) ? Multiaddr.quic("127.0.0.1", 0) : Multiaddr.tcp("127.0.0.1", 0);
+    return node.start(listen).map(a -> {
       addr = a.withPeerId(swarm.localPeer());
       return null;
     });
@@ -87,14 +92,20 @@ final class BenchNode extends VerticleBase {
   }
 
   static BenchNode deploy(Vertx vertx, GossipConfig gossip, Gossipsub.Delivery delivery) {
-    BenchNode node = new BenchNode(gossip, delivery);
-    await(vertx.deployVerticle(node));
-    return node;
+    return deploy(vertx, new BenchNode(gossip, delivery, benchLimits(), TcpTransport.NAME));
   }
 
   /** A node without Gossipsub, with these limits. */
   static BenchNode deploy(Vertx vertx, Limits limits) {
-    BenchNode node = new BenchNode(null, null, limits);
+    return deploy(vertx, new BenchNode(null, null, limits, TcpTransport.NAME));
+  }
+
+  /** A node without Gossipsub on {@code transport} ({@value TcpTransport#NAME} or {@value QuicTransport#NAME}). */
+  static BenchNode deploy(Vertx vertx, String transport) {
+    return deploy(vertx, new BenchNode(null, null, benchLimits(), transport));
+  }
+
+  private static BenchNode deploy(Vertx vertx, BenchNode node) {
     await(vertx.deployVerticle(node));
     return node;
   }
