@@ -64,6 +64,8 @@ public final class QuicTransport implements Transport {
 
   /** The UDP socket buffers asked for (net.core.rmem_max / wmem_max bound what the kernel grants). */
   static final int SOCKET_BUFFER = 4 << 20;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QuicTransport.class);
+  private static boolean bufferWarned; // once per JVM: it is the kernel's setting
 
   /** The channel attribute by which a QUIC connection finds its {@link QuicConnection}. */
   static final AttributeKey<QuicConnection> CONNECTION = AttributeKey.valueOf("tinyp2p.quic.connection");
@@ -246,12 +248,24 @@ public final class QuicTransport implements Transport {
         .bind(local)
         .addListener((io.netty.channel.ChannelFuture f) -> context.emit(f, done -> {
           if (done.isSuccess()) {
+            checkBuffers(done.channel());
             promise.complete(done.channel());
           } else {
             promise.fail(done.cause());
           }
         }));
     return promise.future();
+  }
+
+  /** Says once when the kernel granted less receive buffer than asked (its net.core.rmem_max is lower). */
+  private static void checkBuffers(Channel socket) {
+    Integer granted = socket.config().getOption(io.netty.channel.ChannelOption.SO_RCVBUF);
+    if (granted != null && granted < SOCKET_BUFFER && !bufferWarned) {
+      bufferWarned = true;
+      LOG.warn("QUIC socket {}: the kernel granted a {} KiB receive buffer of the {} KiB asked for; bulk QUIC "
+          + "transfers lose datagrams at the socket with less (raise net.core.rmem_max and net.core.wmem_max)",
+          socket.localAddress(), granted / 1024, SOCKET_BUFFER / 1024);
+    }
   }
 
   /** A peer's first handshake packet arrived: its connection, offered to the swarm once registered. */

@@ -350,6 +350,68 @@ class QuicTransportTest {
     }
   }
 
+  /**
+   * A relay between a dialer and a listener that drops one datagram in {@code 1/dropOneIn} each
+   * way (seeded): QUIC's loss recovery must carry a transfer through it.
+   */
+  private static DatagramSocket lossyRelay(Multiaddr to, int dropOneIn, long seed) {
+    DatagramSocket front = TestNode.await(vertx.createDatagramSocket().listen(0, "127.0.0.1"));
+    DatagramSocket back = TestNode.await(vertx.createDatagramSocket().listen(0, "127.0.0.1"));
+    java.util.Random random = new java.util.Random(seed);
+    io.vertx.core.net.SocketAddress[] dialer = {null};
+    front.handler(packet -> {
+      dialer[0] = packet.sender();
+      if (random.nextInt(dropOneIn) != 0) {
+        back.send(packet.data(), to.udpPort(), to.host());
+      }
+    });
+    back.handler(packet -> {
+      if (dialer[0] != null && random.nextInt(dropOneIn) != 0) {
+        front.send(packet.data(), dialer[0].port(), dialer[0].host());
+      }
+    });
+    return front;
+  }
+
+  @Test
+  void aTransferGoesThroughALossyPath() throws Exception {
+    try (Node a = Node.start(); Node b = Node.start()) {
+      Multiaddr addr = b.listen();
+      DatagramSocket relay = lossyRelay(addr, 50, 3); // 2 % each way
+      MuxedConnection out = a.dial(Multiaddr.quic("127.0.0.1", relay.localAddress().port()), b.identity().peerId());
+      MuxedConnection in = get(b.inbound(0));
+      int size = 32 << 20;
+      CompletableFuture<Long> received = new CompletableFuture<>();
+      b.call(() -> {
+        in.inboundStreamHandler(s -> {
+          long[] got = {0};
+          s.handler(buf -> got[0] += buf.length());
+          s.endHandler(v -> received.complete(got[0]));
+        });
+        return null;
+      });
+      a.call(() -> out.openStream().onSuccess(s -> {
+        Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+        long[] sent = {0};
+        Runnable[] pump = new Runnable[1];
+        pump[0] = () -> {
+          while (sent[0] < size && !s.writeQueueFull()) {
+            s.write(chunk);
+            sent[0] += chunk.length();
+          }
+          if (sent[0] >= size) {
+            s.end();
+          } else {
+            s.drainHandler(v -> pump[0].run());
+          }
+        };
+        pump[0].run();
+      }));
+      assertEquals(size, received.get(120, TimeUnit.SECONDS));
+      TestNode.await(relay.close());
+    }
+  }
+
   @Test
   void aHandshakeThatNeverFinishesTimesOutOnBothSides() throws Exception {
     try (Node a = Node.start(KeyPair.generate(), null, 64, Duration.ofMillis(800));
