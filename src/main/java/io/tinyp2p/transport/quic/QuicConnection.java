@@ -393,12 +393,10 @@ final class QuicConnection implements Upgrade, MuxedConnection {
       reason = certificateError != null ? certificateError
           : new TransportException("QUIC connection closed during the handshake"
               + (event != null ? " (" + describe(event) + ")" : ""));
-    } else if (event == null || (event.isApplicationClose() && event.error() == CLOSE_OK)) {
-      reason = null; // an orderly close, the peer's or an idle one
-    } else if (event.isApplicationClose()) {
-      reason = null; // the peer closed it; its code is the application's, not a fault
+    } else if (event == null || event.isApplicationClose() || event.error() == 0) {
+      reason = null; // an orderly close (the peer's, whatever its application's code, or an idle one)
     } else {
-      reason = event.error() == 0 ? null : new TransportException("QUIC connection closed: " + describe(event));
+      reason = new TransportException("QUIC connection closed: " + describe(event));
     }
     terminate(reason);
   }
