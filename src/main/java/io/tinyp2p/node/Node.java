@@ -17,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
 
@@ -79,20 +80,20 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
    * address that could not be listened on.
    */
   public Future<Multiaddr> start(List<Multiaddr> addrs) {
-    Future<Multiaddr> first = null;
-    Future<Multiaddr> chain = Future.succeededFuture();
+    Future<List<Multiaddr>> bound = Future.succeededFuture(new ArrayList<>());
     for (Multiaddr addr : addrs) {
-      Future<Multiaddr> listening = chain.compose(v -> swarm.listen(addr)
-          .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + addr + ": " + e.getMessage(), e))));
-      first = first == null ? listening : first;
-      chain = listening;
+      bound = bound.compose(list -> swarm.listen(addr)
+          .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + addr + ": " + e.getMessage(), e)))
+          .map(first -> {
+            list.add(first);
+            return list;
+          }));
     }
-    Future<Multiaddr> bound = first;
-    return chain.map(last -> {
+    return bound.map(list -> {
       if (kademlia != null) {
         kademlia.start();
       }
-      return bound.result();
+      return list.get(0);
     });
   }
 

@@ -411,9 +411,6 @@ public final class Swarm {
    * those no transport of ours dials come last (their dial fails at once, naming why).
    */
   List<Multiaddr> inDialOrder(List<Multiaddr> addrs) {
-    if (transports.size() < 2) {
-      return addrs;
-    }
     List<Multiaddr> sorted = new ArrayList<>(addrs);
     sorted.sort(java.util.Comparator.comparingInt(this::transportRank));
     return sorted;
@@ -481,8 +478,8 @@ public final class Swarm {
       if (expected.equals(localPeer())) {
         return Future.failedFuture(new SwarmException("refusing to dial ourselves"));
       }
-      Future<Connection> current = join ? connectedOrDialing(expected) : connection(expected) == null ? null
-          : Future.succeededFuture(connection(expected));
+      Connection open = connection(expected);
+      Future<Connection> current = join ? connectedOrDialing(expected) : open != null ? Future.succeededFuture(open) : null;
       if (current != null) {
         return current;
       }
