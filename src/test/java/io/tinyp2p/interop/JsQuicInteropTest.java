@@ -1,7 +1,6 @@
 package io.tinyp2p.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tinyp2p.Responder;
@@ -11,17 +10,12 @@ import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.tls.TestCertificates;
-import io.tinyp2p.transport.MuxedConnection;
-import io.tinyp2p.transport.Upgrade;
 import io.tinyp2p.transport.quic.QuicTransport;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,10 +89,6 @@ class JsQuicInteropTest {
         new JsonObject().put("transports", new JsonArray().add("quic")), Multiaddr::isQuic);
   }
 
-  private static <T> T on(Context context, java.util.function.Supplier<Future<T>> action) {
-    return TestNode.onContext(context, action);
-  }
-
   private static QuicTransport forgedTransport(Context context, KeyPair identity) {
     QuicTransport.Settings settings = new QuicTransport.Settings(identity, Duration.ofSeconds(10), Duration.ofSeconds(30),
         64, 1 << 20, 4L << 20, 1 << 20, 64L << 20, Duration.ofSeconds(20));
@@ -107,17 +97,8 @@ class JsQuicInteropTest {
 
   @Test
   void jsRefusesToDialAJavaListenerWhoseCertificateDoesNotProveItsKey() {
-    KeyPair bad = KeyPair.generate();
-    Context context = vertx.getOrCreateContext();
-    QuicTransport transport = on(context, () -> Future.succeededFuture(forgedTransport(context, bad)));
-    try {
-      Multiaddr addr = on(context, () -> transport.listen(Multiaddr.parse("/ip4/127.0.0.1/udp/0/quic-v1"), u -> true)).get(0);
-      JsPeer.JsPeerException e = org.junit.jupiter.api.Assertions.assertThrows(JsPeer.JsPeerException.class,
-          () -> js.call(new JsonObject().put("cmd", "dial").put("addr", addr.withPeerId(bad.peerId()).toString()), WAIT));
-      assertFalse(e.getMessage().isEmpty());
-    } finally {
-      on(context, transport::close);
-    }
+    JsTlsInteropTest.jsRefusesForgedListener(vertx, js, id -> forgedTransport(vertx.getOrCreateContext(), id),
+        "/ip4/127.0.0.1/udp/0/quic-v1");
   }
 
   @Test
@@ -130,25 +111,6 @@ class JsQuicInteropTest {
 
   @Test
   void jsRefusesAJavaDialerWhoseCertificateDoesNotProveItsKey() throws Exception {
-    KeyPair bad = KeyPair.generate();
-    Context context = vertx.getOrCreateContext();
-    QuicTransport transport = on(context, () -> Future.succeededFuture(forgedTransport(context, bad)));
-    try {
-      CompletableFuture<Throwable> ended = new CompletableFuture<>();
-      context.runOnContext(v -> transport.dial(jsQuicAddr(), PeerId.parse(js.peerId()))
-          .compose(Upgrade::result).onComplete(ar -> {
-            if (ar.failed()) {
-              ended.complete(ar.cause());
-            } else {
-              MuxedConnection connection = ar.result();
-              connection.closeHandler(reason -> ended.complete(reason == null ? new Exception("closed") : reason));
-            }
-          }));
-      assertTrue(ended.get(WAIT.toSeconds(), TimeUnit.SECONDS) != null);
-      assertTrue(js.events().stream().noneMatch(e -> "connection:open".equals(e.getString("event"))
-          && bad.peerId().toBase58().equals(e.getString("peerId"))), "js opened a connection to the forged peer");
-    } finally {
-      on(context, transport::close);
-    }
+    JsTlsInteropTest.jsRefusesForgedDialer(vertx, js, id -> forgedTransport(vertx.getOrCreateContext(), id), jsQuicAddr());
   }
 }

@@ -17,6 +17,7 @@ import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.tls.TestCertificates;
 import io.tinyp2p.transport.MuxedConnection;
+import io.tinyp2p.transport.Transport;
 import io.tinyp2p.transport.Upgrade;
 import io.tinyp2p.transport.tcp.TcpTransport;
 import io.tinyp2p.yamux.YamuxConfig;
@@ -160,17 +161,34 @@ class JsTlsInteropTest {
     return new TcpTransport(context, settings, TestCertificates.forged(identity, KeyPair.generate()));
   }
 
-  private static <T> T on(Context context, java.util.function.Supplier<Future<T>> action) {
+  static <T> T on(Context context, java.util.function.Supplier<Future<T>> action) {
     return TestNode.onContext(context, action);
   }
 
   @Test
   void jsRefusesToDialAJavaListenerWhoseCertificateDoesNotProveItsKey() {
+    jsRefusesForgedListener(vertx, js, id -> forgedTransport(vertx.getOrCreateContext(), id), "/ip4/127.0.0.1/tcp/0");
+  }
+
+  @Test
+  void jsRefusesAJavaDialerWhoseCertificateDoesNotProveItsKey() throws Exception {
+    // TLS 1.3: our handshake completes before js checked our certificate; then js hangs up
+    jsRefusesForgedDialer(vertx, js, id -> forgedTransport(vertx.getOrCreateContext(), id),
+        Multiaddr.parse(js.addrs().get(0)));
+  }
+
+  /**
+   * js refuses to dial a Java listener whose certificate claims a key that did not sign it:
+   * {@code forged} makes a bare transport (on the current context) with such a certificate for
+   * the identity it is given; it listens on {@code listenOn}.
+   */
+  static void jsRefusesForgedListener(Vertx vertx, JsPeer js, java.util.function.Function<KeyPair, Transport> forged,
+      String listenOn) {
     KeyPair bad = KeyPair.generate();
     Context context = vertx.getOrCreateContext();
-    TcpTransport transport = on(context, () -> Future.succeededFuture(forgedTransport(context, bad)));
+    Transport transport = on(context, () -> Future.succeededFuture(forged.apply(bad)));
     try {
-      Multiaddr addr = on(context, () -> transport.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"), u -> true)).get(0);
+      Multiaddr addr = on(context, () -> transport.listen(Multiaddr.parse(listenOn), u -> true)).get(0);
       JsPeer.JsPeerException e = assertThrows(JsPeer.JsPeerException.class, () -> js.call(
           new JsonObject().put("cmd", "dial").put("addr", addr.withPeerId(bad.peerId()).toString()), WAIT));
       assertFalse(e.getMessage().isEmpty());
@@ -179,15 +197,15 @@ class JsTlsInteropTest {
     }
   }
 
-  @Test
-  void jsRefusesAJavaDialerWhoseCertificateDoesNotProveItsKey() throws Exception {
+  /** js refuses a Java dialer (a bare transport from {@code forged}) whose certificate does not prove its key. */
+  static void jsRefusesForgedDialer(Vertx vertx, JsPeer js, java.util.function.Function<KeyPair, Transport> forged,
+      Multiaddr jsAddr) throws Exception {
     KeyPair bad = KeyPair.generate();
     Context context = vertx.getOrCreateContext();
-    TcpTransport transport = on(context, () -> Future.succeededFuture(forgedTransport(context, bad)));
+    Transport transport = on(context, () -> Future.succeededFuture(forged.apply(bad)));
     try {
-      // TLS 1.3: our handshake completes before js checked our certificate; then js hangs up
       CompletableFuture<Throwable> ended = new CompletableFuture<>();
-      context.runOnContext(v -> transport.dial(Multiaddr.parse(js.addrs().get(0)), PeerId.parse(js.peerId()))
+      context.runOnContext(v -> transport.dial(jsAddr, PeerId.parse(js.peerId()))
           .compose(Upgrade::result).onComplete(ar -> {
             if (ar.failed()) {
               ended.complete(ar.cause());
