@@ -31,14 +31,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { createClient } from '@libp2p/daemon-client'
-import { createServer } from '@libp2p/daemon-server'
-import { floodsub } from '@libp2p/floodsub'
-import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
 import {
   connectInteropTests,
   dhtInteropTests,
@@ -47,18 +40,12 @@ import {
   streamInteropTests,
   UnsupportedError
 } from '@libp2p/interop'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
-import { tls } from '@libp2p/tls'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import Mocha from 'mocha'
+import { LOOPBACK, startJsDaemon } from './js-daemon.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const PROJECT_DIR = path.resolve(HERE, '..', '..')
-const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
-const KAD_PROTOCOL = '/ipfs/kad/1.0.0'
 const STOP_GRACE_MS = 5_000
 
 function intEnv (name, fallback) {
@@ -129,48 +116,8 @@ function track (daemon) {
 
 /** A js-libp2p node served over the daemon control protocol in this process. */
 async function spawnJs (options) {
-  if (options.transport != null && options.transport !== 'tcp') {
-    throw new UnsupportedError(`transport ${options.transport} is not set up by this harness`)
-  }
-  if (options.relay === true) throw new Error('circuit relay is not set up by this harness')
-  if (options.muxer === 'mplex') throw new Error('mplex is not set up by this harness')
-  let connectionEncrypters
-  switch (options.encryption ?? 'noise') {
-    case 'noise': connectionEncrypters = [noise()]; break
-    case 'tls': connectionEncrypters = [tls()]; break
-    default: throw new Error(`encryption ${options.encryption} is not set up by this harness`)
-  }
-  const services = { identify: identify(), ping: ping() }
-  if (options.dht === true) {
-    // server mode on the protocol go-libp2p-daemon speaks; loopback addresses are kept
-    services.dht = kadDHT({ protocol: KAD_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })
-  }
-  if (options.pubsub === true) {
-    services.pubsub = options.pubsubRouter === 'gossipsub' ? gossipsub() : floodsub()
-  }
-  const privateKey = options.key != null ? privateKeyFromProtobuf(await fs.promises.readFile(options.key)) : undefined
-  const node = await createLibp2p({
-    privateKey,
-    addresses: { listen: options.noListen === true ? [] : [LOOPBACK] },
-    transports: [tcp()],
-    connectionEncrypters,
-    streamMuxers: [yamux()],
-    services
-  })
-  let server
-  try {
-    server = createServer(multiaddr(LOOPBACK), node)
-    await server.start()
-  } catch (err) {
-    await node.stop()
-    throw err
-  }
-  return track({
-    client: createClient(server.getMultiaddr()),
-    stop: async () => {
-      try { await server.stop() } finally { await node.stop() }
-    }
-  })
+  const daemon = await startJsDaemon(options)
+  return track({ client: createClient(daemon.server.getMultiaddr()), stop: daemon.stop })
 }
 
 function javaFlags (options) {
@@ -433,7 +380,7 @@ function report (extra = {}) {
     failed,
     notRun: notRunCount,
     total: tests.length,
-    goDaemon: AS_JS ? 'js (TINYP2P_DAEMON_AS_JS=1)' : 'tinyp2p',
+    goDaemon: AS_JS ? 'js in this process (TINYP2P_DAEMON_AS_JS=1)' : daemonCommand,
     suite: '@libp2p/interop',
     ...extra
   }
