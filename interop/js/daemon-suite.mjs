@@ -21,7 +21,8 @@
 //                             unless TINYP2P_DAEMON_AS_JS=1)
 //   TINYP2P_DAEMON_AS_JS=1    'go' daemons are in-process js ones (proves the harness)
 //   TINYP2P_DAEMON_LOG_DIR    where daemon-<n>.log go (default: the project's target/)
-//   TINYP2P_DAEMON_START_MS   how long a child may take to print its control socket (30000)
+//   TINYP2P_DAEMON_START_MS   how long a child may take to print its control socket (20000,
+//                             the bound the suite puts on its own start-up hooks)
 //   TINYP2P_SUITE_TEST_MS     mocha's timeout where the suite sets none (60000)
 //   TINYP2P_SUITE_TIMEOUT_MS  the whole run's bound (780000); past it the run fails
 
@@ -57,7 +58,7 @@ function intEnv (name, fallback) {
 }
 
 const AS_JS = process.env.TINYP2P_DAEMON_AS_JS === '1'
-const START_MS = intEnv('TINYP2P_DAEMON_START_MS', 30_000)
+const START_MS = intEnv('TINYP2P_DAEMON_START_MS', 20_000)
 const TEST_MS = intEnv('TINYP2P_SUITE_TEST_MS', 60_000)
 const SUITE_MS = intEnv('TINYP2P_SUITE_TIMEOUT_MS', 780_000)
 const LOG_DIR = path.resolve(process.env.TINYP2P_DAEMON_LOG_DIR ?? path.join(PROJECT_DIR, 'target'))
