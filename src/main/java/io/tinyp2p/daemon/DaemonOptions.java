@@ -96,7 +96,12 @@ public record DaemonOptions(Multiaddr listen, List<Multiaddr> hostAddrs, Path id
   }
 
   private static DaemonOptions from(Map<String, String> values) throws UsageException {
-    Multiaddr listen = address("listen", values.getOrDefault("listen", "/ip4/127.0.0.1/tcp/0"));
+    String listenText = values.getOrDefault("listen", "/ip4/127.0.0.1/tcp/0");
+    if (listenText.startsWith("/unix/")) {
+      throw new UsageException("-listen: " + listenText + ": unix sockets are not supported; the control socket"
+          + " listens on /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>");
+    }
+    Multiaddr listen = address("listen", listenText);
     if (!listen.isTcp() || listen.peerId() != null) {
       throw new UsageException("-listen: " + listen + " is not a TCP address; the control socket listens on"
           + " /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port> (unix sockets are not supported)");
