@@ -19,7 +19,7 @@ import java.util.Map;
  * @param dht whether Kademlia runs (server mode)
  * @param pubsub whether pubsub runs
  * @param pubsubRouter {@code gossipsub} or {@code floodsub}
- * @param noListen listen on no libp2p address (dial only)
+ * @param noListen listen on no libp2p address (dial only, over TCP)
  * @param security the security protocols, in order of preference
  * @param bootstrapPeers Kademlia boot nodes (multiaddrs ending in /p2p/&lt;id&gt;)
  */
@@ -111,6 +111,12 @@ public record DaemonOptions(Multiaddr listen, List<Multiaddr> hostAddrs, Path id
         : addresses("hostAddrs", values.getOrDefault("hostAddrs", "/ip4/127.0.0.1/tcp/0"));
     if (!noListen && hostAddrs.isEmpty()) {
       throw new UsageException("-hostAddrs: give at least one address, or -noListen");
+    }
+    for (Multiaddr a : hostAddrs) {
+      if (!a.isTcp() && !a.isQuic() || a.peerId() != null) {
+        throw new UsageException("-hostAddrs: " + a + " is not a TCP or QUIC listen address"
+            + " (/ip4/<ip>/tcp/<port> or /ip4/<ip>/udp/<port>/quic-v1, no /p2p)");
+      }
     }
     String router = values.getOrDefault("pubsubRouter", "gossipsub");
     if (!router.equals("gossipsub") && !router.equals("floodsub")) {

@@ -3,12 +3,15 @@ package io.tinyp2p.daemon;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.node.Node;
+import io.tinyp2p.node.NodeConfig;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
 import io.tinyp2p.protocol.kad.Kademlia;
 import io.tinyp2p.swarm.SwarmConfig;
+import io.tinyp2p.transport.tcp.TcpTransport;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The daemon on one event loop: a node built from the daemon's flags (Identify and Ping always;
@@ -33,7 +36,7 @@ public final class DaemonVerticle extends VerticleBase {
   public Future<?> start() {
     PubsubRequests pubsub = options.pubsub() ? new PubsubRequests() : null;
     Node.Builder builder = Node.builder(vertx, identity)
-        .swarmConfig(SwarmConfig.defaults().withSecurity(options.security()))
+        .swarmConfig(SwarmConfig.defaults().withSecurity(options.security()).withTransports(transports()))
         .ping(Duration.ZERO, Duration.ofSeconds(10));
     if (options.dht()) {
       builder.kademlia(Kademlia.Config.of(DISCOVERY_INTERVAL), options.bootstrapPeers());
@@ -49,6 +52,12 @@ public final class DaemonVerticle extends VerticleBase {
     return node.start(options.hostAddrs())
         .compose(first -> control.listen(options.listen()))
         .onSuccess(addr -> controlAddress = addr);
+  }
+
+  /** The transports the host addresses name (QUIC first); TCP for a daemon that only dials. */
+  private List<String> transports() {
+    List<String> named = NodeConfig.transportsOf(options.hostAddrs());
+    return named.isEmpty() ? List.of(TcpTransport.NAME) : named;
   }
 
   private GossipConfig gossipConfig() {

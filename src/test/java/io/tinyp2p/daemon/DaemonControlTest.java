@@ -170,6 +170,19 @@ class DaemonControlTest {
     assertEquals(ControlClient.bytes(bob.addrs().get(0)), r.getDht().getPeer().getAddrs(0));
   }
 
+  @Test
+  void quicDaemons() throws Exception {
+    ControlClient a = start("-hostAddrs", "/ip4/127.0.0.1/udp/0/quic-v1");
+    ControlClient b = start("-hostAddrs", "/ip4/127.0.0.1/udp/0/quic-v1,/ip4/127.0.0.1/tcp/0");
+    assertTrue(a.addrs().get(0).isQuic(), a.addrs().toString());
+    Response r = a.call(Request.newBuilder().setType(Request.Type.CONNECT).setConnect(ConnectRequest.newBuilder()
+        .setPeer(ControlClient.bytes(b.peerId())).addAllAddrs(b.addrs().stream().map(ControlClient::bytes).toList()))
+        .build());
+    assertEquals(Response.Type.OK, r.getType(), r.toString());
+    Response peers = b.call(Request.newBuilder().setType(Request.Type.LIST_PEERS).build());
+    assertTrue(Multiaddr.fromBytes(peers.getPeers(0).getAddrs(0).toByteArray()).isQuic(), peers.toString());
+  }
+
   // ---- bad input: an error response each time, and the daemon serves the next request ----
 
   private static Response rawRequest(ControlClient c, byte[] bytes) throws IOException {

@@ -59,6 +59,7 @@ class DaemonOptionsTest {
     assertTrue(refusal("-listen").contains("-listen needs a value"));
     assertTrue(refusal("-listen", "/unix/tmp/p2pd.sock").contains("unix sockets are not supported"));
     assertTrue(refusal("-hostAddrs", "nonsense").contains("-hostAddrs: 'nonsense' is not a multiaddr"));
+    assertTrue(refusal("-hostAddrs", "/ip4/127.0.0.1/udp/1").contains("not a TCP or QUIC listen address"));
     assertTrue(refusal("-pubsubRouter", "randomsub").contains("use gossipsub or floodsub"));
     assertTrue(refusal("-security", "plaintext").contains("'plaintext' is not offered"));
     assertTrue(refusal("-dht=maybe").contains("takes true or false"));
