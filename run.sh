@@ -4,6 +4,8 @@
 #   ./run.sh -conf config/node1.json     start a node from another config
 #   ./run.sh keygen                      print {"secret": ..., "peerId": ...}
 #   ./run.sh peer-id SECRET              print the PeerId of a secret
+#   ./run.sh daemon [-listen ...] [-dht]  a node driven over the libp2p daemon control protocol
+#                                        (flags as go-libp2p-daemon's p2pd; -help lists them)
 #   ./run.sh test                        run every test (./mvnw verify)
 #   ./run.sh bench [--only=...] [--no-js] the benchmarks, Java and js-libp2p side by side
 # Needs a JDK >= 21: JAVA_HOME if it is one, else the default java if it is one, else the

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Entry point of the fat jar: {@code keygen} and {@code peer-id SECRET} are answered here;
+ * Entry point of the fat jar: {@code keygen} and {@code peer-id SECRET} are answered here,
+ * {@code daemon ...} runs the control-protocol daemon ({@link io.tinyp2p.daemon.Daemon});
  * everything else goes to Vert.x's launcher, which deploys {@link P2pVerticle} (the jar's
  * Main-Verticle) with {@code -conf}, {@code -cluster} and the other launcher options.
  */
@@ -38,6 +39,13 @@ public final class Main {
       } catch (IllegalArgumentException e) {
         System.err.println("invalid secret: " + e.getMessage());
         System.exit(2);
+      }
+      return;
+    }
+    if (args.length > 0 && args[0].equals("daemon")) {
+      int code = io.tinyp2p.daemon.Daemon.run(List.of(args).subList(1, args.length), System.out, System.err);
+      if (code != 0) {
+        System.exit(code);
       }
       return;
     }

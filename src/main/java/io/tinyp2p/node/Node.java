@@ -76,8 +76,8 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
 
   /**
    * Listens on each of {@code addrs} (each with the transport that takes it), then starts
-   * discovery; completes with the first bound address of the first, or fails naming the
-   * address that could not be listened on.
+   * discovery; completes with the first bound address of the first (null when {@code addrs} is
+   * empty: a node that only dials), or fails naming the address that could not be listened on.
    */
   public Future<Multiaddr> start(List<Multiaddr> addrs) {
     Future<List<Multiaddr>> bound = Future.succeededFuture(new ArrayList<>());
@@ -93,7 +93,7 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
       if (kademlia != null) {
         kademlia.start();
       }
-      return list.get(0);
+      return list.isEmpty() ? null : list.get(0);
     });
   }
 

@@ -213,11 +213,16 @@ public record NodeConfig(
    * before TCP (as rust- and go-libp2p do), a node listening on QUIC only dials QUIC only.
    */
   public List<String> transports() {
+    return transportsOf(listenAddrs);
+  }
+
+  /** The transports {@code addrs} name, QUIC first (see {@link #transports()}). */
+  public static List<String> transportsOf(List<Multiaddr> addrs) {
     List<String> names = new ArrayList<>();
-    if (listenAddrs.stream().anyMatch(Multiaddr::isQuic)) {
+    if (addrs.stream().anyMatch(Multiaddr::isQuic)) {
       names.add(io.tinyp2p.transport.quic.QuicTransport.NAME);
     }
-    if (listenAddrs.stream().anyMatch(Multiaddr::isTcp)) {
+    if (addrs.stream().anyMatch(Multiaddr::isTcp)) {
       names.add(io.tinyp2p.transport.tcp.TcpTransport.NAME);
     }
     return List.copyOf(names);
