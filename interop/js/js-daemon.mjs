@@ -9,8 +9,8 @@
 //       [-noListen] [-id <key file>] [-dht] [-pubsub] [-pubsubRouter floodsub|gossipsub]
 //       [-security noise|tls]
 //
-// prints "Control socket: <multiaddr>", "Peer ID: <id>", "Peer Addrs: <addrs>" and
-// stops on SIGTERM or SIGINT.
+// prints "Control socket: <multiaddr>", "Peer ID: <id>", "Peer Addrs:" with one address
+// a line, and stops on SIGTERM or SIGINT.
 
 import './polyfill.mjs'
 import fs from 'node:fs'
@@ -127,7 +127,8 @@ async function main () {
     flags.hostAddrs != null ? flags.hostAddrs.split(',') : [LOOPBACK])
   console.log(`Control socket: ${daemon.server.getMultiaddr().toString()}`)
   console.log(`Peer ID: ${daemon.node.peerId.toString()}`)
-  console.log(`Peer Addrs: ${daemon.node.getMultiaddrs().map(a => a.toString()).join(' ')}`)
+  console.log('Peer Addrs:')
+  for (const addr of daemon.node.getMultiaddrs()) console.log(addr.toString())
   let stopping = false
   const stop = async () => {
     if (stopping) return
