@@ -14,9 +14,9 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,39 +27,39 @@ import org.junit.jupiter.api.Test;
 class JsFloodsubInteropTest {
   static final Duration WAIT = Duration.ofSeconds(30);
   static final String TOPIC = "block";
-  Vertx vertx;
+  /** One Vert.x for the class; each test has its own js peer and Java node. */
+  static Vertx vertx;
   JsPeer js;
   TestNode java;
 
   @BeforeAll
-  static void install() {
+  static void setUp() {
     JsPeer.ensureInstalled();
-  }
-
-  @BeforeEach
-  void start() {
     vertx = Vertx.vertx();
-    js = JsPeer.start(new JsonObject().put("port", 0).put("floodsub", true));
-    js.call(new JsonObject().put("cmd", "subscribe").put("topic", TOPIC), WAIT);
   }
 
-  @AfterEach
-  void stop() {
-    js.close();
-    if (java != null) {
-      java.close();
-    }
+  @AfterAll
+  static void tearDown() {
     TestNode.await(vertx.close());
   }
 
-  private void startJava(String prefix, JsonObject gossipsub) {
+  /** A js floodsub peer subscribed to the topic, and a Java node subscribed with these gossipsub settings. */
+  private void startBoth(String prefix, JsonObject gossipsub) {
+    js = JsPeer.start(new JsonObject().put("port", 0).put("floodsub", true));
+    js.call(new JsonObject().put("cmd", "subscribe").put("topic", TOPIC), WAIT);
     java = TestNode.start(vertx, new JsonObject().put("busPrefix", prefix)
         .put("pubsubTopics", new JsonArray().add(TOPIC)).put("gossipsub", gossipsub));
   }
 
+  @AfterEach
+  void stopBoth() {
+    js.close();
+    java.close();
+  }
+
   @Test
   void jsFloodsubAndTheDefaultJavaRouter() throws Exception {
-    startJava("jfd", new JsonObject().put("heartbeatMs", 300));
+    startBoth("jfd", new JsonObject().put("heartbeatMs", 300));
     // Java dials
     java.onLoop(s -> s.dial(io.tinyp2p.multiaddr.Multiaddr.parse(js.addrs().get(0))));
     exchange("jfd");
@@ -69,7 +69,7 @@ class JsFloodsubInteropTest {
 
   @Test
   void jsFloodsubAndAFloodsubOnlyJavaNode() throws Exception {
-    startJava("jff", new JsonObject().put("heartbeatMs", 300).put("router", "floodsub"));
+    startBoth("jff", new JsonObject().put("heartbeatMs", 300).put("router", "floodsub"));
     // js dials; the Java node advertises floodsub alone
     JsonObject dial = js.call(new JsonObject().put("cmd", "dial").put("addr", java.addr().toString()), WAIT);
     assertEquals(java.peerId().toBase58(), dial.getString("peerId"));

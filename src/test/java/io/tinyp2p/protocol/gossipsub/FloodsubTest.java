@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -32,15 +32,15 @@ import org.slf4j.LoggerFactory;
  */
 class FloodsubTest {
   static final String TOPIC = "block";
-  Vertx vertx;
+  static Vertx vertx;
 
-  @BeforeEach
-  void start() {
+  @BeforeAll
+  static void start() {
     vertx = Vertx.vertx();
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stop() {
     TestNode.await(vertx.close());
   }
 
@@ -51,6 +51,13 @@ class FloodsubTest {
     }
     return TestNode.start(vertx, new JsonObject().put("busPrefix", prefix)
         .put("pubsubTopics", new JsonArray().add(TOPIC)).put("gossipsub", gossip));
+  }
+
+  /** {@code from} dials {@code to}; returns once each knows the other as a subscriber of the topic. */
+  private static void link(TestNode from, TestNode to) {
+    from.onLoop(s -> s.dial(to.addr()));
+    awaitSubscribers(from, to);
+    awaitSubscribers(to, from);
   }
 
   /** Waits until {@code n} knows each of {@code peers} as a subscriber of the topic. */
@@ -90,9 +97,7 @@ class FloodsubTest {
     try (TestNode flood = node("fo", true); TestNode gossip = node("go", false)) {
       Map<String, AtomicInteger> atFlood = received("fo");
       Map<String, AtomicInteger> atGossip = received("go");
-      gossip.onLoop(s -> s.dial(flood.addr()));
-      awaitSubscribers(flood, gossip);
-      awaitSubscribers(gossip, flood);
+      link(gossip, flood);
       assertTrue(holds(gossip, r -> r.isFloodsubPeer(flood.peerId())), "the gossipsub node speaks floodsub with it");
       // the floodsub-only node advertises floodsub alone
       gossip.awaitRouter(r -> gossip.verticle().swarm().peerStore().get(flood.peerId()) != null);
@@ -111,44 +116,51 @@ class FloodsubTest {
     }
   }
 
+  /** Three nodes of bus prefixes {@code <p>a}, {@code <p>b}, {@code <p>c}, floodsub-only but maybe b, b linked to a and to c. */
+  private record Line(TestNode a, TestNode b, TestNode c) implements AutoCloseable {
+    static Line of(FloodsubTest test, String prefix, boolean floodsubOnlyB) {
+      Line line = new Line(test.node(prefix + "a", true), test.node(prefix + "b", floodsubOnlyB), test.node(prefix + "c", true));
+      link(line.b, line.a);
+      link(line.b, line.c);
+      return line;
+    }
+
+    @Override
+    public void close() {
+      a.close();
+      b.close();
+      c.close();
+    }
+  }
+
   @Test
   void threeFloodsubOnlyNodesInALineForward() {
-    try (TestNode a = node("la", true); TestNode b = node("lb", true); TestNode c = node("lc", true)) {
-      Map<String, AtomicInteger> atA = received("la");
-      Map<String, AtomicInteger> atC = received("lc");
-      b.onLoop(s -> s.dial(a.addr()));
-      b.onLoop(s -> s.dial(c.addr()));
-      awaitSubscribers(b, a, c);
-      awaitSubscribers(a, b);
-      awaitSubscribers(c, b);
+    Map<String, AtomicInteger> atA = received("la");
+    Map<String, AtomicInteger> atC = received("lc");
+    try (Line line = Line.of(this, "l", true)) {
       broadcast("la", "a to c");
       broadcast("lc", "c to a");
-      awaitDelivered(c, atC, "a to c");
-      awaitDelivered(a, atA, "c to a");
-      assertFalse(holds(c, r -> r.topicPeers(TOPIC).contains(a.peerId())), "a and c are not connected");
+      awaitDelivered(line.c(), atC, "a to c");
+      awaitDelivered(line.a(), atA, "c to a");
+      assertFalse(holds(line.c(), r -> r.topicPeers(TOPIC).contains(line.a().peerId())), "a and c are not connected");
       assertEquals(1, atC.get("a to c").get());
       assertEquals(1, atA.get("c to a").get());
       // b forwarded each message once
-      assertEquals(2L, FloodsubTest.<Long>onRouter(b, r -> r.counters().get("forwarded")));
+      assertEquals(2L, FloodsubTest.<Long>onRouter(line.b(), r -> r.counters().get("forwarded")));
     }
   }
 
   @Test
   void aMessageThatArrivesTwiceIsDeliveredOnce() {
     // a triangle of two floodsub-only nodes and a gossipsub one: a's message reaches c from a and through b
-    try (TestNode a = node("ta", true); TestNode b = node("tb", false); TestNode c = node("tc", true)) {
-      Map<String, AtomicInteger> atB = received("tb");
-      Map<String, AtomicInteger> atC = received("tc");
-      b.onLoop(s -> s.dial(a.addr()));
-      b.onLoop(s -> s.dial(c.addr()));
-      c.onLoop(s -> s.dial(a.addr()));
-      awaitSubscribers(a, b, c);
-      awaitSubscribers(b, a, c);
-      awaitSubscribers(c, a, b);
+    Map<String, AtomicInteger> atB = received("tb");
+    Map<String, AtomicInteger> atC = received("tc");
+    try (Line line = Line.of(this, "t", false)) {
+      link(line.c(), line.a());
       assertEquals(2, broadcast("ta", "twice"));
       // both copies have arrived at c (and b) once one of them was dropped as a duplicate
-      c.awaitRouter(r -> r.dropped(DropReason.DUPLICATE) >= 1);
-      b.awaitRouter(r -> r.dropped(DropReason.DUPLICATE) >= 1);
+      line.c().awaitRouter(r -> r.dropped(DropReason.DUPLICATE) >= 1);
+      line.b().awaitRouter(r -> r.dropped(DropReason.DUPLICATE) >= 1);
       assertEquals(1, atC.get("twice").get());
       assertEquals(1, atB.get("twice").get());
     }
