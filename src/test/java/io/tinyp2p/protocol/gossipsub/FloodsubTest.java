@@ -134,6 +134,22 @@ class FloodsubTest {
   }
 
   @Test
+  void nodeBuilderAssemblesAFloodsubOnlyNode() {
+    for (GossipConfig.Router router : GossipConfig.Router.values()) {
+      List<String> protocols = TestNode.onContext(vertx.getOrCreateContext(), () -> {
+        io.tinyp2p.node.Node node = io.tinyp2p.node.Node.builder(vertx, io.tinyp2p.crypto.KeyPair.generate())
+            .gossipsub(GossipConfig.defaults().withRouter(router), (topic, from, id, data) -> { })
+            .build();
+        List<String> advertised = node.swarm().protocols();
+        return node.close().map(advertised);
+      });
+      assertTrue(protocols.contains(Gossipsub.FLOODSUB), router + ": " + protocols);
+      assertEquals(router == GossipConfig.Router.GOSSIPSUB, protocols.contains(Gossipsub.MESHSUB_1_1), router + ": " + protocols);
+      assertEquals(router == GossipConfig.Router.GOSSIPSUB, protocols.contains(Gossipsub.MESHSUB_1_0), router + ": " + protocols);
+    }
+  }
+
+  @Test
   void threeFloodsubOnlyNodesInALineForward() {
     Map<String, AtomicInteger> atA = received("la");
     Map<String, AtomicInteger> atC = received("lc");
