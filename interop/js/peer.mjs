@@ -4,8 +4,9 @@
 //
 // Options (all optional): port (0 = any), secret (base58btc of a 32-byte
 // Ed25519 seed; random identity without it), kad, gossipsub (enable those
-// services), kadOptions / gossipsubOptions / yamuxOptions (merged into the
-// factories' init), connectionMonitor (false disables the 10 s ping heartbeat),
+// services), floodsub (floodsub instead of gossipsub as the pubsub service),
+// kadOptions / gossipsubOptions / floodsubOptions / yamuxOptions (merged into
+// the factories' init), connectionMonitor (false disables the 10 s ping heartbeat),
 // userAgent (identify's agentVersion), reqRespMaxRequestSize (largest request
 // the /tinyp2p/req-resp/1.0.0 server accepts, default 1 MiB), security (the
 // connection encrypters in order of preference, out of "noise" and "tls";
@@ -128,6 +129,15 @@ if (options.kad === true) {
     peerInfoMapper: (p) => p,
     ...(options.kadOptions ?? {})
   })
+}
+
+if (options.gossipsub === true && options.floodsub === true) {
+  throw new Error('"gossipsub" and "floodsub" are both true: one pubsub service at a time')
+}
+
+if (options.floodsub === true) {
+  const { floodsub } = await import('@libp2p/floodsub')
+  services.pubsub = floodsub({ ...(options.floodsubOptions ?? {}) })
 }
 
 if (options.gossipsub === true) {
@@ -761,7 +771,7 @@ const commands = {
     return { peers }
   },
 
-  // ---- gossipsub (only with {"gossipsub": true}); data is base64
+  // ---- pubsub (only with {"gossipsub": true} or {"floodsub": true}); data is base64
   async subscribe (cmd) {
     requireService('pubsub').subscribe(cmd.topic)
     return {}
@@ -782,7 +792,8 @@ const commands = {
     const ps = requireService('pubsub')
     return {
       subscribers: ps.getSubscribers(cmd.topic).map(String),
-      mesh: ps.getMeshPeers(cmd.topic),
+      // floodsub has no mesh
+      mesh: typeof ps.getMeshPeers === 'function' ? ps.getMeshPeers(cmd.topic) : null,
       topics: ps.getTopics()
     }
   }

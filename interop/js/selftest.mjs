@@ -238,6 +238,22 @@ try {
   cNode.proc.stdin.end()
   dNode.proc.stdin.end()
 
+  // floodsub: E runs @libp2p/floodsub; A's gossipsub speaks /floodsub/1.0.0 with it
+  const eNode = new Peer('E', { port: 0, floodsub: true })
+  peers.push(eNode)
+  const readyE = await eNode.awaitEvent(e => e.event === 'ready', 'ready')
+  await eNode.call({ cmd: 'subscribe', topic: 'selftest' })
+  await eNode.call({ cmd: 'dial', addr: readyA.addrs[0] })
+  await eNode.awaitEvent(e => e.event === 'pubsub:subscription-change' && e.peerId === readyA.peerId, 'A subscribed')
+  await a.awaitEvent(e => e.event === 'pubsub:subscription-change' && e.peerId === readyE.peerId, 'E subscribed')
+  const toE = await a.call({ cmd: 'publish', topic: 'selftest', text: 'hello floodsub' })
+  check(toE.recipients.includes(readyE.peerId), 'A published to E')
+  const atE = await eNode.awaitEvent(e => e.event === 'pubsub:message' && Buffer.from(e.data, 'base64').toString() === 'hello floodsub', 'floodsub message')
+  check(atE.from === readyA.peerId, 'E (floodsub) received A\'s message')
+  const ePeers = await eNode.call({ cmd: 'pubsubPeers', topic: 'selftest' })
+  check(ePeers.subscribers.includes(readyA.peerId) && ePeers.mesh === null, 'E sees A subscribed; floodsub has no mesh')
+  eNode.proc.stdin.end()
+
   // hangup
   await b.call({ cmd: 'hangup', peer: readyA.peerId })
   await a.awaitEvent(e => e.event === 'connection:close' && e.peerId === readyB.peerId, 'connection:close')

@@ -128,18 +128,25 @@ public final class TestNode implements AutoCloseable {
 
   /**
    * Waits until this node's gossipsub mesh for {@code topic} holds at least {@code peers}
-   * peers. The router has no mesh-change event, so the node's own loop checks once per
-   * 100 ms (bounded by {@link #TIMEOUT}).
+   * peers (see {@link #awaitRouter}).
    */
   public void awaitMesh(String topic, int peers) {
-    CompletableFuture<Void> meshed = new CompletableFuture<>();
+    awaitRouter(r -> r.meshPeers(topic).size() >= peers);
+  }
+
+  /**
+   * Waits until {@code condition} holds for this node's pubsub router. The router has no
+   * change events, so the node's own loop checks once per 100 ms (bounded by {@link #TIMEOUT}).
+   */
+  public void awaitRouter(Predicate<io.tinyp2p.protocol.gossipsub.GossipRouter> condition) {
+    CompletableFuture<Void> met = new CompletableFuture<>();
     long timer = vertx.setPeriodic(100, t -> verticle.swarm().context().runOnContext(v -> {
-      if (verticle.node().gossipsub().router().meshPeers(topic).size() >= peers) {
-        meshed.complete(null);
+      if (condition.test(verticle.node().gossipsub().router())) {
+        met.complete(null);
       }
     }));
     try {
-      join(meshed);
+      join(met);
     } finally {
       vertx.cancelTimer(timer);
     }

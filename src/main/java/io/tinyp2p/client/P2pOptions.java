@@ -220,7 +220,7 @@ public class P2pOptions {
     return put("reqResp", reqResp.copy());
   }
 
-  /** {@code gossipsub}: mesh degrees, heartbeat, message and validation-queue limits; a copy. */
+  /** {@code gossipsub}: the router (gossipsub or floodsub), mesh degrees, heartbeat, message and validation-queue limits; a copy. */
   public JsonObject getGossipsub() {
     return section("gossipsub");
   }

@@ -70,7 +70,7 @@ public record NodeConfig(
       "maxDialsInFlight", "maxDialsPerSecond", "dialBackoffInitial", "dialBackoffMax", "allowDnsAddrs");
   private static final Set<String> GOSSIP_KEYS = Set.of("D", "D_lo", "D_hi", "D_lazy", "heartbeatMs",
       "maxMessageSize", "messageId", "floodPublish", "validationQueuePerPeer", "validationQueuePerTopic",
-      "validationQueueBytes");
+      "validationQueueBytes", "router");
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
 
@@ -373,7 +373,13 @@ public record NodeConfig(
     int queuePerTopic = integer(g, "validationQueuePerTopic", dflt.validationQueuePerTopic(), 1, 10_000_000, "gossipsub.");
     int queueBytes = integer(g, "validationQueueBytes", dflt.validationQueueBytes(), 64 * 1024, Integer.MAX_VALUE, "gossipsub.");
     int dOut = Math.min(dflt.dOut(), Math.max(0, Math.min(dLo - 1, d / 2)));
+    Object router = g.getValue("router", "gossipsub");
+    if (!"gossipsub".equals(router) && !"floodsub".equals(router)) {
+      throw new ConfigException("gossipsub.router must be \"gossipsub\" (the default: gossipsub, also speaking"
+          + " /floodsub/1.0.0 with floodsub peers) or \"floodsub\" (floodsub only), got " + ConfigValues.describe(router));
+    }
     return GossipConfig.builder()
+        .router("floodsub".equals(router) ? GossipConfig.Router.FLOODSUB : GossipConfig.Router.GOSSIPSUB)
         .d(d).dLo(dLo).dHi(dHi).dLazy(dLazy).dOut(dOut)
         .heartbeatInterval(java.time.Duration.ofMillis(heartbeat))
         .maxMessageSize(maxSize).messageIdFn(fn).floodPublish((Boolean) flood)

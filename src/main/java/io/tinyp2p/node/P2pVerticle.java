@@ -399,12 +399,13 @@ public class P2pVerticle extends VerticleBase {
     return new JsonObject().put("heapUsed", heap.getUsed()).put("heapMax", heap.getMax()).put("heapAfterGc", afterGc);
   }
 
-  /** Mesh and topic-peer sizes per topic, and message counters (in, out, dropped by reason). */
+  /** The router, mesh and topic-peer sizes per topic, and message counters (in, out, dropped by reason). */
   private JsonObject gossipStatus() {
     GossipRouter r = gossipsub.router();
     JsonObject counters = new JsonObject();
     gossipsub.counters().forEach(counters::put);
     return new JsonObject()
+        .put("router", r.config().router().name().toLowerCase(java.util.Locale.ROOT))
         .put("mesh", new JsonObject(new java.util.HashMap<>(r.meshSizes())))
         .put("topicPeers", new JsonObject(new java.util.HashMap<>(r.topicPeerCounts())))
         .put("counters", counters);

@@ -57,6 +57,19 @@ class NodeConfigTest {
   }
 
   @Test
+  void gossipsubRouter() {
+    assertEquals(io.tinyp2p.protocol.gossipsub.GossipConfig.Router.GOSSIPSUB,
+        NodeConfig.from(new JsonObject()).gossipsub().router());
+    assertEquals(io.tinyp2p.protocol.gossipsub.GossipConfig.Router.FLOODSUB, NodeConfig.from(new JsonObject()
+        .put("gossipsub", new JsonObject().put("router", "floodsub"))).gossipsub().router());
+    assertRejected(new JsonObject().put("gossipsub", new JsonObject().put("router", "meshsub")),
+        "gossipsub.router must be \"gossipsub\"");
+    assertRejected(new JsonObject().put("gossipsub", new JsonObject().put("router", true)), "\"floodsub\"");
+    assertEquals(io.tinyp2p.protocol.gossipsub.GossipConfig.Router.FLOODSUB, NodeConfig.from(Environment.apply(
+        new JsonObject(), java.util.Map.of("TINYP2P_GOSSIPSUB_ROUTER", "floodsub"))).gossipsub().router());
+  }
+
+  @Test
   void unknownKey() {
     assertRejected(new JsonObject().put("adr", "/ip4/127.0.0.1/tcp/1"), "adr");
     assertRejected(new JsonObject().put("reqResp", new JsonObject().put("timeout", 3)), "reqResp.timeout");

@@ -48,6 +48,9 @@ import java.time.Duration;
  * @param gossipRetransmission how many times one peer is sent the same message in answer to
  *     IWANT
  * @param maxTopicsPerPeer subscriptions remembered per peer; more are ignored
+ * @param router which router the node runs: {@link Router#GOSSIPSUB} (the default, which also
+ *     speaks {@code /floodsub/1.0.0} with floodsub peers) or {@link Router#FLOODSUB} (floodsub
+ *     only)
  */
 public record GossipConfig(
     int d, int dLo, int dHi, int dLazy, int dOut, double gossipFactor,
@@ -59,7 +62,24 @@ public record GossipConfig(
     boolean floodPublish, MessageIdFn messageIdFn,
     int maxIHaveLength, int maxIHaveMessages, int gossipRetransmission,
     int maxTopicsPerPeer,
-    int validationQueuePerPeer, int validationQueuePerTopic, int validationQueueBytes) {
+    int validationQueuePerPeer, int validationQueuePerTopic, int validationQueueBytes,
+    Router router) {
+
+  /** The pubsub router a node runs. */
+  public enum Router {
+    /**
+     * Gossipsub ({@code /meshsub/1.1.0}, {@code /meshsub/1.0.0}), also speaking
+     * {@code /floodsub/1.0.0} with peers that offer only that (gossipsub-v1.0.md's backwards
+     * compatibility): a floodsub peer gets no control messages, is never in a mesh and gets
+     * every message of the topics it subscribed to.
+     */
+    GOSSIPSUB,
+    /**
+     * Floodsub only: the node advertises and speaks only {@code /floodsub/1.0.0} and floods
+     * every message to every peer of its topic but the one it came from and its author.
+     */
+    FLOODSUB
+  }
 
   /** How a message id is derived from a message. */
   public enum MessageIdFn {
@@ -141,6 +161,18 @@ public record GossipConfig(
     if (messageIdFn == null) {
       throw new IllegalArgumentException("messageIdFn is required");
     }
+    if (router == null) {
+      throw new IllegalArgumentException("router is required");
+    }
+  }
+
+  /** This configuration with another {@link #router()}. */
+  public GossipConfig withRouter(Router router) {
+    return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
+        mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
+        maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
+        gossipRetransmission, maxTopicsPerPeer,
+        validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes, router);
   }
 
   /** The spec's defaults, with D_lo 5 (go- and js-libp2p's value; v1.0.md suggests 4). */
@@ -183,6 +215,7 @@ public record GossipConfig(
     private int validationQueuePerPeer = 256;
     private int validationQueuePerTopic = 4096;
     private int validationQueueBytes = 64 * MIB;
+    private Router router = Router.GOSSIPSUB;
 
     private Builder() {}
 
@@ -316,13 +349,18 @@ public record GossipConfig(
       return this;
     }
 
+    public Builder router(Router router) {
+      this.router = router;
+      return this;
+    }
+
     /** @throws IllegalArgumentException if the parameters are not consistent */
     public GossipConfig build() {
       return new GossipConfig(d, dLo, dHi, dLazy, dOut, gossipFactor, heartbeatInterval, fanoutTtl,
           mcacheLen, mcacheGossip, seenTtl, seenMaxSize, pruneBackoff, unsubscribeBackoff,
           maxMessageSize, maxRpcSize, floodPublish, messageIdFn, maxIHaveLength, maxIHaveMessages,
           gossipRetransmission, maxTopicsPerPeer,
-          validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes);
+          validationQueuePerPeer, validationQueuePerTopic, validationQueueBytes, router);
     }
   }
 

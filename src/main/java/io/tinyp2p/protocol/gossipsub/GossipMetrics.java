@@ -20,7 +20,7 @@ final class GossipMetrics {
   long prunedForScore;
   /** {@code delivered}: messages handed to the application. */
   long delivered;
-  /** {@code forwarded}: copies of received messages queued for mesh peers. */
+  /** {@code forwarded}: copies of received messages queued for mesh and floodsub peers. */
   long forwarded;
   /** {@code published}: messages we published. */
   long published;

@@ -50,8 +50,13 @@ import java.util.function.LongSupplier;
  * basics of peer scoring (P1, P2, P4, P6; see {@link PeerScore}) with the gossip threshold
  * (mesh pruning, no grafting and no gossip below it) and the graylist. Not implemented: the
  * other score parameters, opportunistic grafting, gossip promises, peer exchange (PX records
- * in PRUNEs are ignored and we send none), explicit peering, floodsub peers, IDONTWANT
- * (parsed, ignored; we advertise {@code /meshsub/1.1.0} and {@code /meshsub/1.0.0} only).
+ * in PRUNEs are ignored and we send none), explicit peering, IDONTWANT (parsed, ignored; we
+ * advertise {@code /meshsub/1.1.0} and {@code /meshsub/1.0.0}, and {@code /floodsub/1.0.0}).
+ *
+ * <p>Floodsub peers ({@link #addPeer(PeerId, boolean, boolean)}) are kept apart in
+ * {@link FloodsubPeers}: they share our topics, seen cache and checks, get every message of
+ * their topics and nothing of the mesh. With {@link GossipConfig.Router#FLOODSUB} every peer is
+ * a floodsub peer, so the router floods and nothing else.
  *
  * <p>Single-threaded: call it from one thread (the node's event loop).
  */
@@ -73,14 +78,17 @@ public final class GossipRouter {
    */
   public record PublishResult(byte[] id, int peers) {}
 
-  /** A peer we speak gossipsub with. */
+  /** A peer we speak gossipsub or floodsub with. */
   private static final class PeerState {
     final boolean outbound;
+    /** It speaks floodsub: no mesh, no control, every message of its topics. */
+    final boolean floodsub;
     /** The topics it announced (at most {@link GossipConfig#maxTopicsPerPeer()}). */
     final Set<String> topics = new LinkedHashSet<>();
 
-    PeerState(boolean outbound) {
+    PeerState(boolean outbound, boolean floodsub) {
       this.outbound = outbound;
+      this.floodsub = floodsub;
     }
   }
 
@@ -93,7 +101,7 @@ public final class GossipRouter {
   private final LongSupplier clock;
 
   private final Map<PeerId, PeerState> peers = new LinkedHashMap<>();
-  /** Topic → peers that announced it. */
+  /** Topic → gossipsub peers that announced it (the floodsub ones are in {@link #floodsub}). */
   private final Map<String, Set<PeerId>> topicPeers = new LinkedHashMap<>();
   private final Set<String> subscriptions = new LinkedHashSet<>();
   private final Fanout fanout;
@@ -106,6 +114,7 @@ public final class GossipRouter {
   private final Outbox outbox;
   private final PeerScore scores;
   private final Gossip gossip;
+  private final FloodsubPeers floodsub;
   private long nextSeqno;
 
   /**
@@ -129,6 +138,7 @@ public final class GossipRouter {
         config.validationQueueBytes(), (why, topic) -> metrics.drop(throttled(why), topic));
     this.outbox = new Outbox(config.maxRpcSize(), output);
     this.scores = new PeerScore(clock);
+    this.floodsub = new FloodsubPeers(outbox, scores);
     Map<String, Set<PeerId>> topicPeersView = Collections.unmodifiableMap(topicPeers);
     this.mesh = new Mesh(config, random, backoff, scores, outbox, metrics, fanout, topicPeersView,
         peers::containsKey, this::isOutbound);
@@ -147,15 +157,29 @@ public final class GossipRouter {
   // ---------------------------------------------------------------- peers
 
   /**
-   * A peer with which we speak gossipsub (call it once the first gossipsub stream with it,
-   * either direction, is open). {@code outbound}: we dialed the connection; it counts for
-   * the D_out quota. Sends the peer our subscriptions. A second call is ignored.
+   * A peer with which we speak gossipsub, or floodsub with {@link GossipConfig.Router#FLOODSUB}
+   * (see {@link #addPeer(PeerId, boolean, boolean)}).
    */
   public void addPeer(PeerId peer, boolean outbound) {
+    addPeer(peer, outbound, false);
+  }
+
+  /**
+   * A peer with which we speak gossipsub, or floodsub if {@code floodsub} or the router is
+   * {@link GossipConfig.Router#FLOODSUB} (call it once the first pubsub stream with it, either
+   * direction, is open; the protocol negotiated on it tells which). {@code outbound}: we dialed
+   * the connection; it counts for the D_out quota. Sends the peer our subscriptions. A second
+   * call is ignored.
+   */
+  public void addPeer(PeerId peer, boolean outbound, boolean floodsub) {
     if (peer.equals(self) || peers.containsKey(peer)) {
       return;
     }
-    peers.put(peer, new PeerState(outbound));
+    boolean flood = floodsub || config.router() == GossipConfig.Router.FLOODSUB;
+    peers.put(peer, new PeerState(outbound, flood));
+    if (flood) {
+      this.floodsub.add(peer);
+    }
     scores.add(peer);
     for (String topic : subscriptions) {
       outbox.subscription(peer, topic, true);
@@ -174,6 +198,7 @@ public final class GossipRouter {
     for (String topic : ps.topics) {
       leaveTopicPeers(topic, peer);
     }
+    floodsub.remove(peer);
     mesh.remove(peer);
     fanout.remove(peer);
     outbox.forget(peer);
@@ -182,6 +207,11 @@ public final class GossipRouter {
 
   public boolean hasPeer(PeerId peer) {
     return peers.containsKey(peer);
+  }
+
+  /** Whether we speak floodsub with the peer (false for a peer not added). */
+  public boolean isFloodsubPeer(PeerId peer) {
+    return floodsub.contains(peer);
   }
 
   /** Tells the router a peer's IP address, for the colocation factor of {@link PeerScore}. */
@@ -226,8 +256,9 @@ public final class GossipRouter {
 
   /**
    * Publishes a message we author: signs it, remembers it (seen cache, message cache) and
-   * sends it — with flood publishing to every peer of the topic, else to the mesh (joined
-   * topic) or the fanout (created with D peers when empty).
+   * sends it to every floodsub peer of the topic and — with flood publishing to every gossipsub
+   * peer of the topic, else to the mesh (joined topic) or the fanout (created with D peers when
+   * empty).
    *
    * @throws IllegalArgumentException if the message exceeds the size limit
    * @throws IllegalStateException if its id was already seen (content-hash ids: the same
@@ -260,10 +291,11 @@ public final class GossipRouter {
     for (PeerId p : to) {
       outbox.message(p, id, m);
     }
+    int copies = to.size() + floodsub.flood(topic, id, m, null, null);
     metrics.published++;
-    metrics.publishedCopies += to.size();
+    metrics.publishedCopies += copies;
     flush();
-    return new PublishResult(id.toByteArray(), to.size());
+    return new PublishResult(id.toByteArray(), copies);
   }
 
   // ---------------------------------------------------------------- received RPCs
@@ -271,7 +303,8 @@ public final class GossipRouter {
   /**
    * An RPC received from {@code from}: subscriptions first, then messages, then control
    * (the order go-libp2p uses). RPCs from peers not added are ignored. Messages that pass the
-   * cheap checks wait for {@link #validateQueued}; control messages are answered now.
+   * cheap checks wait for {@link #validateQueued}; control messages are answered now, except a
+   * floodsub peer's (floodsub has none: ignored).
    */
   public void handleRpc(PeerId from, RpcProto.RPC rpc) {
     PeerState ps = peers.get(from);
@@ -293,7 +326,7 @@ public final class GossipRouter {
     for (RpcProto.Message m : rpc.getPublishList()) {
       receiveMessage(from, m);
     }
-    if (rpc.hasControl()) {
+    if (rpc.hasControl() && !ps.floodsub) {
       RpcProto.ControlMessage c = rpc.getControl();
       if (c.getIhaveCount() > 0) {
         gossip.handleIHave(from, c.getIhaveList());
@@ -356,11 +389,19 @@ public final class GossipRouter {
         return;
       }
       ps.topics.add(topic);
-      topicPeers.computeIfAbsent(topic, t -> new LinkedHashSet<>()).add(from);
+      if (ps.floodsub) {
+        floodsub.joined(topic, from);
+      } else {
+        PeerSets.join(topicPeers, topic, from);
+      }
     } else if (ps.topics.remove(topic)) {
-      leaveTopicPeers(topic, from);
-      mesh.remove(topic, from);
-      fanout.remove(topic, from);
+      if (ps.floodsub) {
+        floodsub.left(topic, from);
+      } else {
+        leaveTopicPeers(topic, from);
+        mesh.remove(topic, from);
+        fanout.remove(topic, from);
+      }
     }
   }
 
@@ -436,6 +477,7 @@ public final class GossipRouter {
     mcache.put(id, m);
     scores.firstDelivery(source); // P2
     deliveries.add(new Delivery(topic, origin, id, m.getData(), MessageSigning.seqno(m)));
+    metrics.forwarded += floodsub.flood(topic, id, m, source, origin);
     for (PeerId p : mesh.get(topic)) {
       if (!p.equals(source) && !p.equals(origin)) {
         if (outbox.message(p, id, m)) {
@@ -480,13 +522,7 @@ public final class GossipRouter {
   }
 
   private void leaveTopicPeers(String topic, PeerId peer) {
-    Set<PeerId> s = topicPeers.get(topic);
-    if (s != null) {
-      s.remove(peer);
-      if (s.isEmpty()) {
-        topicPeers.remove(topic);
-      }
-    }
+    PeerSets.leave(topicPeers, topic, peer);
   }
 
   private boolean isOutbound(PeerId p) {
@@ -518,10 +554,11 @@ public final class GossipRouter {
     return out;
   }
 
-  /** Number of peers that announced each topic (every topic we heard of). */
+  /** Number of peers, gossipsub and floodsub, that announced each topic (every topic we heard of). */
   public Map<String, Integer> topicPeerCounts() {
     Map<String, Integer> out = new LinkedHashMap<>();
     topicPeers.forEach((t, s) -> out.put(t, s.size()));
+    floodsub.view().forEach((t, s) -> out.merge(t, s.size(), Integer::sum));
     return out;
   }
 
@@ -533,8 +570,11 @@ public final class GossipRouter {
     return Set.copyOf(fanout.peers(topic));
   }
 
+  /** Every peer known to subscribe to the topic, gossipsub and floodsub peers alike. */
   public Set<PeerId> topicPeers(String topic) {
-    return Set.copyOf(topicPeers.getOrDefault(topic, Set.of()));
+    Set<PeerId> out = new LinkedHashSet<>(topicPeers.getOrDefault(topic, Set.of()));
+    out.addAll(floodsub.view().getOrDefault(topic, Set.of()));
+    return Collections.unmodifiableSet(out);
   }
 
   /** Whether a backoff keeps us from grafting the peer on the topic. */

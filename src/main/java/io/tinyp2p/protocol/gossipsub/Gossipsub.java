@@ -8,7 +8,6 @@ import io.tinyp2p.stream.ConnectionInfo;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
-import io.tinyp2p.peerstore.PeerStore;
 import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.swarm.ProtocolSpec;
 import io.tinyp2p.swarm.Swarm;
@@ -23,10 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gossipsub on the wire: {@code /meshsub/1.1.0} and {@code /meshsub/1.0.0} streams around the
- * sans-IO {@link GossipRouter}. Per peer we keep one long-lived outbound stream that carries
- * our length-prefixed RPCs, and read the peer's RPCs from its own outbound stream (our
- * inbound one). The router's heartbeat runs on a timer of the node's event loop.
+ * Gossipsub on the wire: {@code /meshsub/1.1.0}, {@code /meshsub/1.0.0} and
+ * {@code /floodsub/1.0.0} streams around the sans-IO {@link GossipRouter} (with
+ * {@link GossipConfig.Router#FLOODSUB}: {@code /floodsub/1.0.0} only, see {@link #protocols}).
+ * Per peer we keep one long-lived outbound stream that carries our length-prefixed RPCs, and
+ * read the peer's RPCs from its own outbound stream (our inbound one). The protocol negotiated
+ * on the first of them tells the router whether the peer is a floodsub peer. The router's
+ * heartbeat runs on a timer of the node's event loop.
  *
  * <p>Memory stays bounded: RPCs are checked against the size limit
  * ({@link GossipConfig#maxRpcSize()}, the message limit plus room for control messages) at
@@ -53,9 +55,9 @@ public final class Gossipsub {
 
   public static final String MESHSUB_1_1 = "/meshsub/1.1.0";
   public static final String MESHSUB_1_0 = "/meshsub/1.0.0";
-  public static final List<String> PROTOCOLS = List.of(MESHSUB_1_1, MESHSUB_1_0);
-  /** Both meshsub versions, 1.1 preferred; a mesh stream keeps its connection alive. */
-  public static final ProtocolSpec SPEC = new ProtocolSpec(PROTOCOLS, Integer.MAX_VALUE, true);
+  public static final String FLOODSUB = "/floodsub/1.0.0";
+  /** What the gossipsub router speaks, most preferred first. */
+  public static final List<String> PROTOCOLS = List.of(MESHSUB_1_1, MESHSUB_1_0, FLOODSUB);
   /** RPCs held for a peer while its stream opens. */
   static final int MAX_PENDING_RPCS = 64;
   /** How long one RPC may take to arrive from its first byte. */
@@ -79,6 +81,7 @@ public final class Gossipsub {
 
   private final Swarm swarm;
   private final GossipRouter router;
+  private final List<String> protocols;
   private final Map<PeerId, PeerStreams> peers = new HashMap<>();
   private final long heartbeatTimer;
   private long droppedSlowPeer;
@@ -120,6 +123,7 @@ public final class Gossipsub {
 
   public Gossipsub(Swarm swarm, GossipConfig config, Delivery delivery) {
     this.swarm = swarm;
+    this.protocols = protocols(config.router());
     this.router = new GossipRouter(swarm.identity(), config, new GossipRouter.Output() {
       @Override
       public void send(PeerId peer, RpcProto.RPC rpc) {
@@ -131,9 +135,10 @@ public final class Gossipsub {
         delivery.deliver(topic, from, id, data);
       }
     }, System::currentTimeMillis, new SecureRandom());
-    swarm.handle(SPEC, this::onInbound);
+    // a pubsub stream keeps its connection alive
+    swarm.handle(new ProtocolSpec(protocols, Integer.MAX_VALUE, true), this::onInbound);
     swarm.on(PeerIdentified.class, e -> {
-      if (supportsGossip(e.info())) {
+      if (protocols.stream().anyMatch(e.info()::supports)) {
         ensureOutbound(e.peer());
       }
     });
@@ -150,6 +155,15 @@ public final class Gossipsub {
 
   public GossipRouter router() {
     return router;
+  }
+
+  /**
+   * The protocol ids a router advertises and proposes, most preferred first: both meshsub
+   * versions and floodsub for {@link GossipConfig.Router#GOSSIPSUB}, floodsub alone for
+   * {@link GossipConfig.Router#FLOODSUB}.
+   */
+  public static List<String> protocols(GossipConfig.Router router) {
+    return router == GossipConfig.Router.FLOODSUB ? List.of(FLOODSUB) : PROTOCOLS;
   }
 
   public void stop() {
@@ -174,10 +188,6 @@ public final class Gossipsub {
     return out;
   }
 
-  private static boolean supportsGossip(PeerStore.PeerInfo info) {
-    return info.supports(MESHSUB_1_1) || info.supports(MESHSUB_1_0);
-  }
-
   // ---- outbound ----
 
   private void ensureOutbound(PeerId peer) {
@@ -190,7 +200,7 @@ public final class Gossipsub {
       return;
     }
     ps.opening = true;
-    connection.openStream(PROTOCOLS).onComplete(ar -> {
+    connection.openStream(protocols).onComplete(ar -> {
       ps.opening = false;
       if (ar.failed()) {
         LOG.debug("gossipsub stream to {} failed: {}", peer, ar.cause().getMessage());
@@ -208,7 +218,7 @@ public final class Gossipsub {
           ps.outbound = null;
         }
       });
-      register(peer, stream.connection());
+      register(peer, stream);
       while (!ps.pending.isEmpty()) {
         stream.write(ps.pending.poll());
       }
@@ -286,7 +296,7 @@ public final class Gossipsub {
     LengthPrefixed.read(stream, swarm.vertx(), router.config().maxRpcSize(), READ_DEADLINE,
         bytes -> received(peer, stream, bytes), e -> {
           rpcsRefused++;
-          swarm.streamReadFailed(stream, "gossipsub", e);
+          swarm.streamReadFailed(stream, label(stream), e);
         });
     stream.endHandler(v -> stream.end());
   }
@@ -371,27 +381,34 @@ public final class Gossipsub {
       rpc = RpcProto.RPC.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       rpcsMalformed++;
-      swarm.peerLog().info(LOG, peer, "gossipsub from {}: malformed RPC: {}", peer, e.getMessage());
+      swarm.peerLog().info(LOG, peer, "{} from {}: malformed RPC: {}", label(stream), peer, e.getMessage());
       stream.reset();
       return;
     }
-    register(peer, stream.connection());
+    register(peer, stream);
     router.handleRpc(peer, rpc);
   }
 
   /**
-   * Adds the peer to the router, once: with the direction and remote IP (for the colocation
-   * score) of the connection of the first gossipsub stream that needs it. Either side may
-   * speak first: our outbound stream opening (the router then sends it our subscriptions) or
-   * an RPC arriving on the peer's stream before ours is open (the router ignores RPCs of
-   * peers it does not know).
+   * Adds the peer to the router, once: as a floodsub peer if the stream's protocol is floodsub,
+   * with the direction and remote IP (for the colocation score) of the connection of the first
+   * pubsub stream that needs it. Either side may speak first: our outbound stream opening (the
+   * router then sends it our subscriptions) or an RPC arriving on the peer's stream before ours
+   * is open (the router ignores RPCs of peers it does not know). A peer that offers meshsub
+   * negotiates it both ways, so both streams tell the same.
    */
-  private void register(PeerId peer, ConnectionInfo connection) {
+  private void register(PeerId peer, P2pStream stream) {
     if (router.hasPeer(peer)) {
       return;
     }
-    router.addPeer(peer, connection.isOutbound());
+    ConnectionInfo connection = stream.connection();
+    router.addPeer(peer, connection.isOutbound(), FLOODSUB.equals(stream.protocol()));
     router.peerAddress(peer, connection.remoteHost());
+  }
+
+  /** The protocol's name for log lines: "floodsub" or "gossipsub". */
+  private static String label(P2pStream stream) {
+    return FLOODSUB.equals(stream.protocol()) ? "floodsub" : "gossipsub";
   }
 
   // ---- slices: received RPCs and validation ----
