@@ -60,8 +60,10 @@ public final class DaemonVerticle extends VerticleBase {
     return named.isEmpty() ? List.of(TcpTransport.NAME) : named;
   }
 
+  /** {@code -pubsubRouter floodsub}: floodsub only; else gossipsub, which also speaks floodsub with floodsub peers. */
   private GossipConfig gossipConfig() {
-    return GossipConfig.defaults();
+    return GossipConfig.defaults().withRouter(options.pubsubRouter().equals("floodsub")
+        ? GossipConfig.Router.FLOODSUB : GossipConfig.Router.GOSSIPSUB);
   }
 
   @Override

@@ -54,7 +54,7 @@ class DaemonControlTest {
   static void startDaemons() throws Exception {
     vertx = Vertx.vertx();
     alice = start("-dht", "-pubsub");
-    bob = start("-dht", "-pubsub");
+    bob = start("-dht", "-pubsub", "-pubsubRouter", "floodsub");
     plain = start("-noListen");
     Response r = alice.call(Request.newBuilder().setType(Request.Type.CONNECT).setConnect(ConnectRequest.newBuilder()
         .setPeer(ControlClient.bytes(bob.peerId())).addAddrs(ControlClient.bytes(bob.addrs().get(0)))).build());
@@ -129,6 +129,7 @@ class DaemonControlTest {
     assertTrue(r.getError().getMsg().contains("/nobody/1.0.0"), r.getError().getMsg());
   }
 
+  /** alice runs gossipsub, bob floodsub only: gossipsub speaks floodsub with him. */
   @Test
   void pubsubBetweenDaemons() throws Exception {
     try (ControlClient.Conn sub = bob.open()) {
