@@ -70,11 +70,11 @@ final class KadProviders {
 
   Future<Integer> provide(byte[] key) {
     if (key.length == 0) {
-      return Future.failedFuture(new IllegalArgumentException("the key to provide is empty"));
+      return Future.failedFuture(new DhtException(DhtException.Reason.INVALID, "the key to provide is empty"));
     }
     ByteBuffer k = ByteBuffer.wrap(key.clone());
     if (!providing.contains(k) && providing.size() >= kad.config().store().maxProviderKeys()) {
-      return Future.failedFuture(new IllegalStateException("we provide " + providing.size()
+      return Future.failedFuture(new DhtException(DhtException.Reason.STORE_FULL, "we provide " + providing.size()
           + " keys already, the most the provider store holds"));
     }
     providing.add(k);
@@ -95,7 +95,7 @@ final class KadProviders {
 
   Future<List<Kademlia.Provider>> find(byte[] key, int count) {
     if (count < 1) {
-      return Future.failedFuture(new IllegalArgumentException("count must be at least 1, got " + count));
+      return Future.failedFuture(new DhtException(DhtException.Reason.INVALID, "count must be at least 1, got " + count));
     }
     Map<PeerId, Kademlia.Provider> found = new LinkedHashMap<>();
     for (Kademlia.Provider p : local(key)) {

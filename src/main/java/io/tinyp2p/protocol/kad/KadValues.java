@@ -58,8 +58,15 @@ final class KadValues {
     }
   }
 
-  /** Shows a key: as text when it is printable (a namespaced key), else hex. */
+  /** Shows a key for messages: as text when it is printable ASCII, else its namespace (if any) and hex. */
   static String show(byte[] key) {
+    boolean printable = key.length > 0;
+    for (byte b : key) {
+      printable &= b >= 0x20 && b < 0x7f;
+    }
+    if (printable) {
+      return new String(key, java.nio.charset.StandardCharsets.US_ASCII);
+    }
     String ns = RecordValidator.namespace(key);
     return ns == null ? HexFormat.of().formatHex(key) : "/" + ns + "/" + HexFormat.of().formatHex(key, ns.length() + 2, key.length);
   }
@@ -67,9 +74,15 @@ final class KadValues {
   // ---- client side ----
 
   Future<Integer> put(byte[] key, byte[] value) {
+    String invalid = store.check(key, value);
+    if (invalid != null) {
+      return Future.failedFuture(new DhtException(value.length > kad.config().store().maxValueSize()
+          ? DhtException.Reason.TOO_LARGE : DhtException.Reason.INVALID, "invalid record " + show(key) + ": " + invalid));
+    }
     String refused = store.put(key, value);
     if (refused != null) {
-      return Future.failedFuture(new IllegalArgumentException("invalid record " + show(key) + ": " + refused));
+      return Future.failedFuture(new DhtException(DhtException.Reason.STORE_FULL,
+          "record " + show(key) + " not stored: " + refused));
     }
     ours.put(ByteBuffer.wrap(key.clone()), value.clone());
     if (ours.size() > kad.config().store().maxRecords()) {
@@ -87,7 +100,7 @@ final class KadValues {
         if (stored > 0) {
           return Future.succeededFuture(stored);
         }
-        return Future.failedFuture(new IllegalStateException(peers.isEmpty()
+        return Future.failedFuture(new DhtException(DhtException.Reason.NO_PEERS, peers.isEmpty()
             ? "no peer to store record " + show(key) + " on (it is stored locally only)"
             : "none of the " + peers.size() + " closest peers stored record " + show(key) + " (it is stored locally only)"));
       });
@@ -119,7 +132,7 @@ final class KadValues {
       }
       return kad.closerPeers(reply);
     }), () -> found.size() >= quorum).compose(peers -> found.isEmpty()
-        ? Future.failedFuture(new java.util.NoSuchElementException("no record for key " + show(key)))
+        ? Future.failedFuture(new DhtException(DhtException.Reason.NOT_FOUND, "no record for key " + show(key)))
         : Future.succeededFuture(found.get(0)));
   }
 
