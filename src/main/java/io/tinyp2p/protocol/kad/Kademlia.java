@@ -183,6 +183,16 @@ public final class Kademlia {
     return providers.find(key, count);
   }
 
+  /** The records we hold (tests look into it). */
+  RecordStore recordStore() {
+    return values.store();
+  }
+
+  /** The provider records we hold. */
+  ProviderStore providerStore() {
+    return providers.store();
+  }
+
   Swarm swarm() {
     return swarm;
   }
