@@ -498,11 +498,15 @@ public final class Kademlia {
    * ADD_PROVIDER has no answer. Null (the stream is reset) for what we refuse or do not serve.
    */
   private Buffer answer(PeerId from, KadProto.Message request, P2pStream stream) {
-    KadProto.Message.MessageType type = request.hasType() ? request.getType() : null;
-    KadProto.Message.Builder reply = KadProto.Message.newBuilder();
-    if (type != null) {
-      reply.setType(type);
+    // an absent type is PUT_VALUE, the enum's 0: encoders with proto3 defaults (js) leave it out;
+    // a type we do not know is kept among the unknown fields
+    if (!request.hasType() && request.getUnknownFields().hasField(KadProto.Message.TYPE_FIELD_NUMBER)) {
+      swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from,
+          request.getUnknownFields().getField(KadProto.Message.TYPE_FIELD_NUMBER).getVarintList());
+      return null;
     }
+    KadProto.Message.MessageType type = request.getType();
+    KadProto.Message.Builder reply = KadProto.Message.newBuilder().setType(type);
     if (type == KadProto.Message.MessageType.PING) {
       return Buffer.buffer(reply.build().toByteArray());
     }
@@ -519,7 +523,7 @@ public final class Kademlia {
     } else if (type == KadProto.Message.MessageType.GET_PROVIDERS) {
       providers.answerGet(request, reply);
     } else if (type != KadProto.Message.MessageType.FIND_NODE) {
-      swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from, type == null ? "(unknown)" : type);
+      swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from, type);
       return null;
     }
     reply.setKey(request.getKey());
