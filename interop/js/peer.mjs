@@ -808,7 +808,7 @@ const commands = {
     const dht = requireService('dht')
     const count = cmd.count ?? 1
     const found = new Map()
-    for await (const ev of dht.findProviders(cidOf(cmd.multihash), { signal, useCache: cmd.useCache !== false })) {
+    for await (const ev of dht.findProviders(cidOf(cmd.multihash), { signal })) {
       if (ev.name !== 'PROVIDER') continue
       for (const p of ev.providers) {
         found.set(p.id.toString(), { peerId: p.id.toString(), addrs: p.multiaddrs.map(String) })

@@ -28,8 +28,6 @@ final class KadProviders {
   private final Kademlia kad;
   private final ProviderStore store;
   private final Set<ByteBuffer> providing = new LinkedHashSet<>();
-  private long republishTimer = -1;
-  private long sweepTimer = -1;
 
   KadProviders(Kademlia kad, ProviderStore store) {
     this.kad = kad;
@@ -40,18 +38,8 @@ final class KadProviders {
     return store;
   }
 
-  void start() {
-    long every = kad.config().store().providerRepublish().toMillis();
-    republishTimer = kad.swarm().vertx().setPeriodic(every, t -> republish());
-    sweepTimer = kad.swarm().vertx().setPeriodic(KadValues.SWEEP_MS, t -> store.expire());
-  }
-
-  void stop() {
-    kad.swarm().vertx().cancelTimer(republishTimer);
-    kad.swarm().vertx().cancelTimer(sweepTimer);
-  }
-
-  private void republish() {
+  /** Announces again the keys we provide (a timer of {@link Kademlia} calls it). */
+  void republish() {
     for (ByteBuffer key : List.copyOf(providing)) {
       announce(key.array()).onFailure(e -> LOG.debug("republishing provider record {}: {}",
           KadValues.show(key.array()), e.getMessage()));

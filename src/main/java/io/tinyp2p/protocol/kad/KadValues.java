@@ -22,14 +22,10 @@ import org.slf4j.LoggerFactory;
  */
 final class KadValues {
   private static final Logger LOG = LoggerFactory.getLogger(KadValues.class);
-  /** How often expired records are dropped (they are never served once expired). */
-  static final long SWEEP_MS = 5 * 60_000;
 
   private final Kademlia kad;
   private final RecordStore store;
   private final Map<ByteBuffer, byte[]> ours = new LinkedHashMap<>();
-  private long republishTimer = -1;
-  private long sweepTimer = -1;
 
   KadValues(Kademlia kad, RecordStore store) {
     this.kad = kad;
@@ -40,18 +36,8 @@ final class KadValues {
     return store;
   }
 
-  void start() {
-    long every = kad.config().store().recordRepublish().toMillis();
-    republishTimer = kad.swarm().vertx().setPeriodic(every, t -> republish());
-    sweepTimer = kad.swarm().vertx().setPeriodic(SWEEP_MS, t -> store.expire());
-  }
-
-  void stop() {
-    kad.swarm().vertx().cancelTimer(republishTimer);
-    kad.swarm().vertx().cancelTimer(sweepTimer);
-  }
-
-  private void republish() {
+  /** Puts again what we put (a timer of {@link Kademlia} calls it). */
+  void republish() {
     for (Map.Entry<ByteBuffer, byte[]> e : List.copyOf(ours.entrySet())) {
       byte[] key = e.getKey().array();
       put(key, e.getValue()).onFailure(err -> LOG.debug("republishing record {}: {}", show(key), err.getMessage()));

@@ -87,6 +87,10 @@ public final class Kademlia {
   private final int maxMessageSize;
   private final KadValues values;
   private final KadProviders providers;
+  /** The republish timers of records and provider records, and the sweep of expired ones. */
+  private final List<Long> storeTimers = new ArrayList<>();
+  /** How often expired records and provider records are dropped (they are never served once expired). */
+  static final long SWEEP_MS = 5 * 60_000;
 
   public Kademlia(Swarm swarm, Config config, List<Multiaddr> bootNodes) {
     this.swarm = swarm;
@@ -119,7 +123,7 @@ public final class Kademlia {
     swarm.peerRouting(this::findPeer);
   }
 
-  /** Starts the discovery timers and dials the boot nodes. */
+  /** Starts the discovery timers and the record and provider republish timers, and dials the boot nodes. */
   public void start() {
     dialBootNodes();
     firstTimer = swarm.vertx().setTimer(config.firstDiscovery().toMillis(), t -> {
@@ -127,8 +131,13 @@ public final class Kademlia {
       discover();
       periodicTimer = swarm.vertx().setPeriodic(config.discoveryInterval().toMillis(), p -> discover());
     });
-    values.start();
-    providers.start();
+    StoreConfig store = config.store();
+    storeTimers.add(swarm.vertx().setPeriodic(store.recordRepublish().toMillis(), t -> values.republish()));
+    storeTimers.add(swarm.vertx().setPeriodic(store.providerRepublish().toMillis(), t -> providers.republish()));
+    storeTimers.add(swarm.vertx().setPeriodic(SWEEP_MS, t -> {
+      values.store().expire();
+      providers.store().expire();
+    }));
   }
 
   public void stop() {
@@ -139,8 +148,8 @@ public final class Kademlia {
     if (periodicTimer >= 0) {
       swarm.vertx().cancelTimer(periodicTimer);
     }
-    values.stop();
-    providers.stop();
+    storeTimers.forEach(swarm.vertx()::cancelTimer);
+    storeTimers.clear();
   }
 
   // ---- records and providers (on the node's event loop) ----

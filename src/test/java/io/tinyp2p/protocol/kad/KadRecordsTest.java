@@ -83,15 +83,15 @@ class KadRecordsTest {
 
   @Test
   void aRecordPutOnOneNodeIsFoundByAnother() {
-    byte[] key = KadRecordStoreTest.rsaKey();
-    int stored = kad(nodes.get(1), k -> k.putValue(key, KadRecordStoreTest.RSA_VALUE));
+    byte[] key = PkRecords.rsaKey();
+    int stored = kad(nodes.get(1), k -> k.putValue(key, PkRecords.RSA_VALUE));
     assertEquals(nodes.size() - 1, stored, "every other node stored it");
     TestNode late = newcomer();
     assertNull(kad(late, k -> Future.succeededFuture(k.recordStore().get(key))), "the newcomer holds nothing yet");
-    assertArrayEquals(KadRecordStoreTest.RSA_VALUE, kad(late, k -> k.getValue(key)));
+    assertArrayEquals(PkRecords.RSA_VALUE, kad(late, k -> k.getValue(key)));
     // through the event bus too
     P2pClient client = new P2pClient(vertx, "kr-" + (nodes.size() - 1));
-    assertArrayEquals(KadRecordStoreTest.RSA_VALUE, client.getValueBlocking(key));
+    assertArrayEquals(PkRecords.RSA_VALUE, client.getValueBlocking(key));
   }
 
   @Test
@@ -124,7 +124,7 @@ class KadRecordsTest {
     TestNode a = nodes.get(1);
     TestNode b = nodes.get(3);
     KeyPair other = KeyPair.generate();
-    byte[] forgedKey = KadRecordStoreTest.pkKey(a.peerId().toBytes());
+    byte[] forgedKey = PkRecords.pkKey(a.peerId().toBytes());
     byte[] forgedValue = other.publicKey().marshal();
     DhtException e = assertThrows(DhtException.class, () -> kad(a, k -> k.putValue(forgedKey, forgedValue)));
     assertEquals(DhtException.Reason.INVALID, e.reason());

@@ -59,9 +59,9 @@ class KadRepublishTest {
 
   @Test
   void recordsAndProviderRecordsReachAPeerThatJoinsLater() {
-    byte[] key = KadRecordStoreTest.rsaKey();
+    byte[] key = PkRecords.rsaKey();
     Kademlia kadA = a.verticle().node().kademlia();
-    DhtException none = assertThrows(DhtException.class, () -> a.onLoop(s -> kadA.putValue(key, KadRecordStoreTest.RSA_VALUE)));
+    DhtException none = assertThrows(DhtException.class, () -> a.onLoop(s -> kadA.putValue(key, PkRecords.RSA_VALUE)));
     assertEquals(DhtException.Reason.NO_PEERS, none.reason());
     byte[] cid = KadRecordStoreTest.utf8("content-provided-before-anyone-joined");
     assertEquals(0, (int) a.onLoop(s -> kadA.provide(cid)));
