@@ -116,7 +116,8 @@ final class KadProviders {
     }
     for (ProviderStore.Entry e : store.providers(key)) {
       if (!e.peer().equals(self())) {
-        out.add(new Kademlia.Provider(e.peer(), e.addrs()));
+        // a provider whose own addresses did not pass the address policy: those we know, if any
+        out.add(new Kademlia.Provider(e.peer(), e.addrs().isEmpty() ? kad.swarm().peerStore().addresses(e.peer()) : e.addrs()));
       }
     }
     return out;
