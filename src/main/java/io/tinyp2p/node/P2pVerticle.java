@@ -356,9 +356,17 @@ public class P2pVerticle extends VerticleBase {
         .put("limits", swarm.limitCounters().statusJson())
         .put("transports", transportsJson())
         .put("requests", reqResp.stats().toJson())
+        .put("dht", dhtStatus())
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /** What the DHT holds: records, keys with provider records, keys we provide. */
+  private JsonObject dhtStatus() {
+    Kademlia.StoreStats stats = kademlia.storeStats();
+    return new JsonObject().put("records", stats.records()).put("providerKeys", stats.providerKeys())
+        .put("provided", stats.provided());
   }
 
   /** Each transport with what it listens on and what it counts, in the order a peer's addresses are dialed. */

@@ -65,6 +65,8 @@ class DhtHttpTest {
     assertEquals(200, got.status(), got.body());
     assertEquals("application/octet-stream", got.headers().get("content-type"));
     assertEquals("hello over http", got.body());
+    JsonObject dht = new JsonObject(call(b, "GET", "/status", "", null).body()).getJsonObject("dht");
+    assertEquals(1, dht.getInteger("records"), dht.encode());
   }
 
   @Test

@@ -38,6 +38,11 @@ final class KadProviders {
     return store;
   }
 
+  /** How many keys we provide. */
+  int provided() {
+    return providing.size();
+  }
+
   /** Announces again the keys we provide (a timer of {@link Kademlia} calls it). */
   void republish() {
     for (ByteBuffer key : List.copyOf(providing)) {

@@ -192,6 +192,13 @@ public final class Kademlia {
     return providers.find(key, count);
   }
 
+  /** What the DHT holds: records, keys with provider records, and the keys we provide ourselves. */
+  public record StoreStats(int records, int providerKeys, int provided) {}
+
+  public StoreStats storeStats() {
+    return new StoreStats(values.store().size(), providers.store().keys(), providers.provided());
+  }
+
   /** The records we hold (tests look into it). */
   RecordStore recordStore() {
     return values.store();
