@@ -33,8 +33,11 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { base58btc } from 'multiformats/bases/base58'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 
 const ECHO_PROTOCOL = '/tinyp2p/echo/1.0.0'
+const RAW_CODEC = 0x55
 // Per-connection stream limits for the echo protocol. The registrar's default
 // is 32 inbound / 64 outbound, too few for "100 parallel streams" tests.
 const ECHO_MAX_STREAMS = 1024
@@ -771,6 +774,60 @@ const commands = {
     return { peers }
   },
 
+  // Records and provider records. Keys, values and multihashes are base64.
+  // putValue: stores locally and sends PUT_VALUE to the closest peers; replies
+  // with the peers that acknowledged it and the errors of the others.
+  async putValue (cmd, signal) {
+    const dht = requireService('dht')
+    const key = Buffer.from(cmd.key, 'base64')
+    const value = Buffer.from(cmd.value, 'base64')
+    const stored = new Set()
+    const errors = []
+    for await (const ev of dht.put(key, value, { signal })) {
+      if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') stored.add(ev.from.toString())
+      if (ev.name === 'QUERY_ERROR') {
+        stored.delete(ev.from.toString())
+        errors.push(`${ev.from}: ${ev.error?.message}`)
+      }
+    }
+    return { peers: [...stored], errors }
+  },
+
+  // getValue: the best valid value (js's own store first, then the network)
+  async getValue (cmd, signal) {
+    const dht = requireService('dht')
+    const key = Buffer.from(cmd.key, 'base64')
+    for await (const ev of dht.get(key, { signal })) {
+      if (ev.name === 'VALUE') return { value: b64(ev.value), from: ev.from.toString() }
+    }
+    throw namedError('NotFoundError', 'no record for the key')
+  },
+
+  // provide: "multihash" (a sha2-256 multihash, base64) as a CIDv1 raw
+  async provide (cmd, signal) {
+    const dht = requireService('dht')
+    const told = new Set()
+    for await (const ev of dht.provide(cidOf(cmd.multihash), { signal })) {
+      if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'ADD_PROVIDER') told.add(ev.from.toString())
+    }
+    return { peers: [...told] }
+  },
+
+  // findProviders: up to "count" (default 1) providers of "multihash"
+  async findProviders (cmd, signal) {
+    const dht = requireService('dht')
+    const count = cmd.count ?? 1
+    const found = new Map()
+    for await (const ev of dht.findProviders(cidOf(cmd.multihash), { signal })) {
+      if (ev.name !== 'PROVIDER') continue
+      for (const p of ev.providers) {
+        found.set(p.id.toString(), { peerId: p.id.toString(), addrs: p.multiaddrs.map(String) })
+      }
+      if (found.size >= count) break
+    }
+    return { providers: [...found.values()] }
+  },
+
   // ---- pubsub (only with {"gossipsub": true} or {"floodsub": true}); data is base64
   async subscribe (cmd) {
     requireService('pubsub').subscribe(cmd.topic)
@@ -797,6 +854,10 @@ const commands = {
       topics: ps.getTopics()
     }
   }
+}
+
+function cidOf (multihashBase64) {
+  return CID.createV1(RAW_CODEC, Digest.decode(Buffer.from(multihashBase64, 'base64')))
 }
 
 function selfInfo () {

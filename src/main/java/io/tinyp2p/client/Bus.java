@@ -78,6 +78,36 @@ public final class Bus {
     return prefix + ".events";
   }
 
+  /**
+   * Puts a DHT record. Body: JSON {@code {"key" | "keyBase64", "value" | "valueBase64"}} (a key
+   * or value as UTF-8 text, or as base64 of its bytes); reply {@code {"key", "peers"}}: how many
+   * of the closest peers stored it.
+   */
+  public static String dhtPut(String prefix) {
+    return prefix + ".dht.put";
+  }
+
+  /**
+   * Gets a DHT record. Body: JSON {@code {"key" | "keyBase64"}}; reply {@code {"key",
+   * "valueBase64", "value"}} ({@code value}: the bytes as UTF-8 text, when they are that).
+   */
+  public static String dhtGet(String prefix) {
+    return prefix + ".dht.get";
+  }
+
+  /** Announces that this node provides a key. Body: JSON {@code {"key" | "keyBase64"}}; reply {@code {"key", "peers"}}. */
+  public static String dhtProvide(String prefix) {
+    return prefix + ".dht.provide";
+  }
+
+  /**
+   * Finds providers of a key. Body: JSON {@code {"key" | "keyBase64", "count"}} ({@code count}
+   * 1-100, default 20); reply {@code {"key", "providers": [{"peerId", "addrs": [...]}]}}.
+   */
+  public static String dhtProviders(String prefix) {
+    return prefix + ".dht.providers";
+  }
+
   public static String topic(String prefix, String topic) {
     return prefix + ".topic." + topic;
   }

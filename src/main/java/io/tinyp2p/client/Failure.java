@@ -13,12 +13,16 @@ public enum Failure {
   MALFORMED_PEER_ID(400),
   /** No address is known for the peer and a lookup did not find it. */
   PEER_NOT_FOUND(404),
-  /** Publishing found no peer to send to. */
+  /** Publishing (a broadcast, a DHT record) found no peer to send to, or none that took it. */
   NO_PEERS(409),
+  /** No record for the DHT key, here or on the network (410: 404 is {@link #PEER_NOT_FOUND}'s). */
+  RECORD_NOT_FOUND(410),
   /** The request payload exceeds {@code reqResp.maxRequestSize}. */
   REQUEST_TOO_LARGE(413),
-  /** A required header is missing or a value is invalid (e.g. the topic). */
+  /** A required header is missing or a value is invalid (e.g. the topic, a DHT record). */
   BAD_REQUEST(422),
+  /** The node's DHT record or provider store is full ({@code kad.maxRecords}, {@code kad.maxProviderKeys}). */
+  STORE_FULL(429),
   /** The remote peer answered with an error response (closed the stream without bytes). */
   REMOTE_ERROR(424),
   /** A bug in the node; the message says what. */

@@ -187,6 +187,51 @@ public final class P2pClient {
     });
   }
 
+  // ---- the DHT (keys and values are raw bytes; a CID's multihash for content) ----
+
+  /**
+   * Puts a record ({@code <prefix>.dht.put}): the node validates and stores it and sends it to
+   * the closest peers; completes with how many stored it. Fails with {@link Failure#BAD_REQUEST}
+   * for an invalid record, {@link Failure#NO_PEERS} when no peer stored it.
+   */
+  public Future<Integer> putValue(byte[] key, byte[] value) {
+    return dht(Bus.dhtPut(prefix), keyed(key).put("valueBase64", BASE64.encodeToString(value)))
+        .map(reply -> reply.getInteger("peers"));
+  }
+
+  /** Gets a record's value ({@code <prefix>.dht.get}); fails with {@link Failure#RECORD_NOT_FOUND} when there is none. */
+  public Future<byte[]> getValue(byte[] key) {
+    return dht(Bus.dhtGet(prefix), keyed(key)).map(reply -> java.util.Base64.getDecoder().decode(reply.getString("valueBase64")));
+  }
+
+  /** Announces that the node provides {@code key} ({@code <prefix>.dht.provide}); completes with how many peers were told. */
+  public Future<Integer> provide(byte[] key) {
+    return dht(Bus.dhtProvide(prefix), keyed(key)).map(reply -> reply.getInteger("peers"));
+  }
+
+  /** Up to {@code count} providers of {@code key} ({@code <prefix>.dht.providers}): {@code [{"peerId", "addrs"}]}. */
+  public Future<JsonArray> findProviders(byte[] key, int count) {
+    return dht(Bus.dhtProviders(prefix), keyed(key).put("count", count)).map(reply -> reply.getJsonArray("providers"));
+  }
+
+  public byte[] getValueBlocking(byte[] key) {
+    return await(() -> getValue(key));
+  }
+
+  public int putValueBlocking(byte[] key, byte[] value) {
+    return await(() -> putValue(key, value));
+  }
+
+  private static final java.util.Base64.Encoder BASE64 = java.util.Base64.getEncoder();
+
+  private static JsonObject keyed(byte[] key) {
+    return new JsonObject().put("keyBase64", BASE64.encodeToString(key));
+  }
+
+  private Future<JsonObject> dht(String address, JsonObject body) {
+    return call(address, body, options()).map(m -> (JsonObject) m.body());
+  }
+
   public JsonObject statusBlocking() {
     return await(this::status);
   }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * with a message that names the key.
  *
  * <p>The typed setters cover the top-level keys; the sections ({@code http}, {@code reqResp},
- * {@code gossipsub}, {@code limits}) are JSON objects with the keys the README lists.
+ * {@code gossipsub}, {@code limits}, {@code kad}) are JSON objects with the keys the README lists.
  *
  * <pre>{@code
  * P2pOptions options = new P2pOptions()
@@ -236,6 +236,15 @@ public class P2pOptions {
 
   public P2pOptions setLimits(JsonObject limits) {
     return put("limits", limits.copy());
+  }
+
+  /** {@code kad}: the DHT's record and provider store limits and accepted namespaces; a copy. */
+  public JsonObject getKad() {
+    return section("kad");
+  }
+
+  public P2pOptions setKad(JsonObject kad) {
+    return put("kad", kad.copy());
   }
 
   /** Any key of conf.json, also the ones without a typed setter. */

@@ -34,7 +34,15 @@ public final class PeerId implements Comparable<PeerId> {
   }
 
   public static PeerId fromPublicKey(PublicKey key) {
-    byte[] proto = key.marshal();
+    return fromMarshalledKey(key.marshal());
+  }
+
+  /**
+   * The PeerId of a public key in libp2p's protobuf encoding, from its bytes as they are: the
+   * identity multihash of at most 42 bytes, else their sha2-256 (the key type is not looked at,
+   * so it works for keys of any type, RSA included).
+   */
+  public static PeerId fromMarshalledKey(byte[] proto) {
     byte[] mh;
     if (proto.length <= MAX_INLINE_KEY_LENGTH) {
       mh = new byte[2 + proto.length];

@@ -3,6 +3,7 @@ package io.tinyp2p.node;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
+import io.tinyp2p.protocol.kad.StoreConfig;
 import io.tinyp2p.swarm.Limits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,6 +24,8 @@ import java.util.Set;
  *     ({@link #transports()})
  * @param security the TCP security protocols ("noise", "tls") in the order we propose them when
  *     dialing; a listener accepts each of them
+ * @param kad the {@code kad} section: limits and lifetimes of the DHT's record and provider stores,
+ *     the record namespaces accepted besides {@code /pk/}, and the quorum of {@code getValue}
  */
 public record NodeConfig(
     List<Multiaddr> listenAddrs,
@@ -44,7 +47,8 @@ public record NodeConfig(
     long maxQueuedBytesPerConnection,
     Duration writeStallTimeout,
     State state,
-    List<String> security) {
+    List<String> security,
+    StoreConfig kad) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -62,7 +66,9 @@ public record NodeConfig(
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits",
-      "identityFile", "peerStoreFile", "peerStoreInterval", "security");
+      "identityFile", "peerStoreFile", "peerStoreInterval", "security", "kad");
+  private static final Set<String> KAD_KEYS = Set.of("maxRecords", "maxValueSize", "recordTtl", "recordRepublish",
+      "maxProviderKeys", "maxProvidersPerKey", "providerTtl", "providerRepublish", "allowedNamespaces", "getQuorum");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
       "maxConnectionsPerIp", "maxPendingHandshakes", "exemptLoopback", "handshakeTimeout",
       "maxStreamsPerConnection", "maxInboundStreamsPerProtocol", "yamuxReceiveWindow",
@@ -74,10 +80,13 @@ public record NodeConfig(
   private static final Set<String> REQ_RESP_KEYS = Set.of("connectionKeepAlive", "requestTimeout",
       "maxRequestSize", "maxResponseSize");
 
-  /** The keys of each section: "" for the top level, then {@code http}, {@code reqResp}, {@code gossipsub}, {@code limits}. */
+  /**
+   * The keys of each section: "" for the top level, then {@code http}, {@code reqResp}, {@code gossipsub},
+   * {@code limits}, {@code kad}.
+   */
   static java.util.Map<String, Set<String>> sections() {
     return java.util.Map.of("", KEYS, "http", HttpConfig.KEYS, "reqResp", REQ_RESP_KEYS, "gossipsub", GOSSIP_KEYS,
-        "limits", LIMIT_KEYS);
+        "limits", LIMIT_KEYS, "kad", KAD_KEYS);
   }
 
   public static NodeConfig from(JsonObject json) {
@@ -169,7 +178,44 @@ public record NodeConfig(
         integer(object(json, "limits"), "yamuxReceiveWindow", 256 * 1024, 256 * 1024, 64 << 20, "limits."),
         (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
-        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json));
+        seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json),
+        kad(object(json, "kad")));
+  }
+
+  /** The {@code kad} section: the DHT's store limits (times in seconds) and accepted namespaces. */
+  private static StoreConfig kad(JsonObject k) {
+    unknownKeys(k, KAD_KEYS, "kad.");
+    StoreConfig d = StoreConfig.defaults();
+    int week = 7 * 86_400;
+    List<String> namespaces = new ArrayList<>();
+    Object ns = k.getValue("allowedNamespaces");
+    if (ns instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        if (!(a.getValue(i) instanceof String s) || !s.matches("[A-Za-z0-9_.-]{1,64}")) {
+          throw new ConfigException("kad.allowedNamespaces[" + i + "] must be a namespace name of 1-64 letters, digits,"
+              + " '_', '-' and '.' (\"app\" allows keys /app/...), got " + ConfigValues.describe(a.getValue(i)));
+        }
+        namespaces.add(s);
+      }
+    } else if (ns != null) {
+      throw new ConfigException("kad.allowedNamespaces must be a list of namespace names like [\"app\"], got "
+          + ConfigValues.describe(ns));
+    }
+    if (namespaces.contains("pk")) {
+      throw new ConfigException("kad.allowedNamespaces must not list \"pk\": /pk/ records are always accepted,"
+          + " when their public key matches their key");
+    }
+    return new StoreConfig(
+        integer(k, "maxRecords", d.maxRecords(), 1, 1_000_000, "kad."),
+        integer(k, "maxValueSize", d.maxValueSize(), 1, 1 << 20, "kad."),
+        seconds(k, "recordTtl", (int) d.recordTtl().toSeconds(), 1, week, "kad."),
+        seconds(k, "recordRepublish", (int) d.recordRepublish().toSeconds(), 1, week, "kad."),
+        integer(k, "maxProviderKeys", d.maxProviderKeys(), 1, 1_000_000, "kad."),
+        integer(k, "maxProvidersPerKey", d.maxProvidersPerKey(), 1, 1000, "kad."),
+        seconds(k, "providerTtl", (int) d.providerTtl().toSeconds(), 1, week, "kad."),
+        seconds(k, "providerRepublish", (int) d.providerRepublish().toSeconds(), 1, week, "kad."),
+        java.util.Set.copyOf(namespaces),
+        integer(k, "getQuorum", d.getQuorum(), 1, io.tinyp2p.protocol.kad.Kademlia.K, "kad."));
   }
 
   /**

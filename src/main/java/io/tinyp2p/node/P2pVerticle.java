@@ -118,7 +118,7 @@ public class P2pVerticle extends VerticleBase {
         .ping(config.pingInterval(), Duration.ofSeconds(10))
         .requestResponse(new RequestResponse.Config(config.reqResp().requestTimeout(),
             config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest)
-        .kademlia(Kademlia.Config.of(config.discoveryInterval()), config.bootNodes())
+        .kademlia(Kademlia.Config.of(config.discoveryInterval()).withStore(config.kad()), config.bootNodes())
         .gossipsub(config.gossipsub(), this::deliver)
         .perf()
         .keepAlive(config.reqResp().connectionKeepAlive())
@@ -188,7 +188,8 @@ public class P2pVerticle extends VerticleBase {
     statusVerticle = new StatusVerticle();
     JsonObject httpConfig = config.http().toJson().put("busPrefix", config.busPrefix())
         .put("maxRequestSize", config.reqResp().maxRequestSize())
-        .put("maxMessageSize", config.gossipsub().maxMessageSize());
+        .put("maxMessageSize", config.gossipsub().maxMessageSize())
+        .put("maxValueSize", config.kad().maxValueSize());
     return vertx.deployVerticle(statusVerticle, new DeploymentOptions().setConfig(httpConfig));
   }
 
@@ -285,6 +286,7 @@ public class P2pVerticle extends VerticleBase {
         msg.reply(new JsonObject().put("peerId", peer.toBase58()).put("closed", swarm.disconnect(peer)));
       }
     }));
+    DhtCommands.register(bus, prefix, kademlia, () -> stopping, consumers);
     topicCommand(bus, Bus.subscribe(prefix), gossipsub::subscribe);
     topicCommand(bus, Bus.unsubscribe(prefix), gossipsub::unsubscribe);
   }
@@ -354,9 +356,17 @@ public class P2pVerticle extends VerticleBase {
         .put("limits", swarm.limitCounters().statusJson())
         .put("transports", transportsJson())
         .put("requests", reqResp.stats().toJson())
+        .put("dht", dhtStatus())
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /** What the DHT holds: records, keys with provider records, keys we provide. */
+  private JsonObject dhtStatus() {
+    Kademlia.StoreStats stats = kademlia.storeStats();
+    return new JsonObject().put("records", stats.records()).put("providerKeys", stats.providerKeys())
+        .put("provided", stats.provided());
   }
 
   /** Each transport with what it listens on and what it counts, in the order a peer's addresses are dialed. */

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The HTTP face of a node: {@code GET /status}, {@code GET /peers}, {@code GET /healthz},
  * {@code GET /history} (the last 15 minutes, for the page's charts),
  * {@code GET /metrics} (Prometheus),
- * {@code POST /request/<peer>}, {@code POST /broadcast/<topic>}, {@code GET /events} and the
- * status page at {@code /}. It talks to the node only through the event bus, like any other
+ * {@code POST /request/<peer>}, {@code POST /broadcast/<topic>}, {@code GET /events}, the DHT
+ * ({@code GET|POST /dht/value/<key>}, {@code POST /dht/provide/<key>},
+ * {@code GET /dht/providers/<key>}; keys as base64url) and the status page at {@code /}. It talks to the node only through the event bus, like any other
  * client, so it can run anywhere in the cluster.
  *
  * <p>Config: the {@link HttpConfig} keys ({@code host}, {@code port}, {@code allowedOrigins},
@@ -49,12 +50,12 @@ import org.slf4j.LoggerFactory;
  */
 public class StatusVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StatusVerticle.class);
-  static final Set<String> EXTRA_KEYS = Set.of("busPrefix", "maxRequestSize", "maxMessageSize");
+  static final Set<String> EXTRA_KEYS = Set.of("busPrefix", "maxRequestSize", "maxMessageSize", "maxValueSize");
   /** Routes that need the token (when one is set); everything else is the page's own files. */
   /** Longest body of {@code POST /connect}: a multiaddr's text. */
   private static final int MAX_MULTIADDR_TEXT = 2048;
   private static final Set<String> API_ROUTES = Set.of("status", "peers", "healthz", "events", "request", "broadcast",
-      "connect", "disconnect", "metrics", "history");
+      "connect", "disconnect", "metrics", "history", "dht");
   /** What Prometheus' registry writes: its text exposition format 0.0.4. */
   static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final long KEEP_ALIVE_MS = 15_000;
@@ -65,6 +66,7 @@ public class StatusVerticle extends VerticleBase {
   private P2pClient client;
   private int maxRequestSize;
   private int maxMessageSize;
+  private int maxValueSize;
   private final Set<HttpServerResponse> eventClients = new LinkedHashSet<>();
   private final Map<HttpConnection, Long> headerTimers = new WeakHashMap<>();
   private MessageConsumer<JsonObject> events;
@@ -77,6 +79,7 @@ public class StatusVerticle extends VerticleBase {
       config = HttpConfig.from(config(), "http.", EXTRA_KEYS);
       maxRequestSize = ConfigValues.integer(config(), "maxRequestSize", 1 << 20, 0, Integer.MAX_VALUE, "");
       maxMessageSize = ConfigValues.integer(config(), "maxMessageSize", 1 << 20, 0, Integer.MAX_VALUE, "");
+      maxValueSize = ConfigValues.integer(config(), "maxValueSize", 65 * 1024, 0, Integer.MAX_VALUE, "");
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -108,6 +111,7 @@ public class StatusVerticle extends VerticleBase {
         reply(ctx, client.connect(body.toString().trim()).map(JsonObject::encode))));
     router.post("/disconnect/:peerId").handler(ctx ->
         reply(ctx, client.disconnect(ctx.pathParam("peerId")).map(JsonObject::encode)));
+    dhtRoutes(router);
     router.get("/events").handler(this::events);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     events = vertx.eventBus().consumer(Bus.events(client.prefix()), msg -> fanOut(
@@ -143,6 +147,49 @@ public class StatusVerticle extends VerticleBase {
     return events == null ? Future.succeededFuture() : events.unregister();
   }
 
+
+  // ---- the DHT ----
+
+  /**
+   * The DHT routes; {@code <key>} is the key's bytes in base64url (padding optional):
+   * {@code GET /dht/value/<key>} answers the value's bytes, {@code POST /dht/value/<key>} puts
+   * the body as the value ({@code {"peers"}}), {@code POST /dht/provide/<key>} announces that we
+   * provide it ({@code {"peers"}}), {@code GET /dht/providers/<key>[?count=n]} lists providers.
+   */
+  private void dhtRoutes(Router router) {
+    router.get("/dht/value/:key").handler(ctx -> withKey(ctx, key -> client.getValue(key).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("content-type", "application/octet-stream").end(Buffer.buffer(ar.result()));
+      } else {
+        fail(ctx, ar.cause());
+      }
+    })));
+    router.post("/dht/value/:key").handler(ctx -> withKey(ctx, key -> readBody(ctx, maxValueSize, "kad.maxValueSize",
+        body -> reply(ctx, client.putValue(key, body.getBytes()).map(n -> new JsonObject().put("peers", n).encode())))));
+    router.post("/dht/provide/:key").handler(ctx -> withKey(ctx, key ->
+        reply(ctx, client.provide(key).map(n -> new JsonObject().put("peers", n).encode()))));
+    router.get("/dht/providers/:key").handler(ctx -> withKey(ctx, key -> {
+      int count;
+      try {
+        count = Integer.parseInt(ctx.request().getParam("count", "20"));
+      } catch (NumberFormatException e) {
+        fail(ctx, Failure.BAD_REQUEST.exception("count must be an integer from 1 to 100"));
+        return;
+      }
+      reply(ctx, client.findProviders(key, count).map(a -> new JsonObject().put("providers", a).encode()));
+    }));
+  }
+
+  private static void withKey(RoutingContext ctx, Handler<byte[]> then) {
+    byte[] key;
+    try {
+      key = java.util.Base64.getUrlDecoder().decode(ctx.pathParam("key"));
+    } catch (IllegalArgumentException e) {
+      fail(ctx, Failure.BAD_REQUEST.exception("the key in the path must be base64url: " + e.getMessage()));
+      return;
+    }
+    then.handle(key);
+  }
 
   // ---- the guard ----
 

@@ -170,9 +170,16 @@ public final class LengthPrefixed {
   }
 
   /**
+   * What an answer function of {@link #serve} returns for a request that is fine but has no
+   * reply (Kademlia's ADD_PROVIDER): nothing is written and the stream is read on. Compared by
+   * identity.
+   */
+  public static final Buffer NO_REPLY = Buffer.buffer(new byte[0]);
+
+  /**
    * The inbound server of the request-response protocols that answer on the same stream
    * (Kademlia): reads messages until the stream ends, each within {@code deadline} of its first
-   * byte, and writes {@code answer}'s reply to each as one message. A null reply means the
+   * byte, and writes {@code answer}'s reply to each as one message ({@link #NO_REPLY}: none). A null reply means the
    * request was not acceptable: the stream is reset (the answer function says why). A peer that
    * asks without reading the replies fills our write queue and is then no longer read. Our write
    * side ends when the peer's does. Malformed, over-long or late messages reset the stream and
@@ -182,6 +189,9 @@ public final class LengthPrefixed {
       java.util.function.Function<Buffer, Buffer> answer, Consumer<FrameException> failed) {
     read(stream, vertx, maxLength, deadline, request -> {
       Buffer reply = answer.apply(request);
+      if (reply == NO_REPLY) {
+        return;
+      }
       if (reply == null) {
         stream.reset();
         return;

@@ -226,4 +226,31 @@ class NodeConfigTest {
     assertRejected(new JsonObject().put("limits", new JsonObject().put("allowDnsAddrs", "yes")),
         "limits.allowDnsAddrs");
   }
+
+  @Test
+  void kadStoreLimitsAndNamespaces() {
+    var d = NodeConfig.from(new JsonObject()).kad();
+    assertEquals(io.tinyp2p.protocol.kad.StoreConfig.defaults(), d);
+    assertEquals(java.time.Duration.ofHours(48), d.recordTtl());
+    var c = NodeConfig.from(new JsonObject().put("kad", new JsonObject().put("maxRecords", 10).put("maxValueSize", 100)
+        .put("recordTtl", 3600).put("providerTtl", 60).put("providerRepublish", 30).put("getQuorum", 2)
+        .put("allowedNamespaces", new io.vertx.core.json.JsonArray().add("app").add("v1.data")))).kad();
+    assertEquals(10, c.maxRecords());
+    assertEquals(100, c.maxValueSize());
+    assertEquals(java.time.Duration.ofHours(1), c.recordTtl());
+    assertEquals(java.time.Duration.ofSeconds(60), c.providerTtl());
+    assertEquals(2, c.getQuorum());
+    assertEquals(java.util.Set.of("app", "v1.data"), c.allowedNamespaces());
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("maxRecord", 10)), "kad.maxRecord");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("maxRecords", 0)), "kad.maxRecords");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("maxValueSize", "big")), "kad.maxValueSize");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("recordTtl", -1)), "kad.recordTtl");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("getQuorum", 21)), "kad.getQuorum");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("allowedNamespaces", "app")), "kad.allowedNamespaces");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("allowedNamespaces",
+        new io.vertx.core.json.JsonArray().add("a/b"))), "kad.allowedNamespaces[0]");
+    assertRejected(new JsonObject().put("kad", new JsonObject().put("allowedNamespaces",
+        new io.vertx.core.json.JsonArray().add("pk"))), "kad.allowedNamespaces");
+    assertRejected(new JsonObject().put("kad", "on"), "kad");
+  }
 }

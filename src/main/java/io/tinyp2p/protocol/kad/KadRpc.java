@@ -44,6 +44,29 @@ final class KadRpc {
         .build();
   }
 
+  static KadProto.Message getValue(byte[] key) {
+    return keyed(KadProto.Message.MessageType.GET_VALUE, key).build();
+  }
+
+  static KadProto.Message getProviders(byte[] key) {
+    return keyed(KadProto.Message.MessageType.GET_PROVIDERS, key).build();
+  }
+
+  /** PUT_VALUE: the record, its key also on the message (as the spec asks). */
+  static KadProto.Message putValue(byte[] key, byte[] value) {
+    return keyed(KadProto.Message.MessageType.PUT_VALUE, key).setRecord(KadProto.Record.newBuilder()
+        .setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value))).build();
+  }
+
+  /** ADD_PROVIDER: we provide {@code key}, reachable at {@code addrs}. */
+  static KadProto.Message addProvider(byte[] key, PeerId self, List<Multiaddr> addrs) {
+    return keyed(KadProto.Message.MessageType.ADD_PROVIDER, key).addProviderPeers(encodePeer(self, addrs)).build();
+  }
+
+  private static KadProto.Message.Builder keyed(KadProto.Message.MessageType type, byte[] key) {
+    return KadProto.Message.newBuilder().setType(type).setKey(ByteString.copyFrom(key));
+  }
+
   static KadProto.Message.Peer encodePeer(PeerId peer, List<Multiaddr> addrs) {
     KadProto.Message.Peer.Builder b = KadProto.Message.Peer.newBuilder()
         .setId(ByteString.copyFrom(peer.toBytes()));
@@ -93,11 +116,11 @@ final class KadRpc {
    * Sends one request on a new stream and completes with the answer; the stream is closed
    * either way, and reset if no answer comes within {@code timeout}.
    */
-  static Future<Reply> request(Swarm swarm, PeerId peer, KadProto.Message request, Duration timeout) {
+  static Future<Reply> request(Swarm swarm, PeerId peer, KadProto.Message request, Duration timeout, int maxAnswer) {
     return Exchange.outbound(swarm.vertx(), timeout, () -> new SwarmException("kad request to " + peer + " timed out"),
         swarm.dial(peer, false).compose(c -> c.openStream(List.of(PROTOCOL_ID))),
         stream -> Exchange.request(stream, swarm.vertx(), Buffer.buffer(request.toByteArray()), false,
-                MAX_MESSAGE_SIZE, timeout)
+                maxAnswer, timeout)
             .recover(e -> Future.failedFuture(new SwarmException("kad request to " + peer + ": " + e.getMessage())))
             .compose(answer -> {
               try {
@@ -106,5 +129,18 @@ final class KadRpc {
                 return Future.failedFuture(e);
               }
             }));
+  }
+
+  /**
+   * Sends one message that has no answer (ADD_PROVIDER) on a new stream and ends it; completes
+   * once it is written, fails if that does not happen within {@code timeout}.
+   */
+  static Future<Void> send(Swarm swarm, PeerId peer, KadProto.Message message, Duration timeout) {
+    return Exchange.outbound(swarm.vertx(), timeout, () -> new SwarmException("kad message to " + peer + " timed out"),
+        swarm.dial(peer, false).compose(c -> c.openStream(List.of(PROTOCOL_ID))),
+        stream -> {
+          stream.write(io.tinyp2p.stream.LengthPrefixed.frame(message.toByteArray()));
+          return stream.end();
+        });
   }
 }

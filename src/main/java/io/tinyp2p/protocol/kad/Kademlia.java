@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * after start and then every {@code discoveryInterval}: a lookup for our own id, and one for
  * a random id in every bucket not refreshed for a while. With an empty table it only logs
  * that discovery is paused and dials the boot nodes again.
+ *
+ * <p>It also holds records (PUT_VALUE, GET_VALUE) and provider records (ADD_PROVIDER,
+ * GET_PROVIDERS) for the network, validated and bounded ({@link RecordStore},
+ * {@link ProviderStore}); {@link #putValue}, {@link #getValue}, {@link #provide} and
+ * {@link #findProviders} are the client side ({@link KadValues}, {@link KadProviders}).
  */
 public final class Kademlia {
   private static final Logger LOG = LoggerFactory.getLogger(Kademlia.class);
@@ -41,11 +46,27 @@ public final class Kademlia {
   public static final int K = 20;
   public static final int ALPHA = 3;
 
-  /** Tunables. */
+  /** Tunables; {@code store} bounds the record and provider stores ({@link StoreConfig#defaults()}). */
   public record Config(Duration firstDiscovery, Duration discoveryInterval, Duration requestTimeout,
-      Duration lookupDeadline) {
+      Duration lookupDeadline, StoreConfig store) {
+    /** The tunables with the default store limits. */
+    public Config(Duration firstDiscovery, Duration discoveryInterval, Duration requestTimeout, Duration lookupDeadline) {
+      this(firstDiscovery, discoveryInterval, requestTimeout, lookupDeadline, StoreConfig.defaults());
+    }
+
     public static Config of(Duration discoveryInterval) {
       return new Config(Duration.ofSeconds(5), discoveryInterval, Duration.ofSeconds(10), Duration.ofSeconds(60));
+    }
+
+    public Config withStore(StoreConfig store) {
+      return new Config(firstDiscovery, discoveryInterval, requestTimeout, lookupDeadline, store);
+    }
+  }
+
+  /** A provider of a key: its PeerId and the addresses it is reachable at (as far as we know). */
+  public record Provider(PeerId peer, List<Multiaddr> addrs) {
+    public Provider {
+      addrs = List.copyOf(addrs);
     }
   }
 
@@ -63,12 +84,22 @@ public final class Kademlia {
   private boolean discovering;
   private boolean stopped;
   private boolean pausedLogged;
+  private final int maxMessageSize;
+  private final KadValues values;
+  private final KadProviders providers;
+  /** The republish timers of records and provider records, and the sweep of expired ones. */
+  private final List<Long> storeTimers = new ArrayList<>();
+  /** How often expired records and provider records are dropped (they are never served once expired). */
+  static final long SWEEP_MS = 5 * 60_000;
 
   public Kademlia(Swarm swarm, Config config, List<Multiaddr> bootNodes) {
     this.swarm = swarm;
     this.config = config;
     this.bootNodes = List.copyOf(bootNodes);
     this.table = new RoutingTable(swarm.localPeer(), K, System::currentTimeMillis);
+    this.maxMessageSize = Math.max(KadRpc.MAX_MESSAGE_SIZE, config.store().maxValueSize() + 16 * 1024);
+    this.values = new KadValues(this, new RecordStore(config.store(), System::currentTimeMillis));
+    this.providers = new KadProviders(this, new ProviderStore(config.store(), System::currentTimeMillis));
     swarm.handle(SPEC, this::onInbound);
     swarm.on(PeerIdentified.class, e -> {
       if (e.info().supports(PROTOCOL_ID) && !table.contains(e.peer())) {
@@ -92,7 +123,7 @@ public final class Kademlia {
     swarm.peerRouting(this::findPeer);
   }
 
-  /** Starts the discovery timers and dials the boot nodes. */
+  /** Starts the discovery timers and the record and provider republish timers, and dials the boot nodes. */
   public void start() {
     dialBootNodes();
     firstTimer = swarm.vertx().setTimer(config.firstDiscovery().toMillis(), t -> {
@@ -100,6 +131,13 @@ public final class Kademlia {
       discover();
       periodicTimer = swarm.vertx().setPeriodic(config.discoveryInterval().toMillis(), p -> discover());
     });
+    StoreConfig store = config.store();
+    storeTimers.add(swarm.vertx().setPeriodic(store.recordRepublish().toMillis(), t -> values.republish()));
+    storeTimers.add(swarm.vertx().setPeriodic(store.providerRepublish().toMillis(), t -> providers.republish()));
+    storeTimers.add(swarm.vertx().setPeriodic(SWEEP_MS, t -> {
+      values.store().expire();
+      providers.store().expire();
+    }));
   }
 
   public void stop() {
@@ -110,6 +148,77 @@ public final class Kademlia {
     if (periodicTimer >= 0) {
       swarm.vertx().cancelTimer(periodicTimer);
     }
+    storeTimers.forEach(swarm.vertx()::cancelTimer);
+    storeTimers.clear();
+  }
+
+  // ---- records and providers (on the node's event loop) ----
+
+  /**
+   * Validates and stores a record, then sends it (PUT_VALUE) to the k peers closest to its key.
+   * Completes with how many of them stored it; as rust-libp2p with a quorum of one, it fails
+   * when none did (none answered, or no peer was known), and the record stays in our store
+   * either way. Fails at once, sending nothing, when the record is invalid or our store refuses it.
+   */
+  public Future<Integer> putValue(byte[] key, byte[] value) {
+    return values.put(key, value);
+  }
+
+  /**
+   * The value under {@code key}: ours if we hold a valid record, else from an iterative
+   * GET_VALUE walk that ends once {@link StoreConfig#getQuorum()} peers returned a valid record
+   * (invalid ones are ignored). Fails with "no record for key ..." when nobody had one.
+   */
+  public Future<byte[]> getValue(byte[] key) {
+    return values.get(key);
+  }
+
+  /**
+   * Announces that we provide {@code key}: recorded locally (and announced again every
+   * {@link StoreConfig#providerRepublish()}), then ADD_PROVIDER with our listen addresses to
+   * the k peers closest to it. Completes with how many peers it was sent to (ADD_PROVIDER has
+   * no answer), 0 when no peer is known.
+   */
+  public Future<Integer> provide(byte[] key) {
+    return providers.provide(key);
+  }
+
+  /**
+   * Up to {@code count} providers of {@code key}: ourselves if we provide it, those we hold,
+   * then those an iterative GET_PROVIDERS walk finds (it stops once {@code count} are known).
+   * An empty list when nobody provides it.
+   */
+  public Future<List<Provider>> findProviders(byte[] key, int count) {
+    return providers.find(key, count);
+  }
+
+  /** What the DHT holds: records, keys with provider records, and the keys we provide ourselves. */
+  public record StoreStats(int records, int providerKeys, int provided) {}
+
+  public StoreStats storeStats() {
+    return new StoreStats(values.store().size(), providers.store().keys(), providers.provided());
+  }
+
+  /** The records we hold (tests look into it). */
+  RecordStore recordStore() {
+    return values.store();
+  }
+
+  /** The provider records we hold. */
+  ProviderStore providerStore() {
+    return providers.store();
+  }
+
+  Swarm swarm() {
+    return swarm;
+  }
+
+  Config config() {
+    return config;
+  }
+
+  boolean stopped() {
+    return stopped;
   }
 
   public RoutingTable routingTable() {
@@ -276,6 +385,17 @@ public final class Kademlia {
    * bounded by the request timeout, the whole bounded by the lookup deadline.
    */
   public Future<List<PeerId>> lookup(byte[] key) {
+    return walk(key, peer -> findNode(peer, key), () -> false);
+  }
+
+  /**
+   * The iterative walk towards {@code key} that lookups, GET_VALUE and GET_PROVIDERS share:
+   * {@code ask} queries one peer and completes with the closer peers its answer names (it keeps
+   * whatever else the answer carries); the walk ends early once {@code enough} says so.
+   * Completes with the closest peers that answered.
+   */
+  Future<List<PeerId>> walk(byte[] key, java.util.function.Function<PeerId, Future<List<PeerId>>> ask,
+      java.util.function.BooleanSupplier enough) {
     Key target = Key.ofBytes(key);
     List<PeerId> seeds = new ArrayList<>(table.closest(target, K).stream().map(RoutingTable.Entry::peer).toList());
     if (seeds.size() < K) {
@@ -293,7 +413,7 @@ public final class Kademlia {
     boolean[] cut = {false};
     long deadline = swarm.vertx().setTimer(config.lookupDeadline().toMillis(),
         t -> cut[0] = promise.tryComplete(lookup.result()));
-    step(lookup, key, promise);
+    step(lookup, ask, enough, promise);
     return promise.future().andThen(ar -> {
       swarm.vertx().cancelTimer(deadline);
       if (lookupListener != null) {
@@ -304,23 +424,24 @@ public final class Kademlia {
     });
   }
 
-  private void step(Lookup lookup, byte[] key, Promise<List<PeerId>> promise) {
+  private void step(Lookup lookup, java.util.function.Function<PeerId, Future<List<PeerId>>> ask,
+      java.util.function.BooleanSupplier enough, Promise<List<PeerId>> promise) {
     if (promise.future().isComplete()) {
       return;
     }
-    if (lookup.isDone()) {
+    if (lookup.isDone() || enough.getAsBoolean()) {
       promise.tryComplete(lookup.result());
       return;
     }
     for (PeerId peer : lookup.nextToQuery()) {
-      findNode(peer, key).onComplete(ar -> {
+      ask.apply(peer).onComplete(ar -> {
         if (ar.succeeded()) {
           lookup.onResponse(peer, ar.result());
           admit(peer);
         } else {
           lookup.onFailure(peer);
         }
-        step(lookup, key, promise);
+        step(lookup, ask, enough, promise);
       });
     }
   }
@@ -329,29 +450,47 @@ public final class Kademlia {
 
   /** FIND_NODE to one peer; the peers it names are remembered as dialable. */
   Future<List<PeerId>> findNode(PeerId peer, byte[] key) {
-    return KadRpc.request(swarm, peer, KadRpc.findNode(key), config.requestTimeout()).map(reply -> {
-      KadProto.Message answer = reply.message();
-      Multiaddr via = reply.via() == null ? null : reply.via().remoteAddress();
-      List<PeerId> closer = new ArrayList<>();
-      for (KadRpc.PeerEntry entry : KadRpc.decodePeers(answer.getCloserPeersList())) {
-        if (entry.peer().equals(swarm.localPeer())) {
-          continue;
-        }
-        // addresses one peer tells us about others: only those the address policy allows for
-        // what we reached the teller over; dials to them are backed off per address (swarm)
-        List<Multiaddr> usable = RoutingTable.normalize(swarm.addressPolicy().filter(entry.addrs(), via));
-        if (!usable.isEmpty()) {
-          swarm.peerStore().addAddresses(entry.peer(), usable);
-        }
-        closer.add(entry.peer());
+    return ask(peer, KadRpc.findNode(key)).map(this::closerPeers);
+  }
+
+  /** One request to one peer and its answer. */
+  Future<KadRpc.Reply> ask(PeerId peer, KadProto.Message request) {
+    return KadRpc.request(swarm, peer, request, config.requestTimeout(), maxMessageSize);
+  }
+
+  /** The closer peers an answer names; they are remembered as dialable. */
+  List<PeerId> closerPeers(KadRpc.Reply reply) {
+    List<PeerId> closer = new ArrayList<>();
+    for (KadRpc.PeerEntry entry : learnPeers(reply.message().getCloserPeersList(), reply.via())) {
+      closer.add(entry.peer());
+    }
+    return closer;
+  }
+
+  /**
+   * Decodes peers one peer told us about (never ourselves), keeping only the addresses the
+   * address policy allows for what we reached the teller over, and adds those to the peer store
+   * (dials to them are backed off per address, in the swarm).
+   */
+  List<KadRpc.PeerEntry> learnPeers(List<KadProto.Message.Peer> peers, io.tinyp2p.stream.ConnectionInfo via) {
+    Multiaddr from = via == null ? null : via.remoteAddress();
+    List<KadRpc.PeerEntry> out = new ArrayList<>();
+    for (KadRpc.PeerEntry entry : KadRpc.decodePeers(peers)) {
+      if (entry.peer().equals(swarm.localPeer())) {
+        continue;
       }
-      return closer;
-    });
+      List<Multiaddr> usable = RoutingTable.normalize(swarm.addressPolicy().filter(entry.addrs(), from));
+      if (!usable.isEmpty()) {
+        swarm.peerStore().addAddresses(entry.peer(), usable);
+      }
+      out.add(new KadRpc.PeerEntry(entry.peer(), usable));
+    }
+    return out;
   }
 
   private void onInbound(P2pStream stream) {
     PeerId from = stream.remotePeer();
-    LengthPrefixed.serve(stream, swarm.vertx(), KadRpc.MAX_MESSAGE_SIZE, config.requestTimeout(), bytes -> {
+    LengthPrefixed.serve(stream, swarm.vertx(), maxMessageSize, config.requestTimeout(), bytes -> {
       KadProto.Message request;
       try {
         request = KadRpc.parse(bytes);
@@ -359,13 +498,7 @@ public final class Kademlia {
         swarm.peerLog().info(LOG, from, "kad from {}: {}", from, e.getMessage());
         return null;
       }
-      KadProto.Message answer = answer(from, request);
-      if (answer == null) {
-        swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from,
-            request.hasType() ? request.getType() : "(unknown)");
-        return null;
-      }
-      return Buffer.buffer(answer.toByteArray());
+      return answer(from, request, stream);
     }, e -> swarm.streamReadFailed(stream, "kad", e));
     // A server-mode peer that asks us is worth knowing: check whether it answers too.
     PeerStore.PeerInfo info = swarm.peerStore().get(from);
@@ -375,24 +508,39 @@ public final class Kademlia {
   }
 
   /**
-   * Our answer: PING is echoed; FIND_NODE, GET_VALUE and GET_PROVIDERS get the k closest
-   * peers we know to the key (never the asker itself; we store no records). Null for what
-   * we do not serve (PUT_VALUE, ADD_PROVIDER, unknown types).
+   * Our answer, as {@link LengthPrefixed#serve} takes it: PING is echoed; FIND_NODE gets the k
+   * closest peers we know to the key (never the asker itself); GET_VALUE and GET_PROVIDERS get
+   * them too, with the record or the providers we hold; a valid PUT_VALUE is stored and echoed;
+   * ADD_PROVIDER has no answer. Null (the stream is reset) for what we refuse or do not serve.
    */
-  private KadProto.Message answer(PeerId from, KadProto.Message request) {
-    if (!request.hasType()) {
+  private Buffer answer(PeerId from, KadProto.Message request, P2pStream stream) {
+    // an absent type is PUT_VALUE, the enum's 0: encoders with proto3 defaults (js) leave it out;
+    // a type we do not know is kept among the unknown fields
+    if (!request.hasType() && request.getUnknownFields().hasField(KadProto.Message.TYPE_FIELD_NUMBER)) {
+      swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from,
+          request.getUnknownFields().getField(KadProto.Message.TYPE_FIELD_NUMBER).getVarintList());
       return null;
     }
-    KadProto.Message.Builder reply = KadProto.Message.newBuilder().setType(request.getType());
-    switch (request.getType()) {
-      case PING:
-        return reply.build();
-      case FIND_NODE:
-      case GET_VALUE:
-      case GET_PROVIDERS:
-        break;
-      default:
-        return null;
+    KadProto.Message.MessageType type = request.getType();
+    KadProto.Message.Builder reply = KadProto.Message.newBuilder().setType(type);
+    if (type == KadProto.Message.MessageType.PING) {
+      return Buffer.buffer(reply.build().toByteArray());
+    }
+    if (type == KadProto.Message.MessageType.PUT_VALUE) {
+      KadProto.Message echo = values.onPut(from, request);
+      return echo == null ? null : Buffer.buffer(echo.toByteArray());
+    }
+    if (type == KadProto.Message.MessageType.ADD_PROVIDER) {
+      providers.onAdd(from, request, stream.connection());
+      return LengthPrefixed.NO_REPLY;
+    }
+    if (type == KadProto.Message.MessageType.GET_VALUE) {
+      values.answerGet(request, reply);
+    } else if (type == KadProto.Message.MessageType.GET_PROVIDERS) {
+      providers.answerGet(request, reply);
+    } else if (type != KadProto.Message.MessageType.FIND_NODE) {
+      swarm.peerLog().info(LOG, from, "kad from {}: unsupported message type {}", from, type);
+      return null;
     }
     reply.setKey(request.getKey());
     Key target = Key.ofBytes(request.getKey().toByteArray());
@@ -402,6 +550,6 @@ public final class Kademlia {
       }
       reply.addCloserPeers(KadRpc.encodePeer(entry.peer(), entry.addrs()));
     }
-    return reply.build();
+    return Buffer.buffer(reply.build().toByteArray());
   }
 }

@@ -122,4 +122,63 @@ class KadHostileTest {
     node.onLoop(s -> node.verticle().node().ping().ping(attacker.peerId()));
     assertFalse(TestNode.join(pinged).rtt().isNegative());
   }
+
+  /** The attacker answers every kad request with {@code answer}, whatever was asked. */
+  private void attackerAnswers(KadProto.Message answer) {
+    attacker.onLoop(s -> {
+      s.handle(Kademlia.SPEC, (P2pStream stream) -> {
+        stream.handler(data -> stream.write(LengthPrefixed.frame(answer.toByteArray())));
+        stream.endHandler(v -> stream.end());
+      });
+      return Future.succeededFuture();
+    });
+  }
+
+  @Test
+  void forgedRecordsInGetValueAnswersAreIgnored() {
+    byte[] key = PkRecords.rsaKey();
+    // an honest answer is taken (and not kept: the next getValue asks again)
+    attackerAnswers(KadProto.Message.newBuilder().setType(KadProto.Message.MessageType.GET_VALUE)
+        .setKey(ByteString.copyFrom(key)).setRecord(KadProto.Record.newBuilder().setKey(ByteString.copyFrom(key))
+            .setValue(ByteString.copyFrom(PkRecords.RSA_VALUE))).build());
+    var known = node.whenTable(t -> t.contains(attacker.peerId())); // it answered our probe
+    node.onLoop(s -> s.dial(attacker.addr()));
+    TestNode.join(known);
+    byte[] got = node.onLoop(s -> node.verticle().node().kademlia().getValue(key));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(PkRecords.RSA_VALUE, got);
+    byte[] forged = PkRecords.RSA_VALUE.clone();
+    forged[50] ^= 1;
+    for (KadProto.Record record : List.of(
+        KadProto.Record.newBuilder().setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(forged)).build(),
+        // a valid record, but for another key than the one asked for
+        KadProto.Record.newBuilder().setKey(ByteString.copyFrom(PkRecords.pkKey(node.peerId().toBytes())))
+            .setValue(ByteString.copyFrom(PkRecords.RSA_VALUE)).build())) {
+      attackerAnswers(KadProto.Message.newBuilder().setType(KadProto.Message.MessageType.GET_VALUE)
+          .setKey(ByteString.copyFrom(key)).setRecord(record).build());
+      DhtException e = org.junit.jupiter.api.Assertions.assertThrows(DhtException.class,
+          () -> node.onLoop(s -> node.verticle().node().kademlia().getValue(key)));
+      assertEquals(DhtException.Reason.NOT_FOUND, e.reason());
+    }
+    assertStillServes();
+  }
+
+  @Test
+  void garbageRecordsAndProvidersSentToUsAreRefused() {
+    byte[] key = PkRecords.rsaKey();
+    // PUT_VALUE without a record, with a record for another key, with an over-long value
+    for (KadProto.Message put : List.of(
+        KadProto.Message.newBuilder().setType(KadProto.Message.MessageType.PUT_VALUE).setKey(ByteString.copyFrom(key)).build(),
+        KadRpc.putValue(key, PkRecords.RSA_VALUE).toBuilder().setKey(ByteString.copyFromUtf8("/pk/other")).build(),
+        KadRpc.putValue(KadRecordStoreTest.utf8("/pk/x"), new byte[70 * 1024]))) {
+      assertEquals(0, exchange(LengthPrefixed.frame(put.toByteArray())).length(), put.toString());
+    }
+    // ADD_PROVIDER with a garbage provider id is no answer and stores nothing
+    KadProto.Message add = KadProto.Message.newBuilder().setType(KadProto.Message.MessageType.ADD_PROVIDER)
+        .setKey(ByteString.copyFrom(key)).addProviderPeers(KadProto.Message.Peer.newBuilder()
+            .setId(ByteString.copyFromUtf8("not a peer id"))).build();
+    assertEquals(0, exchange(LengthPrefixed.frame(add.toByteArray())).length());
+    assertEquals(0, (int) node.onLoop(s -> Future.succeededFuture(node.verticle().node().kademlia().providerStore().keys())));
+    assertEquals(0, (int) node.onLoop(s -> Future.succeededFuture(node.verticle().node().kademlia().recordStore().size())));
+    assertStillServes();
+  }
 }
