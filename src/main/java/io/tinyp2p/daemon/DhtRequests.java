@@ -39,11 +39,27 @@ final class DhtRequests {
     }
     switch (request.getType()) {
       case FIND_PEER -> findPeer(socket, ControlServer.peer(request.getPeer(), "dht.peer"));
+      case FIND_PROVIDERS -> {
+        int count = request.hasCount() && request.getCount() > 0 ? request.getCount() : DEFAULT_PROVIDERS;
+        streamed(socket, kad.findProviders(multihashOfCid(request), count).map(found -> found.stream()
+            .map(p -> DHTResponse.newBuilder().setType(DHTResponse.Type.VALUE)
+                .setPeer(ControlServer.peerInfo(p.peer(), p.addrs())).build()).toList()));
+      }
       case GET_CLOSEST_PEERS -> streamed(socket, kad.lookup(key(request)).map(peers -> peers.stream()
           .map(p -> DHTResponse.newBuilder().setType(DHTResponse.Type.VALUE)
               .setValue(ByteString.copyFrom(p.toBytes())).build()).toList()));
       case GET_PUBLIC_KEY -> publicKey(socket, ControlServer.peer(request.getPeer(), "dht.peer"));
-      case GET_VALUE, SEARCH_VALUE, PUT_VALUE, PROVIDE, FIND_PROVIDERS -> ControlServer.reply(socket, ControlServer.error(request.getType() + " needs Kademlia records, which this build does not have yet"));
+      case GET_VALUE -> answer(socket, kad.getValue(key(request)).map(value -> DHTResponse.newBuilder()
+          .setType(DHTResponse.Type.VALUE).setValue(ByteString.copyFrom(value)).build()));
+      case SEARCH_VALUE -> streamed(socket, kad.getValue(key(request)).map(value -> List.of(DHTResponse.newBuilder()
+          .setType(DHTResponse.Type.VALUE).setValue(ByteString.copyFrom(value)).build())));
+      case PUT_VALUE -> {
+        if (!request.hasValue()) {
+          throw new ControlServer.BadRequest("PUT_VALUE needs a value");
+        }
+        answer(socket, kad.putValue(key(request), request.getValue().toByteArray()).map(n -> null));
+      }
+      case PROVIDE -> answer(socket, kad.provide(multihashOfCid(request)).map(n -> null));
       case FIND_PEERS_CONNECTED_TO_PEER -> ControlServer.reply(socket,
           ControlServer.error("FIND_PEERS_CONNECTED_TO_PEER is not supported (go-libp2p-daemon dropped it too)"));
       default -> throw new ControlServer.BadRequest("unknown DHT request type " + request.getTypeValue());

@@ -19,6 +19,7 @@ import io.tinyp2p.daemon.pb.DaemonProto.StreamHandlerRequest;
 import io.tinyp2p.daemon.pb.DaemonProto.StreamInfo;
 import io.tinyp2p.daemon.pb.DaemonProto.StreamOpenRequest;
 import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.kad.PkRecords;
 import io.tinyp2p.util.Varint;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -182,6 +183,63 @@ class DaemonControlTest {
     assertEquals(Response.Type.OK, r.getType(), r.toString());
     Response peers = b.call(Request.newBuilder().setType(Request.Type.LIST_PEERS).build());
     assertTrue(Multiaddr.fromBytes(peers.getPeers(0).getAddrs(0).toByteArray()).isQuic(), peers.toString());
+  }
+
+  private static Request dht(DHTRequest.Builder dht) {
+    return Request.newBuilder().setType(Request.Type.DHT).setDht(dht).build();
+  }
+
+  /** The interop suite's record (an RSA key under /pk/): alice puts it, bob gets it. */
+  @Test
+  void recordsBetweenDaemons() throws IOException {
+    Response put = alice.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.PUT_VALUE)
+        .setKey(ByteString.copyFrom(PkRecords.rsaKey())).setValue(ByteString.copyFrom(PkRecords.RSA_VALUE))));
+    assertEquals(Response.Type.OK, put.getType(), put.toString());
+    Response got = bob.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.GET_VALUE)
+        .setKey(ByteString.copyFrom(PkRecords.rsaKey()))));
+    assertEquals(Response.Type.OK, got.getType(), got.toString());
+    assertArrayEquals(PkRecords.RSA_VALUE, got.getDht().getValue().toByteArray());
+    Response forged = alice.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.PUT_VALUE)
+        .setKey(ByteString.copyFrom(PkRecords.rsaKey())).setValue(ByteString.copyFromUtf8("not the key"))));
+    assertEquals(Response.Type.ERROR, forged.getType());
+    Response missing = bob.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.GET_VALUE)
+        .setKey(ByteString.copyFrom(PkRecords.pkKey(KeyPair.generate().peerId().toBytes())))));
+    assertEquals(Response.Type.ERROR, missing.getType());
+  }
+
+  /** alice provides a CIDv0 and a CIDv1 of the same multihash; bob finds her for both. */
+  @Test
+  void providersBetweenDaemons() throws IOException {
+    byte[] multihash = new byte[34];
+    multihash[0] = 0x12;
+    multihash[1] = 32;
+    for (int i = 2; i < 34; i++) {
+      multihash[i] = (byte) (i * 31);
+    }
+    byte[] cidV1 = new byte[36];
+    cidV1[0] = 1;
+    cidV1[1] = 0x55; // raw
+    System.arraycopy(multihash, 0, cidV1, 2, 34);
+    Response provided = alice.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.PROVIDE)
+        .setCid(ByteString.copyFrom(multihash))));
+    assertEquals(Response.Type.OK, provided.getType(), provided.toString());
+    for (byte[] cid : List.of(multihash, cidV1)) {
+      try (ControlClient.Conn c = bob.open()) {
+        c.send(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.FIND_PROVIDERS).setCid(ByteString.copyFrom(cid))
+            .setCount(1)).toByteArray());
+        Response begin = c.response();
+        assertEquals(Response.Type.OK, begin.getType(), begin.toString());
+        assertEquals(DHTResponse.Type.BEGIN, begin.getDht().getType());
+        DHTResponse value = DHTResponse.parseFrom(c.read());
+        assertEquals(DHTResponse.Type.VALUE, value.getType());
+        assertEquals(ControlClient.bytes(alice.peerId()), value.getPeer().getId());
+        assertEquals(DHTResponse.Type.END, DHTResponse.parseFrom(c.read()).getType());
+      }
+    }
+    assertRefused(bob.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.FIND_PROVIDERS)
+        .setCid(ByteString.copyFrom(new byte[] {2, 0x55, 0x12, 1, 0})))), "CID version 2 is not supported");
+    assertRefused(bob.call(dht(DHTRequest.newBuilder().setType(DHTRequest.Type.PROVIDE)
+        .setCid(ByteString.copyFrom(new byte[] {1, 0x55, 0x12, 32, 1})))), "does not end in a whole multihash");
   }
 
   // ---- bad input: an error response each time, and the daemon serves the next request ----
