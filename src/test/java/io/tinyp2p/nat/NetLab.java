@@ -77,6 +77,22 @@ import java.util.regex.Pattern;
  * behind (namespaces and links of that scheme whose pid is no longer alive).
  *
  * <p>Needs root, {@code ip} and {@code nft}: {@link #skipReason()} says why a lab cannot be built.
+ *
+ * <pre>{@code
+ * @BeforeEach void lab() { Assumptions.assumeTrue(NetLab.skipReason() == null, NetLab.skipReason()); }
+ *
+ * try (NetLab lab = NetLab.create()) {
+ *   Host relayHost = lab.publicHost("relay");                        // 203.0.113.100
+ *   Nat natA = lab.nat("nata", NetLab.NatType.PORT_RESTRICTED);      // wan 203.0.113.11, lan 192.168.1.0/24
+ *   Host a = natA.host("a1");                                        // 192.168.1.10
+ *   LabNode relay = lab.startNode(relayHost, "relay", new JsonObject());
+ *   LabNode nodeA = lab.startNode(a, "a1", new JsonObject().put("bootNode", relay.addr().toString()));
+ *   relay.awaitStatus("a1 connected", s -> !LabNode.connectionsTo(s, nodeA.peerId().toBase58()).isEmpty(),
+ *       Duration.ofSeconds(30));
+ *   JsPeer js = lab.startJs(natA.host("a2"), "js", new JsonObject());  // driven as any JsPeer
+ *   long dropped = natA.filtered();
+ * }  // processes stopped, namespaces gone
+ * }</pre>
  */
 public final class NetLab implements AutoCloseable {
 
@@ -339,6 +355,13 @@ public final class NetLab implements AutoCloseable {
     JsPeer peer = JsPeer.start(o, host.execPrefix(), "natlab-" + name);
     register(peer);
     return peer;
+  }
+
+  /** Starts a {@link Probe} on a host (a small JVM for raw UDP and TCP checks); stopped when the lab closes. */
+  public LabProbe startProbe(Host host, String name) throws IOException, InterruptedException {
+    LabProbe probe = LabProbe.start(host, name);
+    register(probe);
+    return probe;
   }
 
   /** Something to close (before the namespaces go) when the lab closes. */
