@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tinyp2p.Figures;
 import io.tinyp2p.interop.JsPeer;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -249,24 +250,54 @@ class NatLabIT {
     });
   }
 
-  /** A namespace and a root link named as a run whose JVM is gone would leave them are removed by the next lab. */
+  /**
+   * A JVM that built a lab and ends on SIGTERM leaves nothing (the shutdown hook); one killed with
+   * SIGKILL leaves its namespaces and links, which the next lab removes; a live lab is not touched.
+   */
   @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void leftoversOfACrashedRunAreRemoved() throws Exception {
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    long deadPid = gone.pid();
-    String ns = "tp2p-" + deadPid + "-crashed";
-    String link = "tp2p" + deadPid + "m0";
-    NetLab.run(NetLab.ip(), "netns", "add", ns);
-    NetLab.run(NetLab.ip(), "link", "add", "name", link, "type", "veth", "peer", "name", "mgmt", "netns", ns);
-    NetLab.run(NetLab.ip(), "link", "add", "name", link.replace("m0", "m1"), "type", "veth", "peer", "name", "x" + deadPid);
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void aLabOfAKilledJvmIsRemoved() throws Exception {
+    String[] terminated = labInChildJvm(false);
+    assertEquals(List.of(), NetLab.leftovers(terminated[0], terminated[1]), "after SIGTERM");
+    String[] killed = labInChildJvm(true);
+    List<String> left = NetLab.leftovers(killed[0], killed[1]);
     // (another lab starting on this machine meanwhile may remove them first: fine, they are gone either way)
+    System.out.println("netlab: a JVM killed with SIGKILL left " + left);
     try (NetLab lab = NetLab.create()) {
-      assertEquals(List.of(), NetLab.leftovers("tp2p-" + deadPid + "-", "tp2p" + deadPid + "m"));
-      assertFalse(NetLab.rootLinkNames().contains("x" + deadPid), "the peer of a removed link is gone with it");
-      // a live run's lab is not touched
+      assertEquals(List.of(), NetLab.leftovers(killed[0], killed[1]), "after the next lab was created");
       assertTrue(NetLab.namespaceNames().contains(lab.namespacePrefix() + "inet"));
+      NetLab.removeLeftovers();
+      assertTrue(NetLab.namespaceNames().contains(lab.namespacePrefix() + "inet"), "a live lab was removed");
+    }
+  }
+
+  /** Runs {@link LabInChildJvm}, waits until it built its lab, ends it; returns its two prefixes. */
+  private static String[] labInChildJvm(boolean sigkill) throws Exception {
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LabInChildJvm.class.getName())
+        .redirectError(Path.of("target/natlab-child.log").toFile()).start();
+    try {
+      var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+      String line = CompletableFuture.supplyAsync(() -> {
+        try {
+          return out.readLine();
+        } catch (java.io.IOException e) {
+          return null;
+        }
+      }).get(60, TimeUnit.SECONDS);
+      assertNotNull(line, "the child JVM ended before building its lab; see target/natlab-child.log");
+      String[] parts = line.split(" ");
+      assertEquals("built", parts[0], line);
+      assertFalse(NetLab.leftovers(parts[1], parts[2]).isEmpty(), "the child's lab is not there");
+      if (sigkill) {
+        child.destroyForcibly();
+      } else {
+        child.destroy();
+      }
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child JVM did not end");
+      return new String[] {parts[1], parts[2]};
+    } finally {
+      child.destroyForcibly();
     }
   }
 

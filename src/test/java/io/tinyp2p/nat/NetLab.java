@@ -79,7 +79,7 @@ import java.util.regex.Pattern;
  * <p>Needs root, {@code ip} and {@code nft}: {@link #skipReason()} says why a lab cannot be built.
  *
  * <pre>{@code
- * @BeforeEach void lab() { Assumptions.assumeTrue(NetLab.skipReason() == null, NetLab.skipReason()); }
+ * // first, in a before-each method: Assumptions.assumeTrue(NetLab.skipReason() == null, NetLab.skipReason());
  *
  * try (NetLab lab = NetLab.create()) {
  *   Host relayHost = lab.publicHost("relay");                        // 203.0.113.100
