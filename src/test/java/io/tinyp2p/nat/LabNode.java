@@ -39,6 +39,7 @@ public final class LabNode implements AutoCloseable {
   private final Path log;
   private final Process process;
   private final URI base;
+  private final String listenAddr;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private LabNode(Host host, String name, JsonObject extra) throws IOException {
@@ -48,12 +49,17 @@ public final class LabNode implements AutoCloseable {
     base = URI.create("http://" + mgmt + ":" + HTTP_PORT);
     Path work = Files.createDirectories(Path.of("target/natlab-work", name)).toAbsolutePath();
     conf = work.resolve("conf.json");
-    Files.writeString(conf, new JsonObject()
+    JsonObject config = new JsonObject()
         .put("addr", "/ip4/" + host.ip() + "/tcp/" + P2P_PORT)
         .put("secret", key.secret())
         .put("http", new JsonObject().put("host", mgmt).put("port", HTTP_PORT))
-        .mergeIn(extra, true)
-        .encode());
+        .mergeIn(extra, true);
+    Object a = config.getValue("addr");
+    // the first listen address, when the test gave its own (a string or a list)
+    listenAddr = a instanceof String s ? s
+        : a instanceof io.vertx.core.json.JsonArray list && !list.isEmpty() ? list.getString(0)
+        : "/ip4/" + host.ip() + "/tcp/" + P2P_PORT;
+    Files.writeString(conf, config.encode());
     log = Path.of("target/natlab-" + name + ".log").toAbsolutePath();
     List<String> command = new ArrayList<>(host.execPrefix());
     command.addAll(List.of(JAVA.toString(), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
@@ -106,9 +112,12 @@ public final class LabNode implements AutoCloseable {
     return key.peerId();
   }
 
-  /** The node's P2P address with its /p2p/ id: {@code /ip4/<host ip>/tcp/4001/p2p/<id>}. */
+  /**
+   * The node's P2P address with its /p2p/ id: {@code /ip4/<host ip>/tcp/4001/p2p/<id>}, or the first
+   * {@code addr} of the config the test gave.
+   */
   public Multiaddr addr() {
-    return Multiaddr.tcp(host.ip(), P2P_PORT).withPeerId(peerId());
+    return Multiaddr.parse(listenAddr).withPeerId(peerId());
   }
 
   /** {@code http://<management ip>:8000}. */

@@ -63,6 +63,9 @@ import java.util.regex.Pattern;
  *       (endpoint-dependent mapping), filtered as the port-restricted one.
  * </ul>
  *
+ * <p>Not modelled: hairpinning (a host dialing its own NAT's public address gets nothing back), NAT
+ * mapping timeouts other than conntrack's defaults, packet loss and delay (this kernel has no netem).
+ *
  * <p>Management: each host that runs processes gets a veth {@code mgmt} with a link-local /30
  * (169.254.B.x, the block B held by a lock file under /tmp for the lab's life, so concurrent labs on
  * one machine do not collide) whose other end, {@code tp2p<pid>m<k>}, stays in the root namespace
