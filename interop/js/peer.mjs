@@ -11,7 +11,8 @@
 // the /tinyp2p/req-resp/1.0.0 server accepts, default 1 MiB), security (the
 // connection encrypters in order of preference, out of "noise" and "tls";
 // default ["noise"]), transports ("tcp" and "quic", default ["tcp"]; quicPort
-// for QUIC's listen port). See README.md for the command set.
+// for QUIC's listen port), host (the IPv4 address to listen on, default
+// 127.0.0.1). See README.md for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -110,6 +111,7 @@ function decodeSeed (secret) {
 
 const options = JSON.parse(process.argv[2] ?? '{}')
 const port = options.port ?? 0
+const host = options.host ?? '127.0.0.1'
 const maxRequestSize = options.reqRespMaxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE
 const privateKey = options.secret != null
   ? await generateKeyPairFromSeed('Ed25519', decodeSeed(options.secret))
@@ -171,11 +173,11 @@ const transports = []
 for (const name of options.transports ?? ['tcp']) {
   if (name === 'tcp') {
     transports.push(tcp())
-    listen.push(`/ip4/127.0.0.1/tcp/${port}`)
+    listen.push(`/ip4/${host}/tcp/${port}`)
   } else if (name === 'quic') {
     const { quic } = await import('@chainsafe/libp2p-quic')
     transports.push(quic())
-    listen.push(`/ip4/127.0.0.1/udp/${options.quicPort ?? 0}/quic-v1`)
+    listen.push(`/ip4/${host}/udp/${options.quicPort ?? 0}/quic-v1`)
   } else {
     throw new Error(`"transports" holds "tcp" and "quic", got ${JSON.stringify(name)}`)
   }

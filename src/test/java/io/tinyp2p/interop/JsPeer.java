@@ -172,10 +172,21 @@ public final class JsPeer implements AutoCloseable {
    * waits up to 30 s for its "ready" line.
    */
   public static JsPeer start(JsonObject options) {
+    return start(options, List.of(), null);
+  }
+
+  /**
+   * Like {@link #start(JsonObject)}, with {@code commandPrefix} put before the {@code node} command
+   * (e.g. {@code ip netns exec <namespace>}, which execs node in that network namespace, so the
+   * process is node itself) and stderr to {@code target/<logName>.log} (null: {@code js-peer-<n>}).
+   */
+  public static JsPeer start(JsonObject options, List<String> commandPrefix, String logName) {
     ensureInstalled();
     int n = INSTANCES.incrementAndGet();
-    Path log = targetDir().resolve("js-peer-" + n + ".log");
-    ProcessBuilder pb = new ProcessBuilder(nodeCommand(), "--import", "./polyfill.mjs", "peer.mjs", options.encode())
+    Path log = targetDir().resolve((logName == null ? "js-peer-" + n : logName) + ".log");
+    List<String> command = new ArrayList<>(commandPrefix);
+    command.addAll(List.of(nodeCommand(), "--import", "./polyfill.mjs", "peer.mjs", options.encode()));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .directory(jsDir().toFile())
         .redirectError(log.toFile());
     Process process;
