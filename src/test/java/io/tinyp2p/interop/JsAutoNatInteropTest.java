@@ -22,34 +22,24 @@ import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** AutoNAT v1 with js-libp2p's @libp2p/autonat, both ways, on 127.0.0.1. */
 class JsAutoNatInteropTest {
-  Vertx vertx;
+  /** A js peer with @libp2p/autonat (JsPeer installs the js packages when they are missing). */
+  final JsPeer js = JsPeer.start(new JsonObject().put("port", 0).put("autonat", true));
+  final Vertx vertx = Vertx.vertx();
   TestNode java;
-  JsPeer js;
-
-  @BeforeAll
-  static void install() {
-    JsPeer.ensureInstalled();
-  }
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-    js = JsPeer.start(new JsonObject().put("port", 0).put("autonat", true));
-  }
 
   @AfterEach
-  void stop() {
-    js.close();
-    if (java != null) {
-      java.close();
+  void closeAll() {
+    try (js) {
+      if (java != null) {
+        java.close();
+      }
+    } finally {
+      TestNode.await(vertx.close());
     }
-    TestNode.await(vertx.close());
   }
 
   JsonObject askJava(JsonObject extra) {

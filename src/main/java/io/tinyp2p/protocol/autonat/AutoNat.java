@@ -255,11 +255,8 @@ public final class AutoNat {
   /** Stops the client's timers. */
   public void stop() {
     stopped = true;
-    if (timer >= 0) {
-      swarm.vertx().cancelTimer(timer);
-    }
-    if (soonTimer >= 0) {
-      swarm.vertx().cancelTimer(soonTimer);
+    for (long t : new long[] {timer, soonTimer}) {
+      swarm.vertx().cancelTimer(t); // false for -1: no such timer
     }
   }
 }

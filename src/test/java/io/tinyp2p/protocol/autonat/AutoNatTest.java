@@ -28,22 +28,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** AutoNAT v1 between Java nodes on 127.0.0.1: the server's answers and limits, the client's reachability. */
 class AutoNatTest {
-  Vertx vertx;
+  final Vertx vertx = Vertx.vertx();
+  /** Every node a test started, closed after it with the Vert.x instance. */
   final List<TestNode> nodes = new ArrayList<>();
   int prefixes;
 
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
   @AfterEach
-  void stop() {
+  void closeAll() {
     nodes.forEach(TestNode::close);
     TestNode.await(vertx.close());
   }
@@ -215,6 +210,9 @@ class AutoNatTest {
     JsonObject status = client.onLoop(s -> Future.succeededFuture(client.verticle().status())).getJsonObject("autonat");
     assertEquals("public", status.getString("reachability"), status.encode());
     assertEquals(2L, status.getJsonObject("client").getLong("ok"), status.encode());
+    // both servers saw the client's outbound connection come from an ephemeral port: recorded at its listen port
+    assertEquals(new JsonArray().add(new JsonObject().put("addr", listenAddr(client).toString()).put("observers", 2)),
+        status.getJsonArray("observed"), status.encode());
   }
 
   @Test
