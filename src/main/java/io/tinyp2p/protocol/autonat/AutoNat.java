@@ -175,7 +175,8 @@ public final class AutoNat {
         .filter(Future::succeeded).map(Future::result).toList()));
   }
 
-  private void onAnswer(AutoNatClient.Answer a) {
+  /** Takes one server's answer: confirms or drops the address, counts towards the reachability. */
+  void onAnswer(AutoNatClient.Answer a) {
     long now = clock.getAsLong();
     Reachability before = confidence.status();
     LOG.debug("autonat {} about {}: {} {}", a.server(), a.asked(), a.status(), a.text());
