@@ -56,11 +56,12 @@ public final class AutoNat {
   private final Confidence confidence;
   private final AutoNatServer server;
   private final Map<Multiaddr, Long> confirmed = new LinkedHashMap<>();
-  /** When each server was last asked (pruned after an interval): one question per server and interval. */
+  /** When each server was last asked (pruned after half an interval): one question per server and round. */
   private final Map<PeerId, Long> asked = new HashMap<>();
   private final Map<String, Long> clientCounters = new LinkedHashMap<>();
   private List<Multiaddr> lastListen = List.of();
   private List<Multiaddr> lastCandidates = List.of();
+  private List<Multiaddr> lastAnnounced = List.of();
   private int rotation;
   private long timer = -1;
   private long soonTimer = -1;
@@ -152,7 +153,8 @@ public final class AutoNat {
     long now = clock.getAsLong();
     lastProbeAt = now;
     expireConfirmed(now);
-    asked.values().removeIf(at -> now - at >= config.interval().toMillis());
+    // half an interval: the timer's next round asks the same servers again, whatever its drift
+    asked.values().removeIf(at -> now - at >= config.interval().toMillis() / 2);
     List<Multiaddr> testable = testable();
     List<Future<AutoNatClient.Answer>> answers = new ArrayList<>();
     for (Connection c : swarm.connections()) {
@@ -208,9 +210,10 @@ public final class AutoNat {
   /** Announces what is confirmed now; a {@link ReachabilityChanged} when that or the reachability moved. */
   private void announce(Reachability before) {
     List<Multiaddr> announced = confirmedAddrs();
-    List<Multiaddr> previous = swarm.announcedAddresses();
+    boolean moved = !announced.equals(lastAnnounced);
+    lastAnnounced = announced;
     swarm.externalAddresses(announced);
-    if (confidence.status() != before || !previous.equals(swarm.announcedAddresses())) {
+    if (confidence.status() != before || moved) {
       swarm.emit(new ReachabilityChanged(swarm.localPeer(), confidence.status(), announced));
     }
   }
