@@ -12,7 +12,9 @@
 // connection encrypters in order of preference, out of "noise" and "tls";
 // default ["noise"]), transports ("tcp" and "quic", default ["tcp"]; quicPort
 // for QUIC's listen port), host (the IPv4 address to listen on, default
-// 127.0.0.1). See README.md for the command set.
+// 127.0.0.1), autonat (the @libp2p/autonat service, AutoNAT v1 server and
+// client; autonatOptions merged into its init). See README.md for the command
+// set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -51,6 +53,8 @@ const DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024
 // an unsigned varint longer than this cannot describe a length we would accept
 const MAX_UVARINT_BYTES = 9
 const STOP_TIMEOUT_MS = 5_000
+const AUTONAT_PROTOCOL = '/libp2p/autonat/1.0.0'
+const AUTONAT_MAX_MESSAGE_SIZE = 8192
 
 // Nothing but protocol lines may reach stdout.
 console.log = console.error
@@ -134,6 +138,11 @@ if (options.kad === true) {
     peerInfoMapper: (p) => p,
     ...(options.kadOptions ?? {})
   })
+}
+
+if (options.autonat === true) {
+  const { autoNAT } = await import('@libp2p/autonat')
+  services.autoNAT = autoNAT({ ...(options.autonatOptions ?? {}) })
 }
 
 if (options.gossipsub === true && options.floodsub === true) {
@@ -598,6 +607,48 @@ async function sendRequest (cmd, signal) {
   }
 }
 
+/**
+ * AutoNAT v1's protobuf codec, from @libp2p/autonat itself (the package exports
+ * only its service, so the generated module is loaded by its path).
+ */
+async function autonatMessage () {
+  const pb = await import(new URL('./node_modules/@libp2p/autonat/dist/src/pb/index.js', import.meta.url))
+  return pb.Message
+}
+
+/** One AutoNAT v1 DIAL request on a new stream; see the "autonatDial" command. */
+async function autonatDial (cmd, signal) {
+  const Message = await autonatMessage()
+  const connection = await connectionFor(cmd, signal)
+  const stream = await connection.newStream(AUTONAT_PROTOCOL, { signal })
+  try {
+    const response = readLengthPrefixed(stream, { maxLength: AUTONAT_MAX_MESSAGE_SIZE, label: 'AutonatResponse', signal })
+    response.catch(() => {}) // observed below
+    const addrs = cmd.addrs ?? node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
+    const id = cmd.peerIdInRequest != null ? peerIdFromString(cmd.peerIdInRequest) : node.peerId
+    const request = Message.encode({
+      type: Message.MessageType.DIAL,
+      dial: { peer: { id: id.toMultihash().bytes, addrs: addrs.map(a => multiaddr(a).bytes) } }
+    })
+    await sendAll(stream, [encodeUvarint(request.length), request], signal)
+    await stream.close({ signal })
+    const body = await response
+    if (body == null) throw namedError('ProtocolError', 'the server closed the stream without an answer')
+    const answer = Message.decode(body)
+    const r = answer.dialResponse
+    return {
+      type: answer.type,
+      status: r?.status ?? null,
+      statusText: r?.statusText ?? null,
+      addr: r?.addr != null ? multiaddr(r.addr).toString() : null,
+      asked: addrs
+    }
+  } catch (err) {
+    stream.abort(err)
+    throw err
+  }
+}
+
 // ---------------------------------------------------------------- commands
 
 function peerArg (cmd) {
@@ -631,6 +682,8 @@ function requireService (name) {
 }
 
 const commands = {
+  autonatDial,
+
   async dial (cmd, signal) {
     const conn = await node.dial(targetArg(cmd), { signal })
     return { peerId: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString(), direction: conn.direction }

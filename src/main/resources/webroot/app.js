@@ -434,6 +434,9 @@ function render(s) {
   $('uptime').textContent = s.uptimeMs == null ? '—' : duration(s.uptimeMs);
   $('version').textContent = s.version || '—';
   fillList($('listen-addrs'), s.listenAddrs);
+  // AutoNAT: public, private or unknown, and the external addresses it confirmed
+  $('reachability').textContent = (s.autonat && s.autonat.reachability) || '—';
+  fillList($('external-addrs'), s.autonat && s.autonat.confirmedAddrs);
   fillList($('topics'), s.topics);
   renderPeers(s);
   fillTable($('known-peers'), s.knownPeers, (p) => {

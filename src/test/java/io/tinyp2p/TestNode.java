@@ -35,7 +35,7 @@ public final class TestNode implements AutoCloseable {
     this.deploymentId = deploymentId;
   }
 
-  /** Deploys a node listening on a free loopback port, HTTP off; {@code extra} overrides. */
+  /** Deploys a node listening on a free loopback port, HTTP off, AutoNAT's client off; {@code extra} overrides. */
   public static TestNode start(Vertx vertx, JsonObject extra) {
     return start(vertx, new P2pVerticle(), extra);
   }
@@ -45,6 +45,9 @@ public final class TestNode implements AutoCloseable {
     JsonObject config = new JsonObject()
         .put("addr", "/ip4/127.0.0.1/tcp/0")
         .put("http", "off")
+        // the AutoNAT client's dial-backs are extra short connections between test nodes: on
+        // only where a test asks for it (the server is on, as in production)
+        .put("autonat", new JsonObject().put("client", false))
         .mergeIn(extra);
     String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
     return new TestNode(vertx, verticle, id);

@@ -14,7 +14,7 @@ import java.util.Objects;
  * with a message that names the key.
  *
  * <p>The typed setters cover the top-level keys; the sections ({@code http}, {@code reqResp},
- * {@code gossipsub}, {@code limits}, {@code kad}) are JSON objects with the keys the README lists.
+ * {@code gossipsub}, {@code limits}, {@code kad}, {@code autonat}) are JSON objects with the keys the README lists.
  *
  * <pre>{@code
  * P2pOptions options = new P2pOptions()
@@ -245,6 +245,25 @@ public class P2pOptions {
 
   public P2pOptions setKad(JsonObject kad) {
     return put("kad", kad.copy());
+  }
+
+  /** {@code autonat}: AutoNAT server and client (server, client, interval, confidence, candidates, ...); a copy. */
+  public JsonObject getAutonat() {
+    return section("autonat");
+  }
+
+  public P2pOptions setAutonat(JsonObject autonat) {
+    return put("autonat", autonat.copy());
+  }
+
+  /** {@code autonat.server}: false answers no AutoNAT requests. */
+  public P2pOptions setAutonatServer(boolean enabled) {
+    return setAutonat(getAutonat().put("server", enabled));
+  }
+
+  /** {@code autonat.client}: false never asks AutoNAT servers (reachability stays unknown). */
+  public P2pOptions setAutonatClient(boolean enabled) {
+    return setAutonat(getAutonat().put("client", enabled));
   }
 
   /** Any key of conf.json, also the ones without a typed setter. */

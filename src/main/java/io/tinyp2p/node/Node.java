@@ -3,6 +3,8 @@ package io.tinyp2p.node;
 import io.tinyp2p.crypto.KeyPair;
 import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
+import io.tinyp2p.protocol.autonat.AutoNat;
+import io.tinyp2p.protocol.autonat.AutoNatConfig;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
 import io.tinyp2p.protocol.gossipsub.Gossipsub;
 import io.tinyp2p.protocol.identify.Identify;
@@ -40,7 +42,7 @@ import java.util.function.BiFunction;
  * }</pre>
  */
 public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse requestResponse,
-    Kademlia kademlia, Gossipsub gossipsub, Perf perf) {
+    Kademlia kademlia, Gossipsub gossipsub, Perf perf, AutoNat autoNat) {
 
   private static Node assemble(Builder b) {
     Swarm swarm = new Swarm(b.vertx, b.identity, b.swarmConfig);
@@ -50,7 +52,8 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
         b.reqRespConfig == null ? null : new RequestResponse(swarm, b.reqRespConfig, b.reqRespHandler),
         b.kadConfig == null ? null : new Kademlia(swarm, b.kadConfig, b.bootNodes),
         b.gossipConfig == null ? null : new Gossipsub(swarm, b.gossipConfig, b.delivery),
-        b.perf ? new Perf(swarm) : null);
+        b.perf ? new Perf(swarm) : null,
+        b.autoNatConfig == null ? null : new AutoNat(swarm, b.autoNatConfig));
     if (b.keepAlive != null) {
       // a connection stays while it carries a stream that keeps it alive, or links a routing
       // table or mesh peer; otherwise it closes after this long idle
@@ -99,6 +102,9 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
 
   /** Stops discovery and the gossip heartbeat, then closes every connection and listener. */
   public Future<Void> close() {
+    if (autoNat != null) {
+      autoNat.stop();
+    }
     if (kademlia != null) {
       kademlia.stop();
     }
@@ -128,6 +134,7 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     private Gossipsub.Delivery delivery;
     private boolean perf;
     private Duration keepAlive;
+    private AutoNatConfig autoNatConfig;
 
     private Builder(Vertx vertx, KeyPair identity) {
       this.vertx = vertx;
@@ -181,6 +188,12 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     /** Close connections idle for this long that link no routing-table or mesh peer. */
     public Builder keepAlive(Duration idle) {
       this.keepAlive = idle;
+      return this;
+    }
+
+    /** AutoNAT (server, client or both, as {@code config} says) and the external addresses it confirms. */
+    public Builder autoNat(AutoNatConfig config) {
+      this.autoNatConfig = config;
       return this;
     }
 

@@ -26,6 +26,7 @@ import java.util.Set;
  *     dialing; a listener accepts each of them
  * @param kad the {@code kad} section: limits and lifetimes of the DHT's record and provider stores,
  *     the record namespaces accepted besides {@code /pk/}, and the quorum of {@code getValue}
+ * @param autonat the {@code autonat} section: AutoNAT server and client, observed addresses
  */
 public record NodeConfig(
     List<Multiaddr> listenAddrs,
@@ -48,7 +49,8 @@ public record NodeConfig(
     Duration writeStallTimeout,
     State state,
     List<String> security,
-    StoreConfig kad) {
+    StoreConfig kad,
+    io.tinyp2p.protocol.autonat.AutoNatConfig autonat) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -66,7 +68,7 @@ public record NodeConfig(
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits",
-      "identityFile", "peerStoreFile", "peerStoreInterval", "security", "kad");
+      "identityFile", "peerStoreFile", "peerStoreInterval", "security", "kad", "autonat");
   private static final Set<String> KAD_KEYS = Set.of("maxRecords", "maxValueSize", "recordTtl", "recordRepublish",
       "maxProviderKeys", "maxProvidersPerKey", "providerTtl", "providerRepublish", "allowedNamespaces", "getQuorum");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
@@ -82,11 +84,11 @@ public record NodeConfig(
 
   /**
    * The keys of each section: "" for the top level, then {@code http}, {@code reqResp}, {@code gossipsub},
-   * {@code limits}, {@code kad}.
+   * {@code limits}, {@code kad}, {@code autonat}.
    */
   static java.util.Map<String, Set<String>> sections() {
     return java.util.Map.of("", KEYS, "http", HttpConfig.KEYS, "reqResp", REQ_RESP_KEYS, "gossipsub", GOSSIP_KEYS,
-        "limits", LIMIT_KEYS, "kad", KAD_KEYS);
+        "limits", LIMIT_KEYS, "kad", KAD_KEYS, "autonat", AutoNatSection.KEYS);
   }
 
   public static NodeConfig from(JsonObject json) {
@@ -179,7 +181,7 @@ public record NodeConfig(
         (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
         seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json),
-        kad(object(json, "kad")));
+        kad(object(json, "kad")), AutoNatSection.from(object(json, "autonat")));
   }
 
   /** The {@code kad} section: the DHT's store limits (times in seconds) and accepted namespaces. */

@@ -122,6 +122,7 @@ public class P2pVerticle extends VerticleBase {
         .gossipsub(config.gossipsub(), this::deliver)
         .perf()
         .keepAlive(config.reqResp().connectionKeepAlive())
+        .autoNat(config.autonat())
         .build();
     swarm = node.swarm();
     identify = node.identify();
@@ -139,6 +140,9 @@ public class P2pVerticle extends VerticleBase {
       publishEvent(new JsonObject().put("type", "peer:connect").put("peerId", e.peer().toBase58())
           .put("remoteAddr", e.connection().remoteAddress().toString()));
     });
+    swarm.on(io.tinyp2p.protocol.autonat.ReachabilityChanged.class, e -> publishEvent(new JsonObject()
+        .put("type", "reachability").put("reachability", e.reachability().json())
+        .put("confirmedAddrs", new JsonArray(e.confirmedAddrs().stream().map(Multiaddr::toString).toList()))));
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> {
       LOG.info("disconnected from {}", e.peer());
       publishEvent(new JsonObject().put("type", "peer:disconnect").put("peerId", e.peer().toBase58()));
@@ -357,6 +361,7 @@ public class P2pVerticle extends VerticleBase {
         .put("transports", transportsJson())
         .put("requests", reqResp.stats().toJson())
         .put("dht", dhtStatus())
+        .put("autonat", node.autoNat().statusJson())
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);

@@ -49,6 +49,7 @@ public final class Swarm {
   private final SwarmConfig config;
   private final List<Transport> transports = new ArrayList<>();
   private final List<Multiaddr> listenAddrs = new ArrayList<>();
+  private List<Multiaddr> externalAddrs = List.of();
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
@@ -313,6 +314,19 @@ public final class Swarm {
   /** Our listen addresses; an unspecified host (0.0.0.0, ::) is expanded to the interfaces' addresses. */
   public List<Multiaddr> listenAddresses() {
     return Collections.unmodifiableList(listenAddrs);
+  }
+
+  /** What we announce (identify, our provider records): the listen addresses, then the confirmed external ones. */
+  public List<Multiaddr> announcedAddresses() {
+    return java.util.stream.Stream.concat(listenAddrs.stream(), externalAddrs.stream()).distinct().toList();
+  }
+
+  /** Sets the external addresses confirmed dialable (AutoNAT's); a change is a {@link SwarmEvent.ListenAddressesChanged}. */
+  public void externalAddresses(List<Multiaddr> addrs) {
+    if (!externalAddrs.equals(addrs)) {
+      externalAddrs = List.copyOf(addrs);
+      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+    }
   }
 
   /** A transport offers an inbound connection before its upgrade: admitted (room made among the pending handshakes) or refused. */

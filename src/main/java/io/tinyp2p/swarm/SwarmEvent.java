@@ -32,6 +32,6 @@ public interface SwarmEvent {
   /** A dial failed before a connection was established. */
   record DialFailed(PeerId peer, String address, Throwable error) implements SwarmEvent {}
 
-  /** Our own listen addresses changed. */
+  /** Our own listen addresses, or the external addresses we announce, changed. */
   record ListenAddressesChanged(PeerId peer) implements SwarmEvent {}
 }

@@ -57,6 +57,33 @@ class NodeConfigTest {
   }
 
   @Test
+  void autonatSection() {
+    io.tinyp2p.protocol.autonat.AutoNatConfig d = NodeConfig.from(new JsonObject()).autonat();
+    assertTrue(d.server() && d.client());
+    assertEquals(Duration.ofSeconds(60), d.interval());
+    assertEquals(3, d.confidence());
+    JsonObject set = new JsonObject().put("server", false).put("interval", 5).put("confidence", 1)
+        .put("perPeerLimit", 1).put("globalLimit", 2).put("candidates", new JsonArray().add("/ip4/203.0.113.7/tcp/4001"));
+    io.tinyp2p.protocol.autonat.AutoNatConfig c = NodeConfig.from(new JsonObject().put("autonat", set)).autonat();
+    assertFalse(c.server());
+    assertEquals(Duration.ofSeconds(20), c.confirmedTtl());
+    assertEquals("/ip4/203.0.113.7/tcp/4001", c.candidates().get(0).toString());
+    assertRejected(new JsonObject().put("autonat", new JsonObject().put("sever", true)),
+        "unknown configuration key 'autonat.sever' (allowed: candidates, client,");
+    assertRejected(new JsonObject().put("autonat", new JsonObject().put("client", "yes")),
+        "autonat.client must be true or false, got the string \"yes\"");
+    assertRejected(new JsonObject().put("autonat", new JsonObject().put("confidence", 0)),
+        "autonat.confidence must be an integer from 1 to 100, got 0");
+    assertRejected(new JsonObject().put("autonat", new JsonObject().put("perPeerLimit", 5).put("globalLimit", 2)),
+        "autonat.globalLimit (2) must be at least autonat.perPeerLimit (5)");
+    assertRejected(new JsonObject().put("autonat", new JsonObject().put("candidates", new JsonArray().add("/ip4/0.0.0.0/tcp/4001"))),
+        "autonat.candidates[0] must be /ip4|ip6/<ip>/tcp/<port>");
+    assertRejected(new JsonObject().put("autonat", new JsonObject().put("candidates", new JsonArray().add("nope"))),
+        "autonat.candidates[0] is not a valid multiaddr");
+    assertRejected(new JsonObject().put("autonat", "on"), "autonat must be an object");
+  }
+
+  @Test
   void gossipsubRouter() {
     assertEquals(io.tinyp2p.protocol.gossipsub.GossipConfig.Router.GOSSIPSUB,
         NodeConfig.from(new JsonObject()).gossipsub().router());

@@ -61,7 +61,7 @@ public final class Identify {
         .setAgentVersion(swarm.config().agentVersion())
         .setPublicKey(ByteString.copyFrom(swarm.identity().publicKey().marshal()))
         .addAllProtocols(swarm.protocols());
-    for (Multiaddr addr : swarm.listenAddresses()) {
+    for (Multiaddr addr : swarm.announcedAddresses()) {
       b.addListenAddrs(ByteString.copyFrom(addr.toBytes()));
     }
     if (connection != null) {
@@ -85,7 +85,7 @@ public final class Identify {
         LOG.debug("identify push from {} failed: {}", peer, ar.cause().getMessage());
         return;
       }
-      accept(peer, ar.result(), null, stream.connection().remoteAddress());
+      accept(peer, ar.result(), null, stream.connection());
     });
   }
 
@@ -97,7 +97,7 @@ public final class Identify {
             connection.openStream(List.of(PROTOCOL_ID)),
             stream -> Exchange.receive(stream, swarm.vertx(), MAX_MESSAGE_SIZE, READ_DEADLINE))
         .compose(message -> {
-          PeerStore.PeerInfo info = accept(peer, message, connection, connection.remoteAddress());
+          PeerStore.PeerInfo info = accept(peer, message, connection, connection.info());
           return info == null
               ? Future.<PeerStore.PeerInfo>failedFuture(new SwarmException("invalid identify record from " + peer))
               : Future.succeededFuture(info);
@@ -107,12 +107,12 @@ public final class Identify {
 
   /**
    * Takes a peer's record into the peer store. Its listen addresses pass the swarm's address
-   * policy for the remote address of the connection they came over ({@code viaAddr}): a record
+   * policy for the remote address of the connection they came over ({@code via}): a record
    * that names private, link-local or DNS addresses does not make us dial them unless that fits.
    * {@code identified} is the connection an identify request was answered on (null for a push):
    * the swarm checks it for a second node using the same identity.
    */
-  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, Connection identified, Multiaddr viaAddr) {
+  private PeerStore.PeerInfo accept(PeerId peer, Buffer message, Connection identified, ConnectionInfo via) {
     boolean push = identified == null;
     IdentifyProto.Identify record;
     try {
@@ -146,7 +146,7 @@ public final class Identify {
     if (identified != null) {
       swarm.connectionIdentified(identified, addrs);
     }
-    addrs = swarm.addressPolicy().filter(addrs, viaAddr);
+    addrs = swarm.addressPolicy().filter(addrs, via.remoteAddress());
     Multiaddr observed = null;
     if (record.hasObservedAddr()) {
       try {
@@ -165,6 +165,9 @@ public final class Identify {
         System.currentTimeMillis());
     swarm.peerStore().put(info);
     swarm.emit(new PeerIdentified(peer, info));
+    if (observed != null) {
+      swarm.emit(new AddressObserved(peer, via, observed));
+    }
     return info;
   }
 

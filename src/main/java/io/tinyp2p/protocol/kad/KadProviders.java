@@ -56,7 +56,7 @@ final class KadProviders {
   }
 
   private List<Multiaddr> selfAddrs() {
-    return RoutingTable.normalize(kad.swarm().listenAddresses());
+    return RoutingTable.normalize(kad.swarm().announcedAddresses());
   }
 
   // ---- client side ----
