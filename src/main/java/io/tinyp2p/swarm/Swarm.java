@@ -315,6 +315,25 @@ public final class Swarm {
     return Collections.unmodifiableList(listenAddrs);
   }
 
+  /**
+   * Adds listen addresses a transport gained after its {@link #listen} (a relay reservation
+   * that came back); announced like the others.
+   */
+  public void addListenAddresses(List<Multiaddr> addrs) {
+    List<Multiaddr> fresh = addrs.stream().filter(a -> !listenAddrs.contains(a)).toList();
+    if (!fresh.isEmpty()) {
+      listenAddrs.addAll(fresh);
+      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+    }
+  }
+
+  /** Removes listen addresses a transport lost (a relay reservation that ended). */
+  public void removeListenAddresses(List<Multiaddr> addrs) {
+    if (listenAddrs.removeAll(addrs)) {
+      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+    }
+  }
+
   /** A transport offers an inbound connection before its upgrade: admitted (room made among the pending handshakes) or refused. */
   private boolean offerInbound(Upgrade upgrade) {
     if (closed) {
