@@ -62,19 +62,6 @@ class RelayTest {
     return node(prefix, new JsonObject().put("relays", new JsonArray().add(relay.addr().toString())));
   }
 
-  /** Waits until {@code n} announces a circuit address (its reservation holds), and returns it with n's /p2p. */
-  static Multiaddr circuitAddr(TestNode n) {
-    CompletableFuture<Multiaddr> found = new CompletableFuture<>();
-    n.onLoop(s -> {
-      Runnable check = () -> s.listenAddresses().stream().filter(Multiaddr::isCircuit).findFirst()
-          .ifPresent(a -> found.complete(a.withPeerId(s.localPeer())));
-      s.on(SwarmEvent.ListenAddressesChanged.class, e -> check.run());
-      check.run();
-      return Future.succeededFuture();
-    });
-    return TestNode.join(found);
-  }
-
   /** Sends one hop message from {@code from} to {@code relay} on a fresh stream and returns the answer. */
   static HopMessage hop(TestNode from, PeerId relay, Buffer frame) {
     Buffer answer = from.onLoop(s -> s.newStream(relay, RelayServer.HOP).compose(stream -> {
@@ -98,7 +85,7 @@ class RelayTest {
     TestNode relay = relay(new JsonObject());
     TestNode a = client("a", relay);
     TestNode b = node("b", new JsonObject());
-    Multiaddr circuit = circuitAddr(a);
+    Multiaddr circuit = a.circuitAddr();
     assertEquals(relay.peerId(), circuit.relayPeer());
     assertEquals(a.peerId(), circuit.circuitDestination());
 
@@ -140,7 +127,7 @@ class RelayTest {
     TestNode relay = relay(new JsonObject().put("circuitBytes", 32 * 1024));
     TestNode a = client("a", relay);
     TestNode b = node("b", new JsonObject());
-    Multiaddr circuit = circuitAddr(a);
+    Multiaddr circuit = a.circuitAddr();
     new P2pClient(vertx, "a").handleRequests((peer, payload) -> Future.succeededFuture(Buffer.buffer("ok")));
     Connection c = b.onLoop(s -> s.dial(circuit));
     assertEquals(RelayTransport.NAME, c.info().transport());
@@ -175,7 +162,7 @@ class RelayTest {
   void reservationsPastTheRelaysLimitAreRefusedWithTheStatusCode() {
     TestNode relay = relay(new JsonObject().put("maxReservations", 1));
     TestNode a = client("a", relay);
-    circuitAddr(a);
+    a.circuitAddr();
     TestNode c = node("c", new JsonObject());
     c.onLoop(s -> s.dial(relay.addr()));
     HopMessage answer = hop(c, relay.peerId(), reserve());
