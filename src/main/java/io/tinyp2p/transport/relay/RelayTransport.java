@@ -210,7 +210,8 @@ public final class RelayTransport implements Transport {
       swarm.addListenAddresses(held.announced);
     }
     long left = held.expiresAt - now;
-    schedule(held, Math.max(1000, left * 3 / 4)); // refresh well before it expires
+    // refresh well before it expires: a quarter of its time ahead, at least half of it for short ones
+    schedule(held, Math.max(100, left - Math.max(left / 4, Math.min(left / 2, 60_000))));
     LOG.info("reserved on relay {} for {} s: {}", held.relay, left / 1000, held.announced);
   }
 

@@ -205,4 +205,52 @@ class RelayTest {
     assertEquals(2, server.getLong("malformed"), server.encode());
     assertNotNull(b.onLoop(s -> Future.succeededFuture(s.connection(relay.peerId()))), "the connection stays");
   }
+
+  @Test
+  void aLostReservationIsMadeAgainOnceTheRelayIsReachedAgain() {
+    TestNode relay = relay(new JsonObject());
+    TestNode a = client("a", relay);
+    Multiaddr first = a.circuitAddr();
+    CompletableFuture<Void> gone = new CompletableFuture<>();
+    CompletableFuture<Void> back = new CompletableFuture<>();
+    a.onLoop(s -> {
+      s.on(SwarmEvent.ListenAddressesChanged.class, e -> {
+        if (s.listenAddresses().stream().noneMatch(Multiaddr::isCircuit)) {
+          gone.complete(null);
+        } else if (gone.isDone()) {
+          back.complete(null);
+        }
+      });
+      s.disconnect(relay.peerId());
+      return Future.succeededFuture();
+    });
+    TestNode.join(gone);
+    TestNode.join(back);
+    assertEquals(first, a.circuitAddr());
+    TestNode b = node("b", new JsonObject());
+    Connection c = b.onLoop(s -> s.dial(first));
+    assertEquals(RelayTransport.NAME, c.info().transport());
+  }
+
+  @Test
+  void aReservationIsRefreshedBeforeItExpires() {
+    TestNode relay = relay(new JsonObject().put("reservationTtl", 2));
+    TestNode a = client("a", relay);
+    Multiaddr circuit = a.circuitAddr();
+    // refreshed at three quarters of its time: the relay sees a second RESERVE (polled: no event for it)
+    CompletableFuture<Void> refreshed = new CompletableFuture<>();
+    long timer = vertx.setPeriodic(100, t -> new P2pClient(vertx, "relay").status().onSuccess(st -> {
+      if (st.getJsonObject("relay").getJsonObject("server").getLong("reservationsAccepted") >= 3) {
+        refreshed.complete(null);
+      }
+    }));
+    try {
+      TestNode.join(refreshed); // two refreshes: past the first reservation's expiry
+    } finally {
+      vertx.cancelTimer(timer);
+    }
+    TestNode b = node("b", new JsonObject());
+    Connection c = b.onLoop(s -> s.dial(circuit));
+    assertEquals(RelayTransport.NAME, c.info().transport());
+  }
 }
