@@ -31,6 +31,10 @@ import java.util.function.BiFunction;
  * wiring. Identify is always there (the other protocols learn what a peer speaks from it); ping,
  * request-response, Kademlia, Gossipsub and perf are there when their options are set.
  *
+ * <p>With TCP the node also has the relay transport (Circuit Relay v2: dialing and reserving
+ * through relays, and the stop protocol that accepts relayed connections); it serves as a relay
+ * ({@link #relayServer()}) only when {@link Builder#relay} says so.
+ *
  * <p>Each protocol but Identify is null unless its option was set in the {@link Builder}.
  * Build it on the event loop that is to own it (a verticle's {@code start()}): the swarm
  * binds to the current context, and everything here must be called from it.

@@ -12,6 +12,7 @@ import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.relay.pb.CircuitProto.HopMessage;
 import io.tinyp2p.protocol.relay.pb.CircuitProto.Status;
+import io.tinyp2p.protocol.relay.pb.CircuitProto.StopMessage;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.SwarmEvent;
 import io.tinyp2p.transport.relay.RelayTransport;
@@ -252,5 +253,30 @@ class RelayTest {
     TestNode b = node("b", new JsonObject());
     Connection c = b.onLoop(s -> s.dial(circuit));
     assertEquals(RelayTransport.NAME, c.info().transport());
+  }
+
+  @Test
+  void theStopProtocolAnswersGarbageMalformedAndRefusesPeersItHoldsNoReservationOn() throws Exception {
+    TestNode a = node("a", new JsonObject());
+    TestNode b = node("b", new JsonObject());
+    b.onLoop(s -> s.dial(a.addr()));
+    StopMessage garbage = stop(b, a.peerId(), io.tinyp2p.stream.LengthPrefixed.frame(new byte[] {(byte) 0xff, 7}));
+    assertEquals(StopMessage.Type.STATUS, garbage.getType());
+    assertEquals(Status.MALFORMED_MESSAGE, garbage.getStatus());
+    StopMessage connect = StopMessage.newBuilder().setType(StopMessage.Type.CONNECT)
+        .setPeer(io.tinyp2p.protocol.relay.pb.CircuitProto.Peer.newBuilder()
+            .setId(com.google.protobuf.ByteString.copyFrom(b.peerId().toBytes()))).build();
+    StopMessage refused = stop(b, a.peerId(), io.tinyp2p.stream.LengthPrefixed.frame(connect.toByteArray()));
+    assertEquals(Status.PERMISSION_DENIED, refused.getStatus());
+    List<Connection> atA = a.onLoop(s -> Future.succeededFuture(s.connections()));
+    assertEquals(1, atA.size(), "no relayed connection came of it: " + atA);
+  }
+
+  static StopMessage stop(TestNode from, PeerId to, Buffer frame) throws Exception {
+    Buffer answer = from.onLoop(s -> s.newStream(to, RelayServer.STOP).compose(stream -> {
+      stream.write(frame);
+      return CircuitIo.readOne(stream, s.vertx(), java.time.Duration.ofSeconds(10)).map(f -> f.message());
+    }));
+    return StopMessage.parseFrom(answer.getBytes());
   }
 }
