@@ -3,6 +3,7 @@ package io.tinyp2p.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tinyp2p.TestNet;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.client.P2pClient;
 import io.tinyp2p.multiaddr.Multiaddr;
@@ -13,12 +14,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Circuit Relay v2 with js-libp2p 3 ({@code @libp2p/circuit-relay-v2}) both ways: a js relay
@@ -29,37 +27,21 @@ import org.junit.jupiter.api.Test;
 class JsRelayInteropTest {
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  Vertx vertx;
-  final List<TestNode> nodes = new ArrayList<>();
-  final List<JsPeer> peers = new ArrayList<>();
+  @RegisterExtension
+  final TestNet net = new TestNet();
+  final Vertx vertx = net.vertx;
 
   @BeforeAll
   static void install() {
     JsPeer.ensureInstalled();
   }
 
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    peers.forEach(JsPeer::close);
-    nodes.forEach(TestNode::close);
-    TestNode.await(vertx.close());
-  }
-
   private TestNode java(String prefix, JsonObject extra) {
-    TestNode n = TestNode.start(vertx, new JsonObject().put("busPrefix", prefix).mergeIn(extra));
-    nodes.add(n);
-    return n;
+    return net.java(new JsonObject().put("busPrefix", prefix).mergeIn(extra));
   }
 
   private JsPeer js(JsonObject options) {
-    JsPeer p = JsPeer.start(options);
-    peers.add(p);
-    return p;
+    return net.js(options);
   }
 
   private static String tcpAddr(JsPeer p) {

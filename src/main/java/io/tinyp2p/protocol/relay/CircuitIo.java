@@ -81,6 +81,56 @@ public final class CircuitIo {
     return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
   }
 
+  /** Parses a message's bytes (a generated protobuf class's {@code parseFrom}). */
+  @FunctionalInterface
+  public interface Parser<T> {
+    T parse(byte[] bytes) throws com.google.protobuf.InvalidProtocolBufferException;
+  }
+
+  /**
+   * Reads and parses the message that opens an inbound hop or stop stream. {@code onMessage} gets
+   * it with the bytes that followed; {@code onMalformed} hears why when the peer sent something
+   * that is not a message; a stream that ends, resets or stays silent past {@code deadline} is
+   * reset.
+   */
+  public static <T> void readRequest(P2pStream stream, Vertx vertx, Duration deadline, Parser<T> parser,
+      java.util.function.BiConsumer<T, Buffer> onMessage, java.util.function.Consumer<String> onMalformed) {
+    readOne(stream, vertx, deadline).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof ReadException e && e.malformed()) {
+          onMalformed.accept(e.getMessage());
+        } else {
+          stream.reset();
+        }
+        return;
+      }
+      T msg;
+      try {
+        msg = parser.parse(ar.result().message().getBytes());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        onMalformed.accept("message does not parse: " + e.getMessage());
+        return;
+      }
+      onMessage.accept(msg, ar.result().rest());
+    });
+  }
+
+  /**
+   * Answers a refused request with {@code answer} (a STATUS message) and closes our side; a
+   * malformed one is logged through the swarm's per-peer log (once per peer and interval), the
+   * others at debug.
+   */
+  public static void refuse(io.tinyp2p.swarm.Swarm swarm, org.slf4j.Logger log, P2pStream stream,
+      String protocol, Object status, String why, byte[] answer) {
+    if ("MALFORMED_MESSAGE".equals(String.valueOf(status))) {
+      swarm.peerLog().info(log, stream.remotePeer(), "{} from {}: {}", protocol, stream.remotePeer(), why);
+    } else {
+      log.debug("{} from {} refused ({}): {}", protocol, stream.remotePeer(), status, why);
+    }
+    write(stream, answer);
+    stream.end();
+  }
+
   /** Writes one message with its length prefix. */
   public static Future<Void> write(P2pStream stream, byte[] message) {
     return stream.write(LengthPrefixed.frame(message));

@@ -101,49 +101,33 @@ public final class RelayServer {
   }
 
   private void onHop(P2pStream stream) {
-    CircuitIo.readOne(stream, swarm.vertx(), READ_TIMEOUT).onComplete(ar -> {
-      if (ar.failed()) {
-        if (ar.cause() instanceof CircuitIo.ReadException e && e.malformed()) {
-          refuse(stream, Status.MALFORMED_MESSAGE, e.getMessage());
-        } else {
-          stream.reset();
-        }
-        return;
-      }
-      HopMessage msg;
-      try {
-        msg = HopMessage.parseFrom(ar.result().message().getBytes());
-      } catch (InvalidProtocolBufferException e) {
-        refuse(stream, Status.MALFORMED_MESSAGE, "hop message does not parse: " + e.getMessage());
-        return;
-      }
-      if (!msg.hasType()) {
-        refuse(stream, Status.MALFORMED_MESSAGE, "hop message without a type");
-        return;
-      }
-      if (TRANSPORT.equals(stream.connection().transport())) {
-        refuse(stream, Status.PERMISSION_DENIED, "hop " + msg.getType() + " over a relayed connection");
-        return;
-      }
-      switch (msg.getType()) {
-        case RESERVE -> reserve(stream);
-        case CONNECT -> connect(stream, msg);
-        default -> refuse(stream, Status.UNEXPECTED_MESSAGE, "hop message of type " + msg.getType());
-      }
-    });
+    CircuitIo.readRequest(stream, swarm.vertx(), READ_TIMEOUT, HopMessage::parseFrom,
+        (msg, rest) -> onHop(stream, msg), why -> refuse(stream, Status.MALFORMED_MESSAGE, why));
   }
 
-  /** Answers with a status and closes the stream; a malformed message is logged (once per peer and interval). */
+  private void onHop(P2pStream stream, HopMessage msg) {
+    if (!msg.hasType()) {
+      refuse(stream, Status.MALFORMED_MESSAGE, "hop message without a type");
+      return;
+    }
+    if (TRANSPORT.equals(stream.connection().transport())) {
+      refuse(stream, Status.PERMISSION_DENIED, "hop " + msg.getType() + " over a relayed connection");
+      return;
+    }
+    switch (msg.getType()) {
+      case RESERVE -> reserve(stream);
+      case CONNECT -> connect(stream, msg);
+      default -> refuse(stream, Status.UNEXPECTED_MESSAGE, "hop message of type " + msg.getType());
+    }
+  }
+
+  /** Answers with a status and closes the stream; a malformed message is counted and logged (once per peer and interval). */
   private void refuse(P2pStream stream, Status status, String why) {
     if (status == Status.MALFORMED_MESSAGE) {
       counters.malformed++;
-      swarm.peerLog().info(LOG, stream.remotePeer(), "{} from {}: {}", HOP, stream.remotePeer(), why);
-    } else {
-      LOG.debug("hop from {} refused ({}): {}", stream.remotePeer(), status, why);
     }
-    HopMessage answer = HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(status).build();
-    CircuitIo.write(stream, answer.toByteArray());
-    stream.end();
+    CircuitIo.refuse(swarm, LOG, stream, HOP, status, why,
+        HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(status).build().toByteArray());
   }
 
   private void prune() {

@@ -310,41 +310,29 @@ public final class RelayTransport implements Transport {
   // ---- the stop protocol ----
 
   private void onStop(P2pStream stream) {
-    CircuitIo.readOne(stream, swarm.vertx(), java.time.Duration.ofSeconds(10)).onComplete(ar -> {
-      if (ar.failed()) {
-        if (ar.cause() instanceof CircuitIo.ReadException e && e.malformed()) {
-          refuseStop(stream, Status.MALFORMED_MESSAGE, e.getMessage());
-        } else {
-          stream.reset();
-        }
-        return;
-      }
-      StopMessage msg;
-      try {
-        msg = StopMessage.parseFrom(ar.result().message().getBytes());
-      } catch (InvalidProtocolBufferException e) {
-        refuseStop(stream, Status.MALFORMED_MESSAGE, "stop message does not parse: " + e.getMessage());
-        return;
-      }
-      if (!msg.hasType() || msg.getType() != StopMessage.Type.CONNECT) {
-        refuseStop(stream, msg.hasType() ? Status.UNEXPECTED_MESSAGE : Status.MALFORMED_MESSAGE,
-            "stop message of type " + (msg.hasType() ? msg.getType() : "none"));
-        return;
-      }
-      PeerId src;
-      try {
-        src = PeerId.fromBytes(msg.getPeer().getId().toByteArray());
-      } catch (RuntimeException e) {
-        refuseStop(stream, Status.MALFORMED_MESSAGE, "stop CONNECT without a valid peer id");
-        return;
-      }
-      Held held = relays.get(stream.remotePeer());
-      if (held == null || inbound == null || closed || NAME.equals(stream.connection().transport())) {
-        refuseStop(stream, Status.PERMISSION_DENIED, "we hold no reservation on " + stream.remotePeer());
-        return;
-      }
-      accept(stream, held, src, ar.result().rest());
-    });
+    CircuitIo.readRequest(stream, swarm.vertx(), java.time.Duration.ofSeconds(10), StopMessage::parseFrom,
+        (msg, rest) -> onStop(stream, msg, rest), why -> refuseStop(stream, Status.MALFORMED_MESSAGE, why));
+  }
+
+  private void onStop(P2pStream stream, StopMessage msg, Buffer rest) {
+    if (!msg.hasType() || msg.getType() != StopMessage.Type.CONNECT) {
+      refuseStop(stream, msg.hasType() ? Status.UNEXPECTED_MESSAGE : Status.MALFORMED_MESSAGE,
+          "stop message of type " + (msg.hasType() ? msg.getType() : "none"));
+      return;
+    }
+    PeerId src;
+    try {
+      src = PeerId.fromBytes(msg.getPeer().getId().toByteArray());
+    } catch (RuntimeException e) {
+      refuseStop(stream, Status.MALFORMED_MESSAGE, "stop CONNECT without a valid peer id");
+      return;
+    }
+    Held held = relays.get(stream.remotePeer());
+    if (held == null || inbound == null || closed || NAME.equals(stream.connection().transport())) {
+      refuseStop(stream, Status.PERMISSION_DENIED, "we hold no reservation on " + stream.remotePeer());
+      return;
+    }
+    accept(stream, held, src, rest);
   }
 
   private void accept(P2pStream stream, Held held, PeerId src, Buffer early) {
@@ -362,14 +350,8 @@ public final class RelayTransport implements Transport {
   }
 
   private void refuseStop(P2pStream stream, Status status, String why) {
-    if (status == Status.MALFORMED_MESSAGE) {
-      swarm.peerLog().info(LOG, stream.remotePeer(), "{} from {}: {}", RelayServer.STOP, stream.remotePeer(), why);
-    } else {
-      LOG.debug("stop from {} refused ({}): {}", stream.remotePeer(), status, why);
-    }
-    CircuitIo.write(stream, StopMessage.newBuilder().setType(StopMessage.Type.STATUS).setStatus(status)
-        .build().toByteArray());
-    stream.end();
+    CircuitIo.refuse(swarm, LOG, stream, RelayServer.STOP, status, why,
+        StopMessage.newBuilder().setType(StopMessage.Type.STATUS).setStatus(status).build().toByteArray());
   }
 
   @Override

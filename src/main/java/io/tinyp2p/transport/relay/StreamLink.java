@@ -2,42 +2,29 @@ package io.tinyp2p.transport.relay;
 
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.stream.P2pStream;
-import io.tinyp2p.transport.RawLink;
+import io.tinyp2p.transport.DelegatingLink;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A {@link RawLink} on a stream through a relay (a hop stream on the dialing side, a stop stream
- * on the listening side): the relayed connection's "socket". Bytes that came with the hop or
- * stop message are delivered first.
+ * A {@link io.tinyp2p.transport.RawLink} on a stream through a relay (a hop stream on the dialing
+ * side, a stop stream on the listening side): the relayed connection's "socket". Bytes that came
+ * with the hop or stop message are delivered first.
  */
-final class StreamLink implements RawLink {
+final class StreamLink extends DelegatingLink {
   private final P2pStream stream;
   private final Context context;
-  private final Multiaddr local;
-  private final Multiaddr remote;
   private Buffer early; // what arrived with the circuit's opening message, not delivered yet
   private Handler<Buffer> handler;
   private boolean paused;
 
   StreamLink(P2pStream stream, Context context, Buffer early, Multiaddr local, Multiaddr remote) {
+    super(stream, stream, local, remote);
     this.stream = stream;
     this.context = context;
     this.early = early == null || early.length() == 0 ? null : early;
-    this.local = local;
-    this.remote = remote;
     stream.pause(); // until the upgrade sets its handler
-  }
-
-  @Override
-  public Multiaddr localAddress() {
-    return local;
-  }
-
-  @Override
-  public Multiaddr remoteAddress() {
-    return remote;
   }
 
   @Override
@@ -62,33 +49,8 @@ final class StreamLink implements RawLink {
   }
 
   @Override
-  public void endHandler(Handler<Void> handler) {
-    stream.endHandler(handler);
-  }
-
-  @Override
   public void closeHandler(Handler<Void> handler) {
     stream.closeHandler(handler);
-  }
-
-  @Override
-  public void exceptionHandler(Handler<Throwable> handler) {
-    stream.exceptionHandler(handler);
-  }
-
-  @Override
-  public void drainHandler(Handler<Void> handler) {
-    stream.drainHandler(handler);
-  }
-
-  @Override
-  public void write(Buffer data) {
-    stream.write(data);
-  }
-
-  @Override
-  public boolean writeQueueFull() {
-    return stream.writeQueueFull();
   }
 
   @Override

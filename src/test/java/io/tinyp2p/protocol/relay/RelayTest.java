@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tinyp2p.TestNet;
 import io.tinyp2p.TestNode;
 import io.tinyp2p.client.P2pClient;
 import io.tinyp2p.crypto.PeerId;
@@ -21,38 +22,23 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Circuit Relay v2 between Java nodes on loopback: a relay, a node that reserves on it and a node
  * that dials through it; what the relay's limits refuse and cut; and what it does with garbage.
  */
 class RelayTest {
-  Vertx vertx;
-  final List<TestNode> nodes = new ArrayList<>();
-
-  @BeforeEach
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    nodes.forEach(TestNode::close);
-    TestNode.await(vertx.close());
-  }
+  @RegisterExtension
+  final TestNet net = new TestNet();
+  final Vertx vertx = net.vertx;
 
   private TestNode node(String prefix, JsonObject extra) {
-    JsonObject config = new JsonObject().put("busPrefix", prefix).put("pubsubTopics", new JsonArray().add("news"))
-        .put("gossipsub", new JsonObject().put("heartbeatMs", 200)).mergeIn(extra);
-    TestNode n = TestNode.start(vertx, config);
-    nodes.add(n);
-    return n;
+    return net.java(new JsonObject().put("busPrefix", prefix).put("pubsubTopics", new JsonArray().add("news"))
+        .put("gossipsub", new JsonObject().put("heartbeatMs", 200)).mergeIn(extra));
   }
 
   private TestNode relay(JsonObject limits) {
