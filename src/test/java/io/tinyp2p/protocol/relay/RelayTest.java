@@ -265,4 +265,32 @@ class RelayTest {
     }));
     return StopMessage.parseFrom(answer.getBytes());
   }
+
+  @Test
+  void aCircuitPastItsDurationIsResetAndItsConnectionCloses() {
+    TestNode relay = relay(new JsonObject().put("circuitDuration", 1));
+    TestNode a = client("a", relay);
+    TestNode b = node("b", new JsonObject());
+    Multiaddr circuit = a.circuitAddr();
+    CompletableFuture<SwarmEvent.ConnectionClosed> closed = b.expect(SwarmEvent.ConnectionClosed.class,
+        e -> RelayTransport.NAME.equals(e.connection().info().transport()));
+    b.onLoop(s -> s.dial(circuit));
+    TestNode.join(closed);
+    JsonObject server = TestNode.await(new P2pClient(vertx, "relay").status()).getJsonObject("relay")
+        .getJsonObject("server");
+    assertEquals(1, server.getLong("circuitsCutByDuration"), server.encode());
+    assertTrue(a.<Boolean>onLoop(s -> Future.succeededFuture(s.isConnected(relay.peerId()))), "the reservation's connection stays");
+  }
+
+  @Test
+  void circuitsPastTheRelaysLimitAreRefusedWithTheStatusCode() {
+    TestNode relay = relay(new JsonObject().put("maxCircuits", 1));
+    TestNode a = client("a", relay);
+    Multiaddr circuit = a.circuitAddr();
+    TestNode b = node("b", new JsonObject());
+    TestNode c = node("c", new JsonObject());
+    assertEquals(RelayTransport.NAME, b.<Connection>onLoop(s -> s.dial(circuit)).info().transport());
+    RuntimeException refused = assertThrows(RuntimeException.class, () -> c.onLoop(s -> s.dial(circuit)));
+    assertTrue(refused.getMessage().contains("RESOURCE_LIMIT_EXCEEDED"), refused.getMessage());
+  }
 }
