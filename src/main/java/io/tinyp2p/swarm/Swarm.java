@@ -315,14 +315,9 @@ public final class Swarm {
     return Collections.unmodifiableList(listenAddrs);
   }
 
-  /**
-   * Adds listen addresses a transport gained after its {@link #listen} (a relay reservation
-   * that came back); announced like the others.
-   */
+  /** Adds listen addresses a transport gained after its {@link #listen} (a relay reservation that came back). */
   public void addListenAddresses(List<Multiaddr> addrs) {
-    List<Multiaddr> fresh = addrs.stream().filter(a -> !listenAddrs.contains(a)).toList();
-    if (!fresh.isEmpty()) {
-      listenAddrs.addAll(fresh);
+    if (listenAddrs.addAll(addrs.stream().filter(a -> !listenAddrs.contains(a)).toList())) {
       emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
     }
   }

@@ -648,6 +648,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
 
   @Override
   public String toString() {
-    return direction.json() + " " + remoteAddr + (remotePeer != null ? "/p2p/" + remotePeer : "");
+    // a relayed connection's address names its peer already
+    return direction.json() + " " + remoteAddr + (remotePeer != null && remoteAddr.peerId() == null ? "/p2p/" + remotePeer : "");
   }
 }
