@@ -68,6 +68,10 @@ class JsRelayInteropTest {
     TestNode a = java("ja", new JsonObject().put("relays", new JsonArray().add(tcpAddr(relay))));
     Multiaddr circuit = a.circuitAddr();
     assertEquals(relay.peerId(), circuit.relayPeer().toString());
+    // js-libp2p's voucher is a signed envelope our code opens and verifies
+    JsonObject held = TestNode.await(new P2pClient(vertx, "ja").status()).getJsonObject("relay")
+        .getJsonArray("reservations").getJsonObject(0);
+    assertEquals("valid", held.getString("voucher"), held.encode());
     new P2pClient(vertx, "ja").handleRequests((peer, payload) -> Future.succeededFuture(
         Buffer.buffer("java answers ").appendBuffer(payload)));
 

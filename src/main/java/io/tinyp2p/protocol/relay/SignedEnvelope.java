@@ -14,13 +14,16 @@ import java.nio.charset.StandardCharsets;
  * libp2p's signed envelope (specs RFC 0002): a payload, its type, the signer's public key and a
  * signature over uvarint(len) ‖ domain ‖ uvarint(len) ‖ payload type ‖ uvarint(len) ‖ payload.
  * Here it carries Circuit Relay v2's reservation voucher: domain {@value #VOUCHER_DOMAIN},
- * payload type the multicodec 0x0302 as a uvarint.
+ * payload type the multicodec 0x0302.
  */
 public final class SignedEnvelope {
   /** The domain a reservation voucher is signed in. */
   public static final String VOUCHER_DOMAIN = "libp2p-relay-rsvp";
-  /** The payload type of a reservation voucher: multicodec 0x0302 as a uvarint. */
-  static final byte[] VOUCHER_TYPE = Varint.encode(0x0302);
+  /**
+   * The payload type of a reservation voucher: the multicodec 0x0302 as its two bytes
+   * {@code 03 02}, the way go-libp2p and js-libp2p write (and check) it, not as a uvarint.
+   */
+  static final byte[] VOUCHER_TYPE = {0x03, 0x02};
 
   /** An opened envelope whose signature checked out. */
   public record Opened(PeerId signer, byte[] payloadType, byte[] payload) { }

@@ -72,6 +72,7 @@ public final class RelayTransport implements Transport {
     boolean reserving;
     boolean listenReturned; // after that, the addresses of a new reservation are ours to add
     String lastError;
+    String voucher; // what the relay's voucher proved: valid, not ours, invalid, none
 
     Held(Multiaddr relayAddr, PeerId relay) {
       this.relayAddr = relayAddr;
@@ -178,6 +179,20 @@ public final class RelayTransport implements Transport {
 
   private void reserved(Held held, HopMessage answer) {
     long now = System.currentTimeMillis();
+    held.voucher = "none";
+    if (answer.getReservation().hasVoucher()) {
+      // advisory (the spec does not make dialers present it yet): a bad one is only noted
+      try {
+        var voucher = io.tinyp2p.protocol.relay.SignedEnvelope.openVoucher(
+            answer.getReservation().getVoucher().toByteArray());
+        boolean ours = held.relay.equals(PeerId.fromBytes(voucher.getRelay().toByteArray()))
+            && swarm.localPeer().equals(PeerId.fromBytes(voucher.getPeer().toByteArray()));
+        held.voucher = ours ? "valid" : "not ours";
+      } catch (IllegalArgumentException e) {
+        held.voucher = "invalid";
+        LOG.debug("relay {} sent a voucher that does not verify: {}", held.relay, e.getMessage());
+      }
+    }
     held.expiresAt = Math.max(now + 1000, answer.getReservation().getExpire() * 1000);
     held.retryMs = FIRST_RETRY_MS;
     held.lastError = null;
@@ -376,6 +391,9 @@ public final class RelayTransport implements Transport {
           .put("addrs", new JsonArray(h.announced.stream().map(Multiaddr::toString).toList()));
       if (h.expiresAt > now) {
         json.put("expiresInSeconds", (h.expiresAt - now) / 1000);
+      }
+      if (h.voucher != null) {
+        json.put("voucher", h.voucher);
       }
       if (h.lastError != null) {
         json.put("lastError", h.lastError);

@@ -107,6 +107,7 @@ class RelayTest {
     JsonArray held = TestNode.await(new P2pClient(vertx, "a").status()).getJsonObject("relay")
         .getJsonArray("reservations");
     assertTrue(held.getJsonObject(0).getBoolean("reserved"), held.encode());
+    assertEquals("valid", held.getJsonObject(0).getString("voucher"), held.encode());
   }
 
   @Test
