@@ -13,8 +13,11 @@
 // default ["noise"]), transports ("tcp" and "quic", default ["tcp"]; quicPort
 // for QUIC's listen port), host (the IPv4 address to listen on, default
 // 127.0.0.1), autonat (the @libp2p/autonat service, AutoNAT v1 server and
-// client; autonatOptions merged into its init). See README.md for the command
-// set.
+// client; autonatOptions merged into its init), relayServer (serve Circuit
+// Relay v2's hop protocol, relayServerOptions merged into circuitRelayServer's
+// init), relayTransport (dial and listen through relays; relays: relay
+// multiaddrs to reserve a slot on, listened on as <relay>/p2p-circuit). See
+// README.md for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -163,6 +166,13 @@ if (options.gossipsub === true) {
   })
 }
 
+// Circuit Relay v2: the hop server, and the transport that dials through relays
+// and reserves on them
+if (options.relayServer === true) {
+  const { circuitRelayServer } = await import('@libp2p/circuit-relay-v2')
+  services.relay = circuitRelayServer({ ...(options.relayServerOptions ?? {}) })
+}
+
 const encrypters = []
 for (const name of options.security ?? ['noise']) {
   if (name === 'noise') {
@@ -189,6 +199,13 @@ for (const name of options.transports ?? ['tcp']) {
     listen.push(`/ip4/${host}/udp/${options.quicPort ?? 0}/quic-v1`)
   } else {
     throw new Error(`"transports" holds "tcp" and "quic", got ${JSON.stringify(name)}`)
+  }
+}
+if (options.relayTransport === true || options.relays != null) {
+  const { circuitRelayTransport } = await import('@libp2p/circuit-relay-v2')
+  transports.push(circuitRelayTransport({ ...(options.relayTransportOptions ?? {}) }))
+  for (const relay of options.relays ?? []) {
+    listen.push(`${relay}/p2p-circuit`)
   }
 }
 
@@ -233,6 +250,11 @@ node.addEventListener('connection:close', (evt) => {
     remoteAddr: c.remoteAddr.toString(),
     connectionId: c.id
   })
+})
+
+// Our own addresses changed (a relay reservation came or went)
+node.addEventListener('self:peer:update', () => {
+  emit({ event: 'addrs', addrs: node.getMultiaddrs().map(String) })
 })
 
 // Fired after identify with a peer succeeded (the identify *request* we make on
@@ -320,6 +342,7 @@ function handleEcho (stream) {
 }
 
 await node.handle(ECHO_PROTOCOL, handleEcho, {
+  runOnLimitedConnection: true, // relayed connections too
   maxInboundStreams: ECHO_MAX_STREAMS,
   maxOutboundStreams: ECHO_MAX_STREAMS
 })
@@ -329,7 +352,7 @@ await node.handle(ECHO_PROTOCOL, handleEcho, {
 /** Runs one echo exchange on a new stream; resolves or throws with a reason. */
 async function echoOnce (connection, bytes, signal) {
   const payload = randomBytes(bytes)
-  const stream = await connection.newStream(ECHO_PROTOCOL, { signal })
+  const stream = await connection.newStream(ECHO_PROTOCOL, { signal, runOnLimitedConnection: true })
   const received = Buffer.allocUnsafe(bytes)
   let got = 0
   let overflow = 0
@@ -555,6 +578,7 @@ async function handleRequest (stream, connection) {
 }
 
 await node.handle(REQ_RESP_PROTOCOL, handleRequest, {
+  runOnLimitedConnection: true, // relayed connections too
   maxInboundStreams: REQ_RESP_MAX_STREAMS,
   maxOutboundStreams: REQ_RESP_MAX_STREAMS
 })
@@ -579,7 +603,7 @@ async function sendRequest (cmd, signal) {
   try {
     const connection = await connectionFor(cmd, signal)
     stage = 'opening a stream'
-    stream = await connection.newStream(REQ_RESP_PROTOCOL, { signal })
+    stream = await connection.newStream(REQ_RESP_PROTOCOL, { signal, runOnLimitedConnection: true })
     reqRespStats.outbound++
     // listen before writing: the response arrives as events
     const response = readLengthPrefixed(stream, { maxLength: maxResponseSize, label: 'response', signal })
@@ -671,6 +695,7 @@ function describeConnection (c) {
     encryption: c.encryption ?? null,
     status: c.status,
     connectionId: c.id,
+    limited: c.limits != null, // a relayed connection the relay limits
     streams: c.streams.map(s => ({ id: s.id, protocol: s.protocol, direction: s.direction, status: s.status }))
   }
 }
@@ -738,6 +763,11 @@ const commands = {
 
   async self () {
     return selfInfo()
+  },
+
+  // our addresses now, with circuit addresses once a reservation holds
+  async addrs () {
+    return { addrs: node.getMultiaddrs().map(String) }
   },
 
   // ---- request-response (/tinyp2p/req-resp/1.0.0)

@@ -70,6 +70,19 @@ public final class TestNode implements AutoCloseable {
     return onLoop(s -> Future.succeededFuture(s.listenAddresses().get(0).withPeerId(s.localPeer())));
   }
 
+  /** Waits until the node announces a relayed address (a relay reservation holds) and returns it with /p2p/. */
+  public Multiaddr circuitAddr() {
+    CompletableFuture<Multiaddr> found = new CompletableFuture<>();
+    onLoop(s -> {
+      Runnable check = () -> s.listenAddresses().stream().filter(Multiaddr::isCircuit).findFirst()
+          .ifPresent(a -> found.complete(a.withPeerId(s.localPeer())));
+      s.on(io.tinyp2p.swarm.SwarmEvent.ListenAddressesChanged.class, e -> check.run());
+      check.run();
+      return Future.succeededFuture();
+    });
+    return join(found);
+  }
+
   /** Runs {@code action} on the node's event loop and waits for the future it returns. */
   public <T> T onLoop(Function<Swarm, Future<T>> action) {
     return onContext(verticle.swarm().context(), () -> action.apply(verticle.swarm()));

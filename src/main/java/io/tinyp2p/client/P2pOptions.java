@@ -266,6 +266,38 @@ public class P2pOptions {
     return setAutonat(getAutonat().put("client", enabled));
   }
 
+  /**
+   * {@code relay}: whether the node serves as a Circuit Relay v2 relay ({@code server}) and its
+   * limits ({@code maxReservations}, {@code maxReservationsPerIp}, {@code maxCircuits},
+   * {@code maxCircuitsPerPeer}, {@code reservationTtl}, {@code circuitDuration},
+   * {@code circuitBytes}); a copy.
+   */
+  public JsonObject getRelay() {
+    return section("relay");
+  }
+
+  public P2pOptions setRelay(JsonObject relay) {
+    return put("relay", relay.copy());
+  }
+
+  /** Makes the node a relay with the default limits (or stops it being one). */
+  public P2pOptions setRelayServer(boolean server) {
+    return setRelay(getRelay().put("server", server));
+  }
+
+  /** {@code relays}: the relays ({@code <addr>/p2p/<relay id>}) the node reserves a slot on. */
+  public List<String> getRelays() {
+    return strings(json.getValue("relays"));
+  }
+
+  public P2pOptions setRelays(List<String> relays) {
+    return put("relays", new JsonArray(List.copyOf(relays)));
+  }
+
+  public P2pOptions addRelay(String relay) {
+    return setRelays(append(getRelays(), relay));
+  }
+
   /** Any key of conf.json, also the ones without a typed setter. */
   public P2pOptions set(String key, Object value) {
     return put(Objects.requireNonNull(key, "key"), value);

@@ -21,6 +21,10 @@ public enum AddressClass {
 
   /** The class of an address by its host component (an address neither TCP nor QUIC is UNSUPPORTED). */
   public static AddressClass of(Multiaddr addr) {
+    if (addr.isCircuit()) {
+      Multiaddr relay = addr.relayAddress(); // a relayed address is as reachable as its relay
+      return relay == null || relay.isCircuit() ? UNSUPPORTED : of(relay);
+    }
     if (addr.tcpPort() < 0 && !addr.isQuic()) {
       return UNSUPPORTED;
     }

@@ -230,6 +230,60 @@ public final class Multiaddr {
     return n == 2 && parts[0].proto().isHost() && parts[1].proto() == Protocol.TCP;
   }
 
+  /**
+   * Whether this is a relayed address: it holds a {@code /p2p-circuit} component
+   * ({@code <relay transport addr>/p2p/<relay>/p2p-circuit}, optionally followed by
+   * {@code /p2p/<peer>}).
+   */
+  public boolean isCircuit() {
+    return circuitIndex() >= 0;
+  }
+
+  private int circuitIndex() {
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i].proto() == Protocol.P2P_CIRCUIT) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The relay part of a circuit address: what comes before {@code /p2p-circuit} (the relay's
+   * transport address and {@code /p2p/<relay>}), or {@code null} if this is not a circuit
+   * address or nothing comes before it.
+   */
+  public Multiaddr relayAddress() {
+    int i = circuitIndex();
+    return i <= 0 ? null : new Multiaddr(Arrays.copyOf(parts, i));
+  }
+
+  /**
+   * The relay's PeerId in a circuit address (the /p2p right before {@code /p2p-circuit}), or
+   * {@code null} if there is none.
+   */
+  public PeerId relayPeer() {
+    int i = circuitIndex();
+    return i > 0 && parts[i - 1].proto() == Protocol.P2P ? PeerId.fromBytes(parts[i - 1].raw()) : null;
+  }
+
+  /**
+   * The destination of a circuit address: the PeerId of the /p2p after {@code /p2p-circuit},
+   * or {@code null} if this is not a circuit address or it names none (a listen address).
+   */
+  public PeerId circuitDestination() {
+    int i = circuitIndex();
+    return i >= 0 && i + 1 < parts.length && parts[i + 1].proto() == Protocol.P2P
+        ? PeerId.fromBytes(parts[i + 1].raw()) : null;
+  }
+
+  /** This address followed by {@code /p2p-circuit} (a relay's address: where its clients are reachable). */
+  public Multiaddr withCircuit() {
+    Part[] next = Arrays.copyOf(parts, parts.length + 1);
+    next[parts.length] = Part.flag(Protocol.P2P_CIRCUIT);
+    return new Multiaddr(next);
+  }
+
   /** The PeerId of the trailing /p2p component, or {@code null}. */
   public PeerId peerId() {
     Part last = parts[parts.length - 1];

@@ -35,7 +35,7 @@ record Part(Protocol proto, byte[] raw, String text) {
       case TCP, UDP -> {
         return port(proto, parsePort(proto, value));
       }
-      case QUIC_V1 -> {
+      case QUIC_V1, P2P_CIRCUIT -> {
         return flag(proto);
       }
       case DNS, DNS4, DNS6 -> {
@@ -70,7 +70,7 @@ record Part(Protocol proto, byte[] raw, String text) {
       case TCP, UDP -> {
         return new Part(proto, raw, Integer.toString(((raw[0] & 0xFF) << 8) | (raw[1] & 0xFF)));
       }
-      case QUIC_V1 -> {
+      case QUIC_V1, P2P_CIRCUIT -> {
         return flag(proto);
       }
       case DNS, DNS4, DNS6 -> {

@@ -16,7 +16,8 @@ enum Protocol {
   DNS6("dns6", 0x37, -1),
   UDP("udp", 0x0111, 2),
   QUIC_V1("quic-v1", 0x01cd, 0),
-  P2P("p2p", 0x01a5, -1);
+  P2P("p2p", 0x01a5, -1),
+  P2P_CIRCUIT("p2p-circuit", 0x0122, 0);
 
   /**
    * Names of some protocols in the multiaddr table that tinyp2p does not support: used only
@@ -43,7 +44,6 @@ enum Protocol {
           Map.entry(0x01e0, "http"),
           Map.entry(0x0118, "webrtc-direct"),
           Map.entry(0x0119, "webrtc"),
-          Map.entry(0x0122, "p2p-circuit"),
           Map.entry(0x0309, "memory"));
 
   /** The protocol's name in the text form. */

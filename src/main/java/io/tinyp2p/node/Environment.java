@@ -28,7 +28,7 @@ public final class Environment {
   /** Read by the node's logback.xml, not a configuration key. */
   static final Set<String> NOT_SETTINGS = Set.of("TINYP2P_LOG_LEVEL");
   private static final Set<String> LIST_KEYS = Set.of("addr", "bootNode", "pubsubTopics", "http.allowedOrigins",
-      "http.allowedHosts", "security", "kad.allowedNamespaces", "autonat.candidates");
+      "http.allowedHosts", "security", "kad.allowedNamespaces", "autonat.candidates", "relays");
   /** Variable name → key path ({@code section.key} or {@code key}). */
   private static final Map<String, String> VARIABLES = variables();
 

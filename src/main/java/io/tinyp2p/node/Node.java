@@ -11,10 +11,14 @@ import io.tinyp2p.protocol.identify.Identify;
 import io.tinyp2p.protocol.kad.Kademlia;
 import io.tinyp2p.protocol.perf.Perf;
 import io.tinyp2p.protocol.ping.Ping;
+import io.tinyp2p.protocol.relay.RelayConfig;
+import io.tinyp2p.protocol.relay.RelayServer;
 import io.tinyp2p.protocol.reqresp.RequestResponse;
 import io.tinyp2p.swarm.Limits;
 import io.tinyp2p.swarm.Swarm;
 import io.tinyp2p.swarm.SwarmConfig;
+import io.tinyp2p.transport.relay.RelayTransport;
+import io.tinyp2p.transport.tcp.TcpTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,6 +33,10 @@ import java.util.function.BiFunction;
  * wiring. Identify is always there (the other protocols learn what a peer speaks from it); ping,
  * request-response, Kademlia, Gossipsub and perf are there when their options are set.
  *
+ * <p>With TCP the node also has the relay transport (Circuit Relay v2: dialing and reserving
+ * through relays, and the stop protocol that accepts relayed connections); it serves as a relay
+ * ({@link #relayServer()}) only when {@link Builder#relay} says so.
+ *
  * <p>Each protocol but Identify is null unless its option was set in the {@link Builder}.
  * Build it on the event loop that is to own it (a verticle's {@code start()}): the swarm
  * binds to the current context, and everything here must be called from it.
@@ -42,18 +50,27 @@ import java.util.function.BiFunction;
  * }</pre>
  */
 public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse requestResponse,
-    Kademlia kademlia, Gossipsub gossipsub, Perf perf, AutoNat autoNat) {
+    Kademlia kademlia, Gossipsub gossipsub, Perf perf, AutoNat autoNat, RelayTransport relayTransport,
+    RelayServer relayServer, List<Multiaddr> relays) {
 
   private static Node assemble(Builder b) {
     Swarm swarm = new Swarm(b.vertx, b.identity, b.swarmConfig);
     swarm.limits(b.limits);
+    // circuits are upgraded like TCP sockets: the relay transport needs the TCP transport
+    TcpTransport tcp = swarm.transports().stream().filter(TcpTransport.class::isInstance)
+        .map(TcpTransport.class::cast).findFirst().orElse(null);
+    RelayTransport relayTransport = tcp == null ? null : new RelayTransport(swarm, tcp);
+    if (relayTransport != null) {
+      swarm.addTransport(relayTransport);
+    }
     Node node = new Node(swarm, new Identify(swarm),
         b.pingTimeout == null ? null : new Ping(swarm, b.pingInterval, b.pingTimeout),
         b.reqRespConfig == null ? null : new RequestResponse(swarm, b.reqRespConfig, b.reqRespHandler),
         b.kadConfig == null ? null : new Kademlia(swarm, b.kadConfig, b.bootNodes),
         b.gossipConfig == null ? null : new Gossipsub(swarm, b.gossipConfig, b.delivery),
         b.perf ? new Perf(swarm) : null,
-        b.autoNatConfig == null ? null : new AutoNat(swarm, b.autoNatConfig));
+        b.autoNatConfig == null ? null : new AutoNat(swarm, b.autoNatConfig), relayTransport,
+        b.relayConfig.server() ? new RelayServer(swarm, b.relayConfig) : null, b.relays);
     if (b.keepAlive != null) {
       // a connection stays while it carries a stream that keeps it alive, or links a routing
       // table or mesh peer; otherwise it closes after this long idle
@@ -62,9 +79,11 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     return node;
   }
 
-  /** Whether a peer is part of a routing table or a gossip mesh (its connection is kept). */
+  /** Whether a peer is part of a routing table or a gossip mesh, or holds (or gave us) a relay reservation: its connection is kept. */
   private boolean inUse(PeerId peer) {
-    return (kademlia != null && kademlia.routingTable().contains(peer))
+    return (relayTransport != null && relayTransport.holdsReservation(peer))
+        || (relayServer != null && relayServer.hasReservation(peer))
+        || (kademlia != null && kademlia.routingTable().contains(peer))
         || (gossipsub != null && gossipsub.router().hasPeer(peer));
   }
 
@@ -96,8 +115,21 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
       if (kademlia != null) {
         kademlia.start();
       }
+      reserveOnRelays();
       return list.isEmpty() ? null : list.get(0);
     });
+  }
+
+  /**
+   * Reserves a slot on each configured relay (listening on {@code <relay>/p2p-circuit}); a relay
+   * that cannot be reached now is tried again in the background, so this never fails the start.
+   */
+  private void reserveOnRelays() {
+    for (Multiaddr relay : relays) {
+      Multiaddr circuit = relay.withCircuit();
+      swarm.listen(circuit).onFailure(e -> org.slf4j.LoggerFactory.getLogger(Node.class)
+          .info("no reservation on relay {} yet: {}", relay, e.getMessage()));
+    }
   }
 
   /** Stops discovery and the gossip heartbeat, then closes every connection and listener. */
@@ -135,6 +167,8 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     private boolean perf;
     private Duration keepAlive;
     private AutoNatConfig autoNatConfig;
+    private RelayConfig relayConfig = RelayConfig.defaults();
+    private List<Multiaddr> relays = List.of();
 
     private Builder(Vertx vertx, KeyPair identity) {
       this.vertx = vertx;
@@ -194,6 +228,26 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     /** AutoNAT (server, client or both, as {@code config} says) and the external addresses it confirms. */
     public Builder autoNat(AutoNatConfig config) {
       this.autoNatConfig = config;
+      return this;
+    }
+
+    /** Serves as a Circuit Relay v2 relay when {@code config.server()}, with its limits. */
+    public Builder relay(RelayConfig config) {
+      this.relayConfig = config;
+      return this;
+    }
+
+    /**
+     * Relays to reserve a slot on once started ({@code <addr>/p2p/<relay>} each): the node is
+     * then reachable at {@code <relay addr>/p2p/<relay>/p2p-circuit/p2p/<us>}.
+     */
+    public Builder relays(List<Multiaddr> relays) {
+      for (Multiaddr r : relays) {
+        if (r.peerId() == null || r.isCircuit()) {
+          throw new IllegalArgumentException("a relay is <addr>/p2p/<relay id>, got " + r);
+        }
+      }
+      this.relays = List.copyOf(relays);
       return this;
     }
 

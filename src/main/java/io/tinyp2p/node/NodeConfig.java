@@ -27,6 +27,9 @@ import java.util.Set;
  * @param kad the {@code kad} section: limits and lifetimes of the DHT's record and provider stores,
  *     the record namespaces accepted besides {@code /pk/}, and the quorum of {@code getValue}
  * @param autonat the {@code autonat} section: AutoNAT server and client, observed addresses
+ * @param relay the {@code relay} section: whether the node serves as a Circuit Relay v2 relay, and
+ *     its limits on reservations and circuits
+ * @param relays {@code relays}: the relays the node reserves a slot on, to be reachable through them
  */
 public record NodeConfig(
     List<Multiaddr> listenAddrs,
@@ -50,7 +53,9 @@ public record NodeConfig(
     State state,
     List<String> security,
     StoreConfig kad,
-    io.tinyp2p.protocol.autonat.AutoNatConfig autonat) {
+    io.tinyp2p.protocol.autonat.AutoNatConfig autonat,
+    io.tinyp2p.protocol.relay.RelayConfig relay,
+    List<Multiaddr> relays) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -68,7 +73,8 @@ public record NodeConfig(
   public static final String DEFAULT_ADDR = "/ip4/127.0.0.1/tcp/9000";
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits",
-      "identityFile", "peerStoreFile", "peerStoreInterval", "security", "kad", "autonat");
+      "identityFile", "peerStoreFile", "peerStoreInterval", "security", "kad", "autonat",
+      "relay", "relays");
   private static final Set<String> KAD_KEYS = Set.of("maxRecords", "maxValueSize", "recordTtl", "recordRepublish",
       "maxProviderKeys", "maxProvidersPerKey", "providerTtl", "providerRepublish", "allowedNamespaces", "getQuorum");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
@@ -84,11 +90,11 @@ public record NodeConfig(
 
   /**
    * The keys of each section: "" for the top level, then {@code http}, {@code reqResp}, {@code gossipsub},
-   * {@code limits}, {@code kad}, {@code autonat}.
+   * {@code limits}, {@code kad}, {@code autonat}, {@code relay}.
    */
   static java.util.Map<String, Set<String>> sections() {
     return java.util.Map.of("", KEYS, "http", HttpConfig.KEYS, "reqResp", REQ_RESP_KEYS, "gossipsub", GOSSIP_KEYS,
-        "limits", LIMIT_KEYS, "kad", KAD_KEYS, "autonat", AutoNatSection.KEYS);
+        "limits", LIMIT_KEYS, "kad", KAD_KEYS, "autonat", AutoNatSection.KEYS, "relay", RelaySettings.KEYS);
   }
 
   public static NodeConfig from(JsonObject json) {
@@ -181,7 +187,8 @@ public record NodeConfig(
         (long) integer(object(json, "limits"), "maxQueuedBytesPerConnection",
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
         seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json),
-        kad(object(json, "kad")), AutoNatSection.from(object(json, "autonat")));
+        kad(object(json, "kad")), AutoNatSection.from(object(json, "autonat")),
+        RelaySettings.relay(object(json, "relay")), RelaySettings.relays(json));
   }
 
   /** The {@code kad} section: the DHT's store limits (times in seconds) and accepted namespaces. */

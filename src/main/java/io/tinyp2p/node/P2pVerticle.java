@@ -119,6 +119,8 @@ public class P2pVerticle extends VerticleBase {
         .requestResponse(new RequestResponse.Config(config.reqResp().requestTimeout(),
             config.reqResp().maxRequestSize(), config.reqResp().maxResponseSize()), this::inboundRequest)
         .kademlia(Kademlia.Config.of(config.discoveryInterval()).withStore(config.kad()), config.bootNodes())
+        .relay(config.relay())
+        .relays(config.relays())
         .gossipsub(config.gossipsub(), this::deliver)
         .perf()
         .keepAlive(config.reqResp().connectionKeepAlive())
@@ -362,9 +364,23 @@ public class P2pVerticle extends VerticleBase {
         .put("requests", reqResp.stats().toJson())
         .put("dht", dhtStatus())
         .put("autonat", node.autoNat().statusJson())
+        .put("relay", relayStatus())
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
+  }
+
+  /**
+   * Circuit Relay v2: the reservations we hold on relays ({@code reservations}) and, when we are a
+   * relay ({@code server}), the reservations we serve, the circuits open and what the limits cut.
+   */
+  private JsonObject relayStatus() {
+    JsonObject json = new JsonObject().put("reservations", node.relayTransport() == null ? new JsonArray()
+        : node.relayTransport().status());
+    if (node.relayServer() != null) {
+      json.put("server", node.relayServer().status());
+    }
+    return json;
   }
 
   /** What the DHT holds: records, keys with provider records, keys we provide. */
@@ -388,7 +404,12 @@ public class P2pVerticle extends VerticleBase {
 
   /** A connection as {@code /status} and {@code connect} show it. */
   private static JsonObject connectionJson(Connection c) {
-    return new JsonObject()
+    JsonObject json = new JsonObject();
+    if (io.tinyp2p.transport.relay.RelayTransport.NAME.equals(c.info().transport())) {
+      // a relayed connection is limited: the relay ends it past its duration or data
+      json.put("limited", true).put("relayedVia", String.valueOf(c.remoteAddress().relayPeer()));
+    }
+    return json
         .put("peerId", c.remotePeer().toBase58())
         .put("remoteAddr", c.remoteAddress().toString())
         .put("direction", c.direction().json())

@@ -329,6 +329,20 @@ public final class Swarm {
     }
   }
 
+  /** Adds listen addresses a transport gained after its {@link #listen} (a relay reservation that came back). */
+  public void addListenAddresses(List<Multiaddr> addrs) {
+    if (listenAddrs.addAll(addrs.stream().filter(a -> !listenAddrs.contains(a)).toList())) {
+      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+    }
+  }
+
+  /** Removes listen addresses a transport lost (a relay reservation that ended). */
+  public void removeListenAddresses(List<Multiaddr> addrs) {
+    if (listenAddrs.removeAll(addrs)) {
+      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+    }
+  }
+
   /** A transport offers an inbound connection before its upgrade: admitted (room made among the pending handshakes) or refused. */
   private boolean offerInbound(Upgrade upgrade) {
     if (closed) {

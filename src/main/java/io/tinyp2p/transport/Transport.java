@@ -20,8 +20,9 @@ import java.util.List;
  *       dialing; TLS 1.3 with the libp2p certificate extension authenticates the peer inside
  *       the QUIC handshake, and QUIC's own streams are the connection's streams. There is no
  *       multistream-select for security or muxer; streams are still negotiated one by one.
- *   <li>A relayed connection ({@code /p2p-circuit}) would be one more transport whose "socket"
- *       is a stream through a relay.
+ *   <li>Relayed ({@code <relay addr>/p2p/<relay>/p2p-circuit/p2p/<peer>}, name "relay"): the
+ *       "socket" is a stream through a Circuit Relay v2 relay, upgraded as TCP's socket is
+ *       ({@link io.tinyp2p.transport.relay.RelayTransport}).
  * </ul>
  *
  * <p>Every connection passes through an {@link Upgrade} first, inbound and outbound alike: it

@@ -401,4 +401,42 @@ class MultiaddrTest {
     assertFalse(Multiaddr.parse("/ip4/1.2.3.4/udp/1").isQuic());
     assertFalse(Multiaddr.parse("/ip4/1.2.3.4/tcp/1").isQuic());
   }
+
+  @Test
+  void circuitAddresses() {
+    PeerId relay = KeyPair.fromSeed(new byte[32]).peerId();
+    PeerId peer = PeerId.parse("12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA");
+    String text = "/ip4/127.0.0.1/tcp/4001/p2p/" + relay + "/p2p-circuit/p2p/" + peer;
+    Multiaddr m = Multiaddr.parse(text);
+    assertEquals(text, m.toString());
+    assertEquals(m, Multiaddr.fromBytes(m.toBytes()));
+    // /p2p-circuit is code 0x0122 (uvarint a2 02) with no value
+    String hex = HEX.formatHex(m.toBytes());
+    String relayHex = HEX.formatHex(relay.toBytes());
+    assertTrue(hex.contains(relayHex + "a202a503"), hex);
+    assertTrue(m.isCircuit());
+    assertFalse(m.isTcp());
+    assertEquals(relay, m.relayPeer());
+    assertEquals(peer, m.circuitDestination());
+    assertEquals(peer, m.peerId());
+    assertEquals("/ip4/127.0.0.1/tcp/4001/p2p/" + relay, m.relayAddress().toString());
+    assertEquals(new Component("p2p-circuit", 0x0122, ""), m.components().get(3));
+
+    Multiaddr listen = m.relayAddress().withCircuit();
+    assertEquals("/ip4/127.0.0.1/tcp/4001/p2p/" + relay + "/p2p-circuit", listen.toString());
+    assertTrue(listen.isCircuit());
+    assertNull(listen.circuitDestination());
+    assertNull(listen.peerId());
+    assertEquals(m, listen.withPeerId(peer));
+    assertEquals(listen, Multiaddr.fromBytes(listen.toBytes()));
+
+    Multiaddr bare = Multiaddr.parse("/p2p/" + relay + "/p2p-circuit/p2p/" + peer);
+    assertEquals(relay, bare.relayPeer());
+    assertEquals("/p2p/" + relay, bare.relayAddress().toString());
+    assertNull(Multiaddr.parse("/p2p-circuit/p2p/" + peer).relayAddress());
+    assertFalse(Multiaddr.parse("/ip4/1.2.3.4/tcp/1").isCircuit());
+    assertNull(Multiaddr.parse("/ip4/1.2.3.4/tcp/1").relayPeer());
+    assertThrows(IllegalArgumentException.class, () -> Multiaddr.parse("/p2p-circuit/garbage"));
+    assertEquals(AddressClass.LOOPBACK, AddressClass.of(m));
+  }
 }

@@ -280,4 +280,36 @@ class NodeConfigTest {
         new io.vertx.core.json.JsonArray().add("pk"))), "kad.allowedNamespaces");
     assertRejected(new JsonObject().put("kad", "on"), "kad");
   }
+
+  @Test
+  void relay() {
+    NodeConfig d = NodeConfig.from(new JsonObject());
+    assertEquals(false, d.relay().server());
+    assertTrue(d.relays().isEmpty());
+    String relayAddr = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+    NodeConfig c = NodeConfig.from(new JsonObject()
+        .put("relay", new JsonObject().put("server", true).put("maxReservations", 3).put("maxReservationsPerIp", 2)
+            .put("maxCircuits", 5).put("maxCircuitsPerPeer", 1).put("reservationTtl", 60).put("circuitDuration", 0)
+            .put("circuitBytes", 1000))
+        .put("relays", new io.vertx.core.json.JsonArray().add(relayAddr)));
+    assertTrue(c.relay().server());
+    assertEquals(3, c.relay().maxReservations());
+    assertEquals(2, c.relay().maxReservationsPerIp());
+    assertEquals(5, c.relay().maxCircuits());
+    assertEquals(1, c.relay().maxCircuitsPerPeer());
+    assertEquals(60, c.relay().reservationTtl().toSeconds());
+    assertTrue(c.relay().circuitDuration().isZero());
+    assertEquals(1000, c.relay().circuitBytes());
+    assertEquals(relayAddr, c.relays().get(0).toString());
+    assertRejected(new JsonObject().put("relay", new JsonObject().put("server", "yes")), "relay.server");
+    assertRejected(new JsonObject().put("relay", new JsonObject().put("maxCircuits", 0)), "relay.maxCircuits");
+    assertRejected(new JsonObject().put("relay", new JsonObject().put("circuitBytes", -1)), "relay.circuitBytes");
+    assertRejected(new JsonObject().put("relay", new JsonObject().put("reservationTtl", 0)), "relay.reservationTtl");
+    assertRejected(new JsonObject().put("relay", new JsonObject().put("maxReservationz", 1)), "relay.maxReservationz");
+    assertRejected(new JsonObject().put("relays", relayAddr), "relays");
+    assertRejected(new JsonObject().put("relays", new io.vertx.core.json.JsonArray().add("/ip4/127.0.0.1/tcp/1")),
+        "relays[0]");
+    assertRejected(new JsonObject().put("relays", new io.vertx.core.json.JsonArray().add(relayAddr + "/p2p-circuit")),
+        "relays[0]");
+  }
 }

@@ -10,6 +10,7 @@ import io.tinyp2p.transport.ConnectionIds;
 import io.tinyp2p.transport.MuxedConnection;
 import io.tinyp2p.transport.MuxedStream;
 import io.tinyp2p.transport.PeerNotReadingException;
+import io.tinyp2p.transport.RawLink;
 import io.tinyp2p.transport.TransportException;
 import io.tinyp2p.transport.Upgrade;
 import io.tinyp2p.util.AfterIo;
@@ -21,7 +22,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -68,7 +68,8 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   private final TcpTransport.Settings settings;
   private final InputScheduler scheduler;
   private final Context context;
-  private final NetSocket socket;
+  private final RawLink socket; // a TCP socket, or a stream through a relay
+  private final String transportName;
   private final Direction direction;
   private final Multiaddr remoteAddr;
   private final Multiaddr localAddr;
@@ -110,8 +111,8 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   private boolean inputEnded; // the peer closed; its last input still waits for its turn
   private long socketClosedAt; // the socket closed while input still waited, or 0
 
-  TcpConnection(TcpTransport transport, TcpTransport.Settings settings, Context context, NetSocket socket,
-      Direction direction, PeerId expectedPeer) {
+  TcpConnection(TcpTransport transport, TcpTransport.Settings settings, Context context, RawLink socket,
+      Direction direction, PeerId expectedPeer, String transportName) {
     this.transport = transport;
     this.settings = settings;
     this.scheduler = transport.inputScheduler();
@@ -119,8 +120,9 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     this.socket = socket;
     this.direction = direction;
     this.expectedPeer = expectedPeer;
-    this.remoteAddr = Multiaddr.tcp(socket.remoteAddress().hostAddress(), socket.remoteAddress().port());
-    this.localAddr = Multiaddr.tcp(socket.localAddress().hostAddress(), socket.localAddress().port());
+    this.transportName = transportName;
+    this.remoteAddr = socket.remoteAddress();
+    this.localAddr = socket.localAddress();
     this.upgraded = Promise.promise();
   }
 
@@ -212,7 +214,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   // ---- upgrade ----
 
   /** Starts the upgrade (once; not after an abort). */
-  void start() {
+  public void start() {
     if (started || state == State.CLOSED) {
       return;
     }
@@ -293,7 +295,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
   /** The security handshake proved the peer: the muxer comes next, negotiated or (TLS's ALPN) inlined. */
   private void onSecured(PeerId peer, boolean muxerInlined) {
     remotePeer = peer;
-    info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, TcpTransport.NAME, security);
+    info = new ConnectionInfo(id, direction, localAddr, remoteAddr, remotePeer, transportName, security);
     if (expectedPeer != null && !expectedPeer.equals(remotePeer)) {
       closeWith(new TransportException("dialed " + expectedPeer + " but the remote is " + remotePeer));
       return;
@@ -600,11 +602,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
     }
     terminate(reason);
     if (socketBlocked) {
-      // a graceful close would wait behind output the peer does not read: drop it
-      // (Vert.x's close waits for pending writes to flush; the channel's own unsafe close does not)
-      io.netty.channel.Channel channel = ((io.vertx.core.internal.net.NetSocketInternal) socket)
-          .channelHandlerContext().channel();
-      channel.unsafe().close(channel.unsafe().voidPromise());
+      socket.closeNow(); // a graceful close would wait behind output the peer does not read: drop it
     } else {
       socket.close();
     }
@@ -650,6 +648,7 @@ public final class TcpConnection implements Upgrade, MuxedConnection {
 
   @Override
   public String toString() {
-    return direction.json() + " " + remoteAddr + (remotePeer != null ? "/p2p/" + remotePeer : "");
+    // a relayed connection's address names its peer already
+    return direction.json() + " " + remoteAddr + (remotePeer != null && remoteAddr.peerId() == null ? "/p2p/" + remotePeer : "");
   }
 }

@@ -120,13 +120,13 @@ public final class TcpTransport implements Transport {
   /** An IP host (or a name) and /tcp/N. */
   @Override
   public boolean canListen(Multiaddr addr) {
-    return addr.tcpPort() >= 0 && addr.host() != null && !addr.host().isEmpty();
+    return addr.tcpPort() >= 0 && addr.host() != null && !addr.host().isEmpty() && !addr.isCircuit();
   }
 
-  /** A host and /tcp/N. */
+  /** A host and /tcp/N (not through a relay: a {@code /p2p-circuit} address is the relay transport's). */
   @Override
   public boolean canDial(Multiaddr addr) {
-    return addr.tcpPort() >= 0 && addr.host() != null;
+    return addr.tcpPort() >= 0 && addr.host() != null && !addr.isCircuit();
   }
 
   @Override
@@ -148,7 +148,7 @@ public final class TcpTransport implements Transport {
       socket.close();
       return;
     }
-    TcpConnection connection = new TcpConnection(this, settings, context, socket, Direction.INBOUND, null);
+    TcpConnection connection = new TcpConnection(this, settings, context, new SocketLink(socket), Direction.INBOUND, null, NAME);
     boolean admitted;
     try {
       admitted = inbound.offer(connection);
@@ -174,7 +174,8 @@ public final class TcpTransport implements Transport {
         promise.fail(ar.cause());
         return;
       }
-      TcpConnection connection = new TcpConnection(this, settings, context, ar.result(), Direction.OUTBOUND, expectedPeer);
+      TcpConnection connection = new TcpConnection(this, settings, context, new SocketLink(ar.result()), Direction.OUTBOUND,
+          expectedPeer, NAME);
       promise.complete(connection);
       connection.start(); // unless the dialer aborted it in its handler
     });
@@ -188,6 +189,18 @@ public final class TcpTransport implements Transport {
     servers.forEach(s -> closing.add(s.close()));
     closing.add(client.close());
     return Future.join(closing).mapEmpty();
+  }
+
+  /**
+   * The same upgrade as a TCP socket's (multistream-select security, Noise or TLS,
+   * multistream-select Yamux, Yamux) on another link: a stream through a relay. Call
+   * {@link TcpConnection#start()} to begin (after offering an inbound one to the swarm).
+   *
+   * @param transportName what {@link io.tinyp2p.stream.ConnectionInfo#transport()} shows
+   */
+  public TcpConnection upgrade(io.tinyp2p.transport.RawLink link, Direction direction, PeerId expectedPeer,
+      String transportName) {
+    return new TcpConnection(this, settings, context, link, direction, expectedPeer, transportName);
   }
 
   /** Shares the event loop's input time among this transport's connections. */
