@@ -48,8 +48,7 @@ public final class Swarm {
   private final KeyPair identity;
   private final SwarmConfig config;
   private final List<Transport> transports = new ArrayList<>();
-  private final List<Multiaddr> listenAddrs = new ArrayList<>();
-  private List<Multiaddr> externalAddrs = List.of();
+  private final OwnAddresses ownAddresses = new OwnAddresses(() -> emit(new SwarmEvent.ListenAddressesChanged(localPeer())));
   private final Map<String, Route> routes = new LinkedHashMap<>();
   private final Map<PeerId, List<Connection>> connections = new LinkedHashMap<>();
   private final Map<PeerId, Future<Connection>> pendingDials = new HashMap<>();
@@ -300,9 +299,8 @@ public final class Swarm {
           + " (transports: " + transportNames() + ")"));
     }
     return transport.listen(addr, this::offerInbound).map(bound -> {
-      listenAddrs.addAll(bound);
       LOG.info("listening on {}", bound);
-      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
+      ownAddresses.addListen(bound);
       return bound.get(0);
     });
   }
@@ -313,34 +311,17 @@ public final class Swarm {
 
   /** Our listen addresses; an unspecified host (0.0.0.0, ::) is expanded to the interfaces' addresses. */
   public List<Multiaddr> listenAddresses() {
-    return Collections.unmodifiableList(listenAddrs);
+    return ownAddresses.listen();
   }
 
   /** What we announce (identify, our provider records): the listen addresses, then the confirmed external ones. */
   public List<Multiaddr> announcedAddresses() {
-    return java.util.stream.Stream.concat(listenAddrs.stream(), externalAddrs.stream()).distinct().toList();
+    return ownAddresses.announced();
   }
 
-  /** Sets the external addresses confirmed dialable (AutoNAT's); a change is a {@link SwarmEvent.ListenAddressesChanged}. */
-  public void externalAddresses(List<Multiaddr> addrs) {
-    if (!externalAddrs.equals(addrs)) {
-      externalAddrs = List.copyOf(addrs);
-      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
-    }
-  }
-
-  /** Adds listen addresses a transport gained after its {@link #listen} (a relay reservation that came back). */
-  public void addListenAddresses(List<Multiaddr> addrs) {
-    if (listenAddrs.addAll(addrs.stream().filter(a -> !listenAddrs.contains(a)).toList())) {
-      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
-    }
-  }
-
-  /** Removes listen addresses a transport lost (a relay reservation that ended). */
-  public void removeListenAddresses(List<Multiaddr> addrs) {
-    if (listenAddrs.removeAll(addrs)) {
-      emit(new SwarmEvent.ListenAddressesChanged(localPeer()));
-    }
+  /** Our addresses, to change: listen addresses a transport gains or loses later, confirmed external ones. */
+  public OwnAddresses ownAddresses() {
+    return ownAddresses;
   }
 
   /** A transport offers an inbound connection before its upgrade: admitted (room made among the pending handshakes) or refused. */

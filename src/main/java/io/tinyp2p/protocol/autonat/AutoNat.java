@@ -212,7 +212,7 @@ public final class AutoNat {
     List<Multiaddr> announced = confirmedAddrs();
     boolean moved = !announced.equals(lastAnnounced);
     lastAnnounced = announced;
-    swarm.externalAddresses(announced);
+    swarm.ownAddresses().external(announced);
     if (confidence.status() != before || moved) {
       swarm.emit(new ReachabilityChanged(swarm.localPeer(), confidence.status(), announced));
     }

@@ -219,10 +219,10 @@ public final class RelayTransport implements Transport {
     List<Multiaddr> before = held.announced;
     held.announced = List.copyOf(addrs);
     if (!before.isEmpty() && !before.equals(held.announced)) {
-      swarm.removeListenAddresses(before);
+      swarm.ownAddresses().removeListen(before);
     }
     if (held.listenReturned) {
-      swarm.addListenAddresses(held.announced);
+      swarm.ownAddresses().addListen(held.announced);
     }
     long left = held.expiresAt - now;
     // refresh well before it expires: a quarter of its time ahead, at least half of it for short ones
@@ -235,7 +235,7 @@ public final class RelayTransport implements Transport {
       return;
     }
     held.expiresAt = 0;
-    swarm.removeListenAddresses(held.announced);
+    swarm.ownAddresses().removeListen(held.announced);
     LOG.info("reservation on relay {} lost ({}); reserving again", held.relay, why);
     if (!held.reserving) {
       schedule(held, held.retryMs);
