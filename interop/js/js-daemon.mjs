@@ -16,6 +16,7 @@ import './polyfill.mjs'
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { createServer } from '@libp2p/daemon-server'
@@ -41,7 +42,6 @@ export async function startJsDaemon (options, controlAddr = LOOPBACK, listen = [
   if (options.transport != null && options.transport !== 'tcp') {
     throw new UnsupportedError(`transport ${options.transport} is not set up by this harness`)
   }
-  if (options.relay === true) throw new Error('circuit relay is not set up by this harness')
   if (options.muxer === 'mplex') throw new Error('mplex is not set up by this harness')
   let connectionEncrypters
   switch (options.encryption ?? 'noise') {
@@ -50,6 +50,9 @@ export async function startJsDaemon (options, controlAddr = LOOPBACK, listen = [
     default: throw new Error(`encryption ${options.encryption} is not set up by this harness`)
   }
   const services = { identify: identify(), ping: ping() }
+  if (options.relay === true) {
+    services.relay = circuitRelayServer()
+  }
   if (options.dht === true) {
     // server mode on the protocol go-libp2p-daemon speaks; loopback addresses are kept
     services.dht = kadDHT({ protocol: KAD_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })
@@ -61,7 +64,8 @@ export async function startJsDaemon (options, controlAddr = LOOPBACK, listen = [
   const node = await createLibp2p({
     privateKey,
     addresses: { listen: options.noListen === true ? [] : listen },
-    transports: [tcp()],
+    // every node dials and accepts relayed connections, as the suite's relay tests need
+    transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters,
     streamMuxers: [yamux()],
     services
@@ -85,7 +89,7 @@ export async function startJsDaemon (options, controlAddr = LOOPBACK, listen = [
 
 function parseFlags (argv) {
   const valued = new Set(['-listen', '-hostAddrs', '-id', '-pubsubRouter', '-security'])
-  const bare = new Set(['-noListen', '-dht', '-pubsub'])
+  const bare = new Set(['-noListen', '-dht', '-pubsub', '-relayService'])
   const flags = {}
   for (let i = 0; i < argv.length; i++) {
     let name = argv[i]
@@ -121,7 +125,8 @@ async function main () {
     dht: flags.dht === true,
     pubsub: flags.pubsub === true,
     pubsubRouter: flags.pubsubRouter,
-    noListen: flags.noListen === true
+    noListen: flags.noListen === true,
+    relay: flags.relayService === true
   }
   const daemon = await startJsDaemon(options, flags.listen ?? LOOPBACK,
     flags.hostAddrs != null ? flags.hostAddrs.split(',') : [LOOPBACK])

@@ -22,9 +22,11 @@ import java.util.Map;
  * @param noListen listen on no libp2p address (dial only, over TCP)
  * @param security the security protocols, in order of preference
  * @param bootstrapPeers Kademlia boot nodes (multiaddrs ending in /p2p/&lt;id&gt;)
+ * @param relayService whether the node serves as a Circuit Relay v2 relay (the hop protocol)
  */
 public record DaemonOptions(Multiaddr listen, List<Multiaddr> hostAddrs, Path idFile, boolean dht,
-    boolean pubsub, String pubsubRouter, boolean noListen, List<String> security, List<Multiaddr> bootstrapPeers) {
+    boolean pubsub, String pubsubRouter, boolean noListen, List<String> security, List<Multiaddr> bootstrapPeers,
+    boolean relayService) {
 
   /** A command line the daemon cannot run with; the message says which flag and what it takes. */
   public static final class UsageException extends Exception {
@@ -45,10 +47,11 @@ public record DaemonOptions(Multiaddr listen, List<Multiaddr> hostAddrs, Path id
     FLAGS.put("pubsubRouter", "gossipsub|floodsub  the pubsub router (default gossipsub)");
     FLAGS.put("noListen", "  listen on no libp2p address");
     FLAGS.put("security", "LIST  comma-separated security protocols in order: noise, tls (default noise,tls)");
+    FLAGS.put("relayService", "  serve as a Circuit Relay v2 relay (reservations and circuits, default limits)");
     FLAGS.put("bootstrapPeers", "MULTIADDRS  comma-separated Kademlia boot nodes, each ending in /p2p/<peer id>");
   }
 
-  private static final List<String> BOOLEANS = List.of("dht", "pubsub", "noListen");
+  private static final List<String> BOOLEANS = List.of("dht", "pubsub", "noListen", "relayService");
 
   /** What {@code -help} prints. */
   public static String usage() {
@@ -140,7 +143,7 @@ public record DaemonOptions(Multiaddr listen, List<Multiaddr> hostAddrs, Path id
     }
     String id = values.get("id");
     return new DaemonOptions(listen, hostAddrs, id == null ? null : Path.of(id), bool(values, "dht"),
-        bool(values, "pubsub"), router, noListen, security, boot);
+        bool(values, "pubsub"), router, noListen, security, boot, bool(values, "relayService"));
   }
 
   private static boolean bool(Map<String, String> values, String name) throws UsageException {

@@ -6,6 +6,7 @@ import io.tinyp2p.node.Node;
 import io.tinyp2p.node.NodeConfig;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
 import io.tinyp2p.protocol.kad.Kademlia;
+import io.tinyp2p.protocol.relay.RelayConfig;
 import io.tinyp2p.swarm.SwarmConfig;
 import io.tinyp2p.transport.tcp.TcpTransport;
 import io.vertx.core.Future;
@@ -14,8 +15,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The daemon on one event loop: a node built from the daemon's flags (Identify and Ping always;
- * Kademlia with {@code -dht}, pubsub with {@code -pubsub}) and the control socket that drives it.
+ * The daemon on one event loop: a node built from the daemon's flags (Identify, Ping and relayed
+ * dialing always; Kademlia with {@code -dht}, pubsub with {@code -pubsub}, a relay with
+ * {@code -relayService}) and the control socket that drives it.
  */
 public final class DaemonVerticle extends VerticleBase {
   /** How often Kademlia looks for new peers (the daemon's peers are mostly those it is told to connect). */
@@ -38,6 +40,9 @@ public final class DaemonVerticle extends VerticleBase {
     Node.Builder builder = Node.builder(vertx, identity)
         .swarmConfig(SwarmConfig.defaults().withSecurity(options.security()).withTransports(transports()))
         .ping(Duration.ZERO, Duration.ofSeconds(10));
+    if (options.relayService()) {
+      builder.relay(RelayConfig.defaults().server(true));
+    }
     if (options.dht()) {
       builder.kademlia(Kademlia.Config.of(DISCOVERY_INTERVAL), options.bootstrapPeers());
     }

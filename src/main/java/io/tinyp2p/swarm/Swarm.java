@@ -324,6 +324,11 @@ public final class Swarm {
     return ownAddresses;
   }
 
+  /** How a transport that gains inbound connections outside {@link #listen} (a relay's stop protocol) offers them. */
+  public Transport.Inbound inboundOffers() {
+    return this::offerInbound;
+  }
+
   /** A transport offers an inbound connection before its upgrade: admitted (room made among the pending handshakes) or refused. */
   private boolean offerInbound(Upgrade upgrade) {
     if (closed) {

@@ -50,6 +50,8 @@ class DaemonOptionsTest {
     assertEquals(List.of("tls"), o.security());
     assertEquals(Path.of("key.bin"), o.idFile());
     assertEquals(List.of(), parse("-noListen").hostAddrs());
+    assertTrue(parse("-relayService").relayService());
+    assertFalse(o.relayService());
     assertFalse(parse("-dht=false").dht());
   }
 

@@ -53,7 +53,15 @@ class DaemonInteropIT {
       "dht.contentFetching go peer to go peer",
       "pubsub.floodSub js peer to go peer",
       "pubsub.floodSub go peer to js peer",
-      "pubsub.floodSub go peer to go peer");
+      "pubsub.floodSub go peer to go peer",
+      // circuit relay v2: every trio of a dialer, a listener and a relay with the Java node in it
+      "go to go over relay go connects", "go to go over relay go fails to connect without a reservation",
+      "go to go over relay js connects", "go to go over relay js fails to connect without a reservation",
+      "go to js over relay go connects", "go to js over relay go fails to connect without a reservation",
+      "go to js over relay js connects", "go to js over relay js fails to connect without a reservation",
+      "js to go over relay go connects", "js to go over relay go fails to connect without a reservation",
+      "js to go over relay js connects", "js to go over relay js fails to connect without a reservation",
+      "js to js over relay go connects", "js to js over relay go fails to connect without a reservation");
 
   @Test
   void libp2psInteropSuitePassesWhereThisNodeTakesPart() throws Exception {

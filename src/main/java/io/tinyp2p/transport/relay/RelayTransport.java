@@ -44,8 +44,11 @@ import org.slf4j.LoggerFactory;
  *       (RESERVE), refresh it before it expires, reserve again after the relay connection came
  *       back, and announce {@code <relay's addrs>/p2p-circuit} as our listen addresses while the
  *       reservation holds.
- *   <li>Every node serves {@value RelayServer#STOP}: a CONNECT from a relay we hold a
- *       reservation on is accepted and its stream offered to the swarm as an inbound connection.
+ *   <li>Every node serves {@value RelayServer#STOP}: a CONNECT from a relay is accepted and its
+ *       stream offered to the swarm as an inbound connection (its admission limits apply), over a
+ *       direct connection only. As go- and js-libp2p do, the relay need not be one we reserved
+ *       on through this transport: a client may have reserved for us over its own hop stream
+ *       (the daemon's clients do), and the relayed connection authenticates its peer anyway.
  * </ul>
  *
  * A relayed connection is limited (the relay cuts it past its duration or data): its
@@ -87,6 +90,7 @@ public final class RelayTransport implements Transport {
   private boolean closed;
   private long circuitsDialed;
   private long circuitsAccepted;
+  private long circuitsAcceptedUnreserved;
 
   /**
    * The relay transport of {@code swarm}; {@code upgrader} upgrades its streams (the swarm's TCP
@@ -342,21 +346,26 @@ public final class RelayTransport implements Transport {
       refuseStop(stream, Status.MALFORMED_MESSAGE, "stop CONNECT without a valid peer id");
       return;
     }
-    Held held = relays.get(stream.remotePeer());
-    if (held == null || inbound == null || closed || NAME.equals(stream.connection().transport())) {
-      refuseStop(stream, Status.PERMISSION_DENIED, "we hold no reservation on " + stream.remotePeer());
+    if (closed || NAME.equals(stream.connection().transport())) {
+      refuseStop(stream, Status.PERMISSION_DENIED, closed ? "the transport is closed"
+          : "no circuit over a relayed connection");
       return;
     }
-    accept(stream, held, src, rest);
+    Held held = relays.get(stream.remotePeer());
+    if (held == null) {
+      circuitsAcceptedUnreserved++;
+    }
+    accept(stream, held == null ? stream.connection().remoteAddress().withPeerId(stream.remotePeer()) : held.relayAddr,
+        src, rest);
   }
 
-  private void accept(P2pStream stream, Held held, PeerId src, Buffer early) {
+  private void accept(P2pStream stream, Multiaddr relayAddr, PeerId src, Buffer early) {
     CircuitIo.write(stream, StopMessage.newBuilder().setType(StopMessage.Type.STATUS).setStatus(Status.OK)
         .build().toByteArray());
-    Multiaddr local = held.relayAddr.withCircuit();
+    Multiaddr local = relayAddr.withCircuit();
     StreamLink link = new StreamLink(stream, swarm.context(), early, local, local.withPeerId(src));
     TcpConnection connection = upgrader.upgrade(link, Direction.INBOUND, null, NAME);
-    if (inbound.offer(connection)) {
+    if ((inbound != null ? inbound : swarm.inboundOffers()).offer(connection)) {
       circuitsAccepted++;
       connection.start();
     } else {
@@ -378,7 +387,8 @@ public final class RelayTransport implements Transport {
 
   @Override
   public Map<String, Long> counters() {
-    return Map.of("circuitsDialed", circuitsDialed, "circuitsAccepted", circuitsAccepted);
+    return Map.of("circuitsDialed", circuitsDialed, "circuitsAccepted", circuitsAccepted,
+        "circuitsAcceptedUnreserved", circuitsAcceptedUnreserved);
   }
 
   /** The reservations we hold or try to hold, for {@code /status}. */
