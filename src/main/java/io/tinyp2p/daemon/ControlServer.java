@@ -16,7 +16,6 @@ import io.tinyp2p.peerstore.PeerStore;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.swarm.Connection;
 import io.tinyp2p.swarm.Swarm;
-import io.tinyp2p.util.Varint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -104,82 +103,31 @@ final class ControlServer {
     }
     open.add(socket);
     socket.closeHandler(v -> open.remove(socket)); // a joined stream or a subscription takes this over
-    RequestReader reader = new RequestReader(socket);
-    socket.handler(reader::onData);
-    reader.deadline = vertx.setTimer(REQUEST_DEADLINE.toMillis(), t -> {
-      reader.deadline = -1;
-      reader.done = true;
-      refuse(socket, "no complete request within " + REQUEST_DEADLINE.toSeconds() + " s");
-    });
-  }
-
-  /** Collects the one request of a connection; the bytes after it are the connection's to keep. */
-  private final class RequestReader {
-    private final NetSocket socket;
-    private Buffer buffered = Buffer.buffer();
-    long deadline = -1;
-    boolean done;
-
-    RequestReader(NetSocket socket) {
-      this.socket = socket;
-    }
-
-    void onData(Buffer data) {
-      if (done) {
+    LengthPrefixed.readFirst(socket, vertx, MAX_REQUEST, REQUEST_DEADLINE).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof LengthPrefixed.FrameException e && e.kind() == LengthPrefixed.FrameException.Kind.ENDED) {
+          socket.close(); // the client went away before asking anything
+        } else {
+          refuse(socket, ar.cause().getMessage());
+        }
         return;
       }
-      buffered.appendBuffer(data);
-      long length;
-      try {
-        length = Varint.decode(buffered, 0);
-      } catch (Varint.VarintException e) {
-        finish();
-        refuse(socket, "bad length prefix: " + e.getMessage());
-        return;
-      }
-      if (length == Varint.NEED_MORE) {
-        return;
-      }
-      if (length > MAX_REQUEST) {
-        finish();
-        refuse(socket, "request of " + length + " bytes exceeds the limit of " + MAX_REQUEST);
-        return;
-      }
-      int start = Varint.encodedLength(length);
-      if (buffered.length() - start < length) {
-        return;
-      }
-      finish();
-      socket.pause();
-      socket.handler(null);
-      int end = start + (int) length;
-      Buffer rest = buffered.getBuffer(end, buffered.length());
-      byte[] bytes = buffered.getBytes(start, end);
-      buffered = null;
       Request request;
       try {
-        request = Request.parseFrom(bytes);
+        request = Request.parseFrom(ar.result().message().getBytes());
       } catch (InvalidProtocolBufferException e) {
         refuse(socket, "not a daemon Request protobuf: " + e.getMessage());
         return;
       }
       try {
-        serve(socket, request, rest);
+        serve(socket, request, ar.result().rest());
       } catch (BadRequest e) {
         refuse(socket, e.getMessage());
       } catch (RuntimeException e) {
         LOG.warn("control request {} failed", request.getType(), e);
         reply(socket, error("internal error: " + e));
       }
-    }
-
-    private void finish() {
-      done = true;
-      if (deadline >= 0) {
-        vertx.cancelTimer(deadline);
-        deadline = -1;
-      }
-    }
+    });
   }
 
   /** A request the daemon cannot act on; the message says why. */

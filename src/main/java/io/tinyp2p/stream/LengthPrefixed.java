@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -167,6 +168,52 @@ public final class LengthPrefixed {
     stream.closeHandler(v -> promise.tryFail(new FrameException("stream closed before a complete message")));
     promise.future().onComplete(ar -> reader.decoder.stop());
     return promise.future();
+  }
+
+  /** The message that opened a stream, and the bytes that followed it (empty when none). */
+  public record First(Buffer message, Buffer rest) {}
+
+  /**
+   * Reads the one message that opens a stream or socket and keeps what came after it (a relayed
+   * connection, a daemon client's stream bytes may share a chunk with it): once it has arrived
+   * the stream is paused and its handler cleared. Fails with a {@link FrameException}: MALFORMED
+   * or TOO_LARGE for garbage (a bad prefix, a length over {@code maxLength}), ENDED when the
+   * stream ends or fails first, TIMEOUT when the message is not complete within {@code deadline}.
+   * Nothing of the message is buffered beyond what arrived.
+   */
+  public static Future<First> readFirst(ReadStream<Buffer> in, Vertx vertx, int maxLength, Duration deadline) {
+    Promise<First> promise = Promise.promise();
+    Buffer[] acc = {Buffer.buffer()};
+    long timer = vertx.setTimer(Math.max(1, deadline.toMillis()), t -> promise.tryFail(new FrameException(
+        "no complete message within " + deadline.toMillis() + " ms", FrameException.Kind.TIMEOUT)));
+    in.handler(data -> {
+      if (promise.future().isComplete()) {
+        return;
+      }
+      Buffer buf = acc[0].appendBuffer(data);
+      long length;
+      try {
+        length = Varint.decode(buf, 0);
+      } catch (Varint.VarintException e) {
+        promise.tryFail(new FrameException("bad length prefix: " + e.getMessage(), FrameException.Kind.MALFORMED));
+        return;
+      }
+      if (length > maxLength) {
+        promise.tryFail(new FrameException("message of " + length + " bytes exceeds the limit of " + maxLength,
+            FrameException.Kind.TOO_LARGE));
+        return;
+      }
+      int start = Varint.encodedLength(length);
+      if (length != Varint.NEED_MORE && buf.length() - start >= length) {
+        int end = start + (int) length;
+        in.pause();
+        in.handler(null);
+        promise.tryComplete(new First(buf.slice(start, end), buf.slice(end, buf.length())));
+      }
+    });
+    in.endHandler(v -> promise.tryFail(new FrameException("ended before a complete message")));
+    in.exceptionHandler(e -> promise.tryFail(new FrameException("failed before a complete message: " + e.getMessage())));
+    return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
   }
 
   /**

@@ -2,9 +2,7 @@ package io.tinyp2p.protocol.relay;
 
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
-import io.tinyp2p.util.Varint;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
@@ -39,46 +37,17 @@ public final class CircuitIo {
   private CircuitIo() { }
 
   /**
-   * Reads one message: the stream is paused and its handler cleared once it has arrived. Fails
-   * when the stream ends or resets first, the length prefix is malformed or over
-   * {@link #MAX_MESSAGE}, or the message does not arrive within {@code deadline}.
+   * Reads one message ({@link LengthPrefixed#readFirst}, at most {@link #MAX_MESSAGE}): the stream
+   * is paused and its handler cleared once it has arrived. Fails when the stream ends or resets
+   * first, the length prefix is malformed or over the limit, or the message does not arrive within
+   * {@code deadline}.
    */
   public static Future<Framed> readOne(P2pStream stream, Vertx vertx, Duration deadline) {
-    Promise<Framed> promise = Promise.promise();
-    Buffer[] acc = {Buffer.buffer()};
-    long timer = vertx.setTimer(Math.max(1, deadline.toMillis()),
-        t -> promise.tryFail(new ReadException("no message within " + deadline.toMillis() + " ms", false)));
-    stream.handler(data -> {
-      if (promise.future().isComplete()) {
-        return;
-      }
-      Buffer buf = acc[0].appendBuffer(data);
-      long length;
-      try {
-        length = Varint.decode(buf, 0);
-      } catch (Varint.VarintException e) {
-        promise.tryFail(new ReadException("bad length prefix: " + e.getMessage(), true));
-        return;
-      }
-      if (length == Varint.NEED_MORE) {
-        return;
-      }
-      if (length > MAX_MESSAGE) {
-        promise.tryFail(new ReadException("message of " + length + " bytes exceeds " + MAX_MESSAGE, true));
-        return;
-      }
-      int start = Varint.encodedLength(length);
-      if (buf.length() - start >= length) {
-        int end = start + (int) length;
-        stream.pause();
-        stream.handler(null);
-        promise.tryComplete(new Framed(buf.slice(start, end), buf.slice(end, buf.length())));
-      }
-    });
-    stream.endHandler(v -> promise.tryFail(new ReadException("stream ended before a complete message", false)));
-    stream.exceptionHandler(e -> promise.tryFail(new ReadException("stream failed: " + e.getMessage(), false)));
-    stream.closeHandler(v -> promise.tryFail(new ReadException("stream closed before a complete message", false)));
-    return promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+    return LengthPrefixed.readFirst(stream, vertx, MAX_MESSAGE, deadline)
+        .<Framed>map(first -> new Framed(first.message(), first.rest()))
+        .recover(e -> Future.failedFuture(new ReadException(e.getMessage(),
+            e instanceof LengthPrefixed.FrameException f && (f.kind() == LengthPrefixed.FrameException.Kind.MALFORMED
+                || f.kind() == LengthPrefixed.FrameException.Kind.TOO_LARGE))));
   }
 
   /** Parses a message's bytes (a generated protobuf class's {@code parseFrom}). */
