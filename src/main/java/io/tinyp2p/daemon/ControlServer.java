@@ -91,11 +91,6 @@ final class ControlServer {
     open.remove(socket);
   }
 
-  /** Requests refused as malformed, oversized, unknown or incomplete. */
-  long badRequests() {
-    return badRequests;
-  }
-
   private void accept(NetSocket socket) {
     if (open.size() >= MAX_CONNECTIONS) {
       socket.close();

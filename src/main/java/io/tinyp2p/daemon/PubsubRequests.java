@@ -7,10 +7,8 @@ import io.tinyp2p.daemon.pb.DaemonProto.PSRequest;
 import io.tinyp2p.daemon.pb.DaemonProto.PSResponse;
 import io.tinyp2p.protocol.gossipsub.Gossipsub;
 import io.vertx.core.net.NetSocket;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,7 +16,7 @@ import java.util.Set;
  * The daemon's PUBSUB requests. A SUBSCRIBE connection stays open and carries each message of
  * the topic as a varint-length-prefixed PSMessage; the topic stays subscribed while one such
  * connection is open. A subscriber that does not read falls behind by at most its socket's
- * write queue: messages that find it full are dropped for that subscriber (and counted).
+ * write queue: messages that find it full are dropped for that subscriber.
  */
 final class PubsubRequests {
   /** Bytes a subscriber's socket may hold unread before its messages are dropped. */
@@ -26,16 +24,10 @@ final class PubsubRequests {
 
   private Gossipsub gossipsub;
   private final Map<String, Set<NetSocket>> subscribers = new HashMap<>();
-  private long dropped;
 
   /** Binds to the node's pubsub (built after this, as it delivers here). */
   void attach(Gossipsub gossipsub) {
     this.gossipsub = gossipsub;
-  }
-
-  /** Messages not written to a subscriber whose socket was full. */
-  long dropped() {
-    return dropped;
   }
 
   /** A message of a subscribed topic, for each of the topic's subscriber connections. */
@@ -50,9 +42,7 @@ final class PubsubRequests {
     }
     PSMessage built = message.build();
     for (NetSocket socket : sockets) {
-      if (socket.writeQueueFull()) {
-        dropped++;
-      } else {
+      if (!socket.writeQueueFull()) { // a subscriber that does not read loses messages, nobody waits for it
         ControlServer.send(socket, built);
       }
     }
@@ -114,8 +104,4 @@ final class PubsubRequests {
     ControlServer.send(socket, ControlServer.ok().build());
   }
 
-  /** The topics with open subscriber connections. */
-  List<String> subscribedTopics() {
-    return new ArrayList<>(subscribers.keySet());
-  }
 }
