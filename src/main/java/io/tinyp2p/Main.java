@@ -64,6 +64,8 @@ public final class Main {
     int code = new VertxApplication(launcherArgs, new VertxApplicationHooks() {
       @Override
       public void beforeStartingVertx(HookContext context) {
+        // Linux's epoll where it loads: TCP listeners and dials then share the port (hole punching)
+        context.vertxOptions().setPreferNativeTransport(true);
         if (NodeMetrics.vertxBackendAvailable()) {
           io.tinyp2p.metrics.VertxPrometheus.enable(context.vertxOptions()); // GET /metrics shows Vert.x's too
         }

@@ -44,7 +44,8 @@ public final class Daemon {
       err.println("-id: " + options.idFile() + ": " + e.getMessage());
       return 2;
     }
-    Vertx vertx = Vertx.vertx();
+    // Linux's epoll where it loads: TCP listeners and dials then share the port (hole punching)
+    Vertx vertx = Vertx.builder().with(new io.vertx.core.VertxOptions().setPreferNativeTransport(true)).build();
     DaemonVerticle verticle = new DaemonVerticle(options, identity);
     try {
       vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture()

@@ -5,6 +5,7 @@ import io.tinyp2p.crypto.PeerId;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.autonat.AutoNat;
 import io.tinyp2p.protocol.autonat.AutoNatConfig;
+import io.tinyp2p.protocol.dcutr.Dcutr;
 import io.tinyp2p.protocol.gossipsub.GossipConfig;
 import io.tinyp2p.protocol.gossipsub.Gossipsub;
 import io.tinyp2p.protocol.identify.Identify;
@@ -51,7 +52,7 @@ import java.util.function.BiFunction;
  */
 public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse requestResponse,
     Kademlia kademlia, Gossipsub gossipsub, Perf perf, AutoNat autoNat, RelayTransport relayTransport,
-    RelayServer relayServer, List<Multiaddr> relays) {
+    RelayServer relayServer, List<Multiaddr> relays, Dcutr dcutr) {
 
   private static Node assemble(Builder b) {
     Swarm swarm = new Swarm(b.vertx, b.identity, b.swarmConfig);
@@ -63,20 +64,37 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     if (relayTransport != null) {
       swarm.addTransport(relayTransport);
     }
+    AutoNat autoNat = b.autoNatConfig == null ? null : new AutoNat(swarm, b.autoNatConfig);
     Node node = new Node(swarm, new Identify(swarm),
         b.pingTimeout == null ? null : new Ping(swarm, b.pingInterval, b.pingTimeout),
         b.reqRespConfig == null ? null : new RequestResponse(swarm, b.reqRespConfig, b.reqRespHandler),
         b.kadConfig == null ? null : new Kademlia(swarm, b.kadConfig, b.bootNodes),
         b.gossipConfig == null ? null : new Gossipsub(swarm, b.gossipConfig, b.delivery),
         b.perf ? new Perf(swarm) : null,
-        b.autoNatConfig == null ? null : new AutoNat(swarm, b.autoNatConfig), relayTransport,
-        b.relayConfig.server() ? new RelayServer(swarm, b.relayConfig) : null, b.relays);
+        autoNat, relayTransport,
+        b.relayConfig.server() ? new RelayServer(swarm, b.relayConfig) : null, b.relays,
+        b.holePunching ? new Dcutr(swarm, () -> reachableAt(swarm, autoNat), Dcutr.TIMEOUT) : null);
     if (b.keepAlive != null) {
       // a connection stays while it carries a stream that keeps it alive, or links a routing
       // table or mesh peer; otherwise it closes after this long idle
       swarm.keepAlive(b.keepAlive, node::inUse);
     }
     return node;
+  }
+
+  /**
+   * Where peers may reach us directly, for hole punching: the addresses AutoNAT confirmed and
+   * those peers observe (normalised to our listen port), then what we announce and listen on.
+   */
+  private static List<Multiaddr> reachableAt(Swarm swarm, AutoNat autoNat) {
+    java.util.Set<Multiaddr> out = new java.util.LinkedHashSet<>();
+    if (autoNat != null) {
+      out.addAll(autoNat.confirmedAddrs());
+      out.addAll(autoNat.observed().counts().keySet());
+    }
+    out.addAll(swarm.announcedAddresses());
+    out.addAll(swarm.listenAddresses());
+    return List.copyOf(out);
   }
 
   /** Whether a peer is part of a routing table or a gossip mesh, or holds (or gave us) a relay reservation: its connection is kept. */
@@ -167,6 +185,7 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     private boolean perf;
     private Duration keepAlive;
     private AutoNatConfig autoNatConfig;
+    private boolean holePunching;
     private RelayConfig relayConfig = RelayConfig.defaults();
     private List<Multiaddr> relays = List.of();
 
@@ -226,6 +245,16 @@ public record Node(Swarm swarm, Identify identify, Ping ping, RequestResponse re
     }
 
     /** AutoNAT (server, client or both, as {@code config} says) and the external addresses it confirms. */
+    /**
+     * Upgrades relayed connections to direct ones by DCUtR (hole punching where both ends are
+     * behind NATs). TCP hole punching needs dials from the listen port: Vert.x on its epoll
+     * transport (see {@link TcpTransport#portReuse()}).
+     */
+    public Builder holePunching() {
+      this.holePunching = true;
+      return this;
+    }
+
     public Builder autoNat(AutoNatConfig config) {
       this.autoNatConfig = config;
       return this;

@@ -30,6 +30,8 @@ import java.util.Set;
  * @param relay the {@code relay} section: whether the node serves as a Circuit Relay v2 relay, and
  *     its limits on reservations and circuits
  * @param relays {@code relays}: the relays the node reserves a slot on, to be reachable through them
+ * @param holePunching {@code holePunching} (default true): upgrade connections through a relay to
+ *     direct ones by DCUtR
  */
 public record NodeConfig(
     List<Multiaddr> listenAddrs,
@@ -55,7 +57,8 @@ public record NodeConfig(
     StoreConfig kad,
     io.tinyp2p.protocol.autonat.AutoNatConfig autonat,
     io.tinyp2p.protocol.relay.RelayConfig relay,
-    List<Multiaddr> relays) {
+    List<Multiaddr> relays,
+    boolean holePunching) {
 
   /** Request-response settings. */
   public record ReqResp(Duration connectionKeepAlive, Duration requestTimeout,
@@ -74,7 +77,7 @@ public record NodeConfig(
   private static final Set<String> KEYS = Set.of("addr", "secret", "bootNode", "discoveryInterval",
       "pubsubTopics", "reqResp", "http", "busPrefix", "pingInterval", "demo", "gossipsub", "limits",
       "identityFile", "peerStoreFile", "peerStoreInterval", "security", "kad", "autonat",
-      "relay", "relays");
+      "relay", "relays", "holePunching");
   private static final Set<String> KAD_KEYS = Set.of("maxRecords", "maxValueSize", "recordTtl", "recordRepublish",
       "maxProviderKeys", "maxProvidersPerKey", "providerTtl", "providerRepublish", "allowedNamespaces", "getQuorum");
   private static final Set<String> LIMIT_KEYS = Set.of("maxConnections", "maxConnectionsPerPeer",
@@ -188,7 +191,15 @@ public record NodeConfig(
             defaultQueuedBytes(reqResp, gossipsubMaxMessageSize(json)), 1 << 20, Integer.MAX_VALUE, "limits."),
         seconds(object(json, "limits"), "writeStallTimeout", 20, 1, 3_600, "limits."), state, security(json),
         kad(object(json, "kad")), AutoNatSection.from(object(json, "autonat")),
-        RelaySettings.relay(object(json, "relay")), RelaySettings.relays(json));
+        RelaySettings.relay(object(json, "relay")), RelaySettings.relays(json), topLevelBool(json, "holePunching", true));
+  }
+
+  private static boolean topLevelBool(JsonObject json, String key, boolean dflt) {
+    Object v = json.getValue(key, dflt);
+    if (!(v instanceof Boolean b)) {
+      throw new ConfigException(key + " must be true or false, got " + ConfigValues.describe(v));
+    }
+    return b;
   }
 
   /** The {@code kad} section: the DHT's store limits (times in seconds) and accepted namespaces. */

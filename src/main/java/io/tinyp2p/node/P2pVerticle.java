@@ -105,7 +105,7 @@ public class P2pVerticle extends VerticleBase {
     if (config.randomSecret()) {
       LOG.info("no secret configured: using a random identity {}", config.identity().peerId());
     }
-    node = Node.builder(vertx, stored.identity())
+    Node.Builder builder = Node.builder(vertx, stored.identity())
         .swarmConfig(SwarmConfig.defaults()
             .withHandshakeTimeout(config.handshakeTimeout())
             .withWriteStallTimeout(config.writeStallTimeout())
@@ -124,8 +124,11 @@ public class P2pVerticle extends VerticleBase {
         .gossipsub(config.gossipsub(), this::deliver)
         .perf()
         .keepAlive(config.reqResp().connectionKeepAlive())
-        .autoNat(config.autonat())
-        .build();
+        .autoNat(config.autonat());
+    if (config.holePunching()) {
+      builder.holePunching();
+    }
+    node = builder.build();
     swarm = node.swarm();
     identify = node.identify();
     ping = node.ping();
@@ -275,7 +278,7 @@ public class P2pVerticle extends VerticleBase {
       try {
         addr = Multiaddr.parse(msg.body() instanceof String s ? s : null);
       } catch (RuntimeException e) {
-        msg.reply(Failure.BAD_REQUEST.exception("the body must be a multiaddr like /ip4/192.0.2.7/tcp/4001[/p2p/<peer>]"
+        msg.reply(Failure.BAD_REQUEST.exception("the body must be a multiaddr like /ip4/192.0.2.7/tcp/4001[/p2p/<peer>], or /p2p/<peer> alone"
             + (msg.body() instanceof String ? ": " + e.getMessage() : "")));
         return;
       }
@@ -283,7 +286,9 @@ public class P2pVerticle extends VerticleBase {
         msg.reply(Failure.NOT_RUNNING.exception("the node is stopping"));
         return;
       }
-      swarm.dial(addr).onComplete(ar -> msg.reply(ar.succeeded() ? connectionJson(ar.result())
+      // a bare /p2p/<id> is dialed by peer id: its known addresses, else a Kademlia lookup
+      boolean byId = addr.components().size() == 1 && addr.peerId() != null;
+      (byId ? swarm.dial(addr.peerId()) : swarm.dial(addr)).onComplete(ar -> msg.reply(ar.succeeded() ? connectionJson(ar.result())
           : Failure.DIAL_FAILED.exception("cannot connect to " + addr + ": " + ar.cause().getMessage())));
     }));
     consumers.add(bus.<Object>consumer(Bus.disconnect(prefix), msg -> {
@@ -365,6 +370,8 @@ public class P2pVerticle extends VerticleBase {
         .put("dht", dhtStatus())
         .put("autonat", node.autoNat().statusJson())
         .put("relay", relayStatus())
+        .put("holePunching", node.dcutr() == null ? new JsonObject().put("enabled", false)
+            : node.dcutr().statusJson().put("enabled", true).put("portReuse", portReuse()))
         .put("jvm", jvmStatus())
         .put("uptimeMs", System.currentTimeMillis() - startedAt)
         .put("version", Version.VERSION);
@@ -402,12 +409,22 @@ public class P2pVerticle extends VerticleBase {
     return out;
   }
 
-  /** A connection as {@code /status} and {@code connect} show it. */
-  private static JsonObject connectionJson(Connection c) {
+  /** Whether TCP dials leave from the listen port (what TCP hole punching needs). */
+  private boolean portReuse() {
+    return swarm.transports().stream().anyMatch(t -> t instanceof io.tinyp2p.transport.tcp.TcpTransport tcp && tcp.portReuse());
+  }
+
+  /**
+   * A connection as {@code /status} and {@code connect} show it; {@code path}: "relayed" (through
+   * a relay), "holePunched" (direct, made by DCUtR from a relayed one) or "direct".
+   */
+  private JsonObject connectionJson(Connection c) {
     JsonObject json = new JsonObject();
     if (io.tinyp2p.transport.relay.RelayTransport.NAME.equals(c.info().transport())) {
       // a relayed connection is limited: the relay ends it past its duration or data
-      json.put("limited", true).put("relayedVia", String.valueOf(c.remoteAddress().relayPeer()));
+      json.put("limited", true).put("relayedVia", String.valueOf(c.remoteAddress().relayPeer())).put("path", "relayed");
+    } else {
+      json.put("path", node.dcutr() != null && node.dcutr().madeDirect(c.info().id()) ? "holePunched" : "direct");
     }
     return json
         .put("peerId", c.remotePeer().toBase58())

@@ -352,10 +352,13 @@ public final class Swarm {
 
   // ---- dialing ----
 
-  /** The first open connection to {@code peer}, or null. */
+  /** The open connection to {@code peer} new streams go on: a direct one before a relayed one; or null. */
   public Connection connection(PeerId peer) {
     List<Connection> list = connections.get(peer);
-    return list == null || list.isEmpty() ? null : list.get(0);
+    if (list == null || list.isEmpty()) {
+      return null;
+    }
+    return list.stream().filter(c -> !c.remoteAddress().isCircuit()).findFirst().orElse(list.get(0));
   }
 
   public boolean isConnected(PeerId peer) {
@@ -484,6 +487,22 @@ public final class Swarm {
    * open connection or a dial under way to the peer answers instead.
    */
   private Future<Connection> dialAddress(Multiaddr addr, boolean report, boolean join) {
+    return dialAddress(addr, report, join, null);
+  }
+
+  /**
+   * Dials {@code addr} (ending in {@code /p2p/<id>}) for a direct connection to a peer we may
+   * already reach through a relay, as hole punching does at the agreed moment: never answered by
+   * an open connection or a dial under way, no dial backoff (the attempts are timed, and
+   * repeated), and in the listener's role when {@code asListener} (see
+   * {@link Transport#dialAsListener}).
+   */
+  public Future<Connection> dialDirect(Multiaddr addr, boolean asListener) {
+    return dialAddress(addr, false, false, asListener);
+  }
+
+  /** {@code direct}: null for an ordinary dial, else a {@link #dialDirect} in that role. */
+  private Future<Connection> dialAddress(Multiaddr addr, boolean report, boolean join, Boolean direct) {
     if (closed) {
       return Future.failedFuture(new SwarmException("swarm is closed"));
     }
@@ -493,7 +512,8 @@ public final class Swarm {
         return Future.failedFuture(new SwarmException("refusing to dial ourselves"));
       }
       Connection open = connection(expected);
-      Future<Connection> current = join ? connectedOrDialing(expected) : open != null ? Future.succeededFuture(open) : null;
+      Future<Connection> current = direct != null ? null : join ? connectedOrDialing(expected)
+          : open != null ? Future.succeededFuture(open) : null;
       if (current != null) {
         return current;
       }
@@ -505,6 +525,9 @@ public final class Swarm {
     }
     if (addr.isUnspecified()) {
       return Future.failedFuture(new SwarmException("cannot dial " + addr + ": an unspecified address"));
+    }
+    if (direct != null) {
+      return upgraded(addr, expected, direct ? transport.dialAsListener(addr, expected) : transport.dial(addr, expected));
     }
     String key = DialBackoff.key(addr);
     Future<Connection> busy = dialsByAddress.get(key);
@@ -569,6 +592,24 @@ public final class Swarm {
       });
     });
     return future;
+  }
+
+  /** A direct dial's upgrade, to a connection in the book (no backoff, no dial events). */
+  private Future<Connection> upgraded(Multiaddr addr, PeerId expected, Future<Upgrade> dialing) {
+    return dialing.compose(upgrade -> {
+      if (closed) {
+        upgrade.abort();
+        return Future.failedFuture(new SwarmException("swarm is closed"));
+      }
+      handshakes.dialed(upgrade);
+      return upgrade.result().transform(up -> {
+        if (up.failed()) {
+          upgradeFailed(upgrade);
+          return Future.failedFuture(new SwarmException("dial " + addr + " failed: " + up.cause().getMessage()));
+        }
+        return Future.succeededFuture(connectionOpened(upgrade, up.result()));
+      });
+    }, e -> Future.failedFuture(new SwarmException("dial " + addr + " failed: " + e.getMessage())));
   }
 
   // ---- connection bookkeeping ----

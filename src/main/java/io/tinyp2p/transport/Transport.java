@@ -70,6 +70,15 @@ public interface Transport {
   Future<Upgrade> dial(Multiaddr addr, PeerId expectedPeer);
 
   /**
+   * Dials {@code addr} in the listener's role: the upgrade runs as if the far end had dialed us
+   * (the security responder). Hole punching needs it: both ends dial at once and, over TCP, one
+   * connection results of the two dials. Transports that cannot say so.
+   */
+  default Future<Upgrade> dialAsListener(Multiaddr addr, PeerId expectedPeer) {
+    return Future.failedFuture(new UnsupportedOperationException(name() + " cannot dial in the listener's role"));
+  }
+
+  /**
    * Stops listening and dialing: listeners and sockets are closed. Connections are the
    * swarm's to close first; whatever is left goes with the sockets.
    */

@@ -41,6 +41,7 @@ public final class LabNode implements AutoCloseable {
   private final URI base;
   private final String listenAddr;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<JsonObject> events = new ArrayList<>();
 
   private LabNode(Host host, String name, JsonObject extra) throws IOException {
     this.name = name;
@@ -190,6 +191,49 @@ public final class LabNode implements AutoCloseable {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/connect")).timeout(timeout)
         .POST(HttpRequest.BodyPublishers.ofString(multiaddr)).build(), HttpResponse.BodyHandlers.ofString());
     return new Dial(r.statusCode(), r.body(), Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  /** {@code POST path} with {@code body} (a request to a peer, a broadcast); waits up to {@code timeout}. */
+  public Dial post(String path, String body, Duration timeout) throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return new Dial(r.statusCode(), r.body(), Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  /**
+   * Starts collecting the node's {@code GET /events} (server-sent events: connections, inbound
+   * broadcasts); {@link #awaitEvent} looks in what came since.
+   */
+  public void collectEvents() {
+    http.sendAsync(HttpRequest.newBuilder(base.resolve("/events")).build(), HttpResponse.BodyHandlers.ofLines())
+        .thenAccept(r -> r.body().forEach(line -> {
+          if (line.startsWith("data:")) {
+            synchronized (events) {
+              events.add(new JsonObject(line.substring(5).strip()));
+              events.notifyAll();
+            }
+          }
+        }));
+  }
+
+  /** The first event collected that matches; fails after {@code timeout} with what came. */
+  public JsonObject awaitEvent(String what, Predicate<JsonObject> condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (events) {
+      while (true) {
+        for (JsonObject e : events) {
+          if (condition.test(e)) {
+            return e;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(name + ": no event within " + timeout + ": " + what + "; events: " + events);
+        }
+        events.wait(Math.max(1, left / 1_000_000));
+      }
+    }
   }
 
   HttpResponse<String> get(String path, Duration timeout) throws IOException, InterruptedException {

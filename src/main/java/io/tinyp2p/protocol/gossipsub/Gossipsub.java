@@ -216,6 +216,10 @@ public final class Gossipsub {
       stream.closeHandler(v -> {
         if (ps.outbound == stream) {
           ps.outbound = null;
+          Connection now = swarm.connection(peer);
+          if (peers.get(peer) == ps && now != null && now.info().id() != stream.connection().id()) {
+            ensureOutbound(peer); // its connection closed and another remains (a direct one after a relayed one)
+          }
         }
       });
       register(peer, stream);

@@ -7,6 +7,7 @@ import io.tinyp2p.tls.TlsSession;
 import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.stream.Direction;
 import io.tinyp2p.transport.ListenAddresses;
+import io.tinyp2p.transport.RawLink;
 import io.tinyp2p.transport.Transport;
 import io.tinyp2p.transport.Upgrade;
 import io.tinyp2p.yamux.YamuxConfig;
@@ -84,6 +85,10 @@ public final class TcpTransport implements Transport {
   private final InputScheduler inputScheduler;
   private final NetClient client;
   private final List<NetServer> servers = new ArrayList<>();
+  /** Where the listeners are bound: the local addresses dials reuse when {@link #portReuse}. */
+  private final List<java.net.InetSocketAddress> bound = new ArrayList<>();
+  /** Whether listeners and dials share ports (SO_REUSEPORT): on Vert.x's epoll transport. */
+  private final boolean portReuse;
   private final java.util.concurrent.atomic.AtomicLong windowBudget =
       new java.util.concurrent.atomic.AtomicLong(NODE_WINDOW_BUDGET);
   private final TlsCertificate certificate;
@@ -110,6 +115,17 @@ public final class TcpTransport implements Transport {
     this.client = context.owner().createNetClient(new NetClientOptions()
         .setConnectTimeout((int) settings.dialTimeout().toMillis())
         .setTcpNoDelay(true));
+    this.portReuse = ReusePortDialer.available(context.owner());
+  }
+
+  /**
+   * Whether dials leave from the port we listen on (SO_REUSEPORT), as go-libp2p's do: then the
+   * address a peer observes for an outbound connection is our listen address as a NAT maps it,
+   * and a NAT's mapping of it is what hole punching needs. Only where Vert.x runs on Linux's
+   * epoll transport (the launcher prefers it); elsewhere dials leave from ephemeral ports.
+   */
+  public boolean portReuse() {
+    return portReuse;
   }
 
   @Override
@@ -135,10 +151,18 @@ public final class TcpTransport implements Transport {
       return Future.failedFuture(new IllegalArgumentException(
           "listen address must be /ip4/<ip>/tcp/<port> or /ip6/<ip>/tcp/<port>, got " + addr));
     }
-    NetServer server = context.owner().createNetServer(new NetServerOptions().setTcpNoDelay(true));
+    if (portReuse && addr.tcpPort() > 0) {
+      String taken = ReusePortDialer.taken(addr.host(), addr.tcpPort());
+      if (taken != null) { // with SO_REUSEPORT a second listener would share the port, not fail
+        return Future.failedFuture(new java.net.BindException("cannot listen on " + addr + ": " + taken));
+      }
+    }
+    NetServer server = context.owner().createNetServer(new NetServerOptions().setTcpNoDelay(true)
+        .setReusePort(portReuse));
     server.connectHandler(socket -> onInbound(socket, inbound));
     return server.listen(addr.tcpPort(), addr.host()).map(s -> {
       servers.add(s);
+      bound.add(new java.net.InetSocketAddress(addr.host(), s.actualPort()));
       return ListenAddresses.hosts(addr).stream().map(h -> Multiaddr.tcp(h, s.actualPort())).toList();
     });
   }
@@ -168,18 +192,44 @@ public final class TcpTransport implements Transport {
     if (!canDial(addr)) {
       return Future.failedFuture(new IllegalArgumentException("cannot dial " + addr + ": need a host and /tcp/<port>"));
     }
+    return dial(addr, expectedPeer, Direction.OUTBOUND);
+  }
+
+  /**
+   * Dials as the listener: the connection's security and Yamux run in the responder's role. For
+   * hole punching, where both ends dial at once and one TCP connection comes of the two dials
+   * (a simultaneous open); the side that sent the synchronising message takes this role.
+   */
+  @Override
+  public Future<Upgrade> dialAsListener(Multiaddr addr, PeerId expectedPeer) {
+    if (!canDial(addr)) {
+      return Future.failedFuture(new IllegalArgumentException("cannot dial " + addr + ": need a host and /tcp/<port>"));
+    }
+    return dial(addr, expectedPeer, Direction.INBOUND);
+  }
+
+  private Future<Upgrade> dial(Multiaddr addr, PeerId expectedPeer, Direction role) {
+    java.net.InetSocketAddress local = portReuse ? ReusePortDialer.localFor(bound, addr) : null;
+    Future<RawLink> link = local == null ? plainDial(addr)
+        : ReusePortDialer.connect(context, local, addr, settings.dialTimeout()).<RawLink>map(l -> l)
+            // that ip:port pair is taken (a connection to the peer from our port is open, or in
+            // TIME_WAIT): from an ephemeral port then, as go-libp2p does
+            .recover(e -> ReusePortDialer.tupleTaken(e) ? plainDial(addr) : Future.failedFuture(e));
     Promise<Upgrade> promise = Promise.promise();
-    client.connect(addr.tcpPort(), addr.host()).onComplete(ar -> {
+    link.onComplete(ar -> {
       if (ar.failed()) {
         promise.fail(ar.cause());
         return;
       }
-      TcpConnection connection = new TcpConnection(this, settings, context, new SocketLink(ar.result()), Direction.OUTBOUND,
-          expectedPeer, NAME);
+      TcpConnection connection = new TcpConnection(this, settings, context, ar.result(), role, expectedPeer, NAME);
       promise.complete(connection);
       connection.start(); // unless the dialer aborted it in its handler
     });
     return promise.future();
+  }
+
+  private Future<RawLink> plainDial(Multiaddr addr) {
+    return client.connect(addr.tcpPort(), addr.host()).map(SocketLink::new);
   }
 
   @Override
