@@ -22,7 +22,11 @@
 // into its init), allow (extra multiaddr ranges such as
 // "/ip4/11.0.113.0/ipcidr/24" for the connection manager's allow list, which
 // always holds 127.0.0.0/8: peers there are exempt from the inbound rate limit,
-// the pending-connection cap and pruning). See README.md for the command set.
+// the pending-connection cap and pruning), appendAnnounce (multiaddrs announced
+// besides the listen addresses, taken as verified: js-libp2p 3 leaves a listen
+// address on a public IP out of its own addresses, identify and relay
+// reservations until AutoNAT confirms it, so a peer on a public host announces
+// it here). See README.md for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -223,7 +227,7 @@ if (options.relayTransport === true || options.relays != null) {
 
 const node = await createLibp2p({
   privateKey,
-  addresses: { listen },
+  addresses: { listen, appendAnnounce: options.appendAnnounce ?? [] },
   transports,
   connectionEncrypters: encrypters,
   streamMuxers: [yamux(options.yamuxOptions ?? {})],

@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -124,6 +126,17 @@ public final class NetLab implements AutoCloseable {
   private static final Pattern LINK_NAME = Pattern.compile("tp2p(\\d+)m\\d+");
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,15}");
   private static final Path LOCK_DIR = Path.of(System.getProperty("java.io.tmpdir"), "tp2p-netlab");
+
+  /**
+   * Threads that read the output of the lab's commands and stop its processes: not the common
+   * pool, where tests start nodes in parallel and (with one or two CPUs, one worker) would leave
+   * none free for them.
+   */
+  private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "netlab-worker");
+    t.setDaemon(true);
+    return t;
+  });
 
   private static volatile String skipReason;
   private static volatile boolean probed;
@@ -361,8 +374,10 @@ public final class NetLab implements AutoCloseable {
   /**
    * Starts a js-libp2p peer ({@code interop/js/peer.mjs}) on a host, listening on the host's lab
    * address, port 4001, with the lab's ranges ({@link #LAB_RANGES}) in its connection manager's
-   * allow list, unless {@code options} says otherwise; stderr to {@code target/natlab-<name>.log};
-   * stopped when the lab closes.
+   * allow list, unless {@code options} says otherwise; on a public host its listen address is
+   * announced ({@code appendAnnounce}: js-libp2p counts a public listen address as unverified until
+   * AutoNAT confirms it, and leaves it out of identify and of its relay reservations); stderr to
+   * {@code target/natlab-<name>.log}; stopped when the lab closes.
    */
   public JsPeer startJs(Host host, String name, JsonObject options) {
     return startJs(host, name, options, null);
@@ -383,6 +398,10 @@ public final class NetLab implements AutoCloseable {
     }
     if (!o.containsKey("allow")) {
       o.put("allow", new JsonArray(new ArrayList<>(LAB_RANGES)));
+    }
+    int port = o.getInteger("port");
+    if (host.nat() == null && port > 0 && !o.containsKey("appendAnnounce")) {
+      o.put("appendAnnounce", new JsonArray().add("/ip4/" + o.getString("host") + "/tcp/" + port));
     }
     List<String> prefix = new ArrayList<>(host.execPrefix());
     if (debug != null) {
@@ -441,7 +460,7 @@ public final class NetLab implements AutoCloseable {
         } catch (Exception e) {
           System.err.println("netlab: stopping " + p + ": " + e);
         }
-      }));
+      }, WORKERS));
     }
     try {
       CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -695,8 +714,8 @@ public final class NetLab implements AutoCloseable {
   static Result runWithInput(List<String> cmd, String input) {
     try {
       Process p = new ProcessBuilder(cmd).start();
-      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), WORKERS);
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), WORKERS);
       try (var stdin = p.getOutputStream()) {
         if (input != null) {
           stdin.write(input.getBytes(StandardCharsets.UTF_8));
