@@ -16,8 +16,17 @@
 // client; autonatOptions merged into its init), relayServer (serve Circuit
 // Relay v2's hop protocol, relayServerOptions merged into circuitRelayServer's
 // init), relayTransport (dial and listen through relays; relays: relay
-// multiaddrs to reserve a slot on, listened on as <relay>/p2p-circuit). See
-// README.md for the command set.
+// multiaddrs to reserve a slot on, listened on as <relay>/p2p-circuit), dcutr
+// (the @libp2p/dcutr service, hole punching over relayed connections with
+// /libp2p/dcutr; needs identify, which every peer runs; dcutrOptions merged
+// into its init), allow (extra multiaddr ranges such as
+// "/ip4/11.0.113.0/ipcidr/24" for the connection manager's allow list, which
+// always holds 127.0.0.0/8: peers there are exempt from the inbound rate limit,
+// the pending-connection cap and pruning), appendAnnounce (multiaddrs announced
+// besides the listen addresses, taken as verified: js-libp2p 3 leaves a listen
+// address on a public IP out of its own addresses, identify and relay
+// reservations until AutoNAT confirms it, so a peer on a public host announces
+// it here). See README.md for the command set.
 //
 // stdout carries ONLY JSON lines: the "ready" line first, then events
 // ({"event":...}) and one reply per command ({"id":..,"ok":..}), interleaved.
@@ -166,6 +175,13 @@ if (options.gossipsub === true) {
   })
 }
 
+// DCUtR: upgrades a relayed connection to a direct one (the inbound side of the
+// relayed connection starts it); depends on identify (services.identify above)
+if (options.dcutr === true) {
+  const { dcutr } = await import('@libp2p/dcutr')
+  services.dcutr = dcutr({ ...(options.dcutrOptions ?? {}) })
+}
+
 // Circuit Relay v2: the hop server, and the transport that dials through relays
 // and reserves on them
 if (options.relayServer === true) {
@@ -211,7 +227,7 @@ if (options.relayTransport === true || options.relays != null) {
 
 const node = await createLibp2p({
   privateKey,
-  addresses: { listen },
+  addresses: { listen, appendAnnounce: options.appendAnnounce ?? [] },
   transports,
   connectionEncrypters: encrypters,
   streamMuxers: [yamux(options.yamuxOptions ?? {})],
@@ -220,9 +236,10 @@ const node = await createLibp2p({
   connectionMonitor: { enabled: options.connectionMonitor !== false },
   ...(options.userAgent != null ? { nodeInfo: { userAgent: options.userAgent } } : {}),
   connectionManager: {
-    // loopback is exempt from the inbound rate limit (5 connections/s per
-    // host), the pending-connection cap and connection pruning
-    allow: ['/ip4/127.0.0.0/ipcidr/8']
+    // loopback (and the "allow" option's ranges) are exempt from the inbound
+    // rate limit (5 connections/s per host), the pending-connection cap and
+    // connection pruning
+    allow: ['/ip4/127.0.0.0/ipcidr/8', ...(options.allow ?? [])]
   },
   services
 })

@@ -33,7 +33,7 @@ public final class Host {
     return namespace;
   }
 
-  /** The host's address on its segment (public 203.0.113.x, or private 192.168.n.x). */
+  /** The host's address on its segment (public 11.0.113.x, or private 192.168.n.x). */
   public String ip() {
     return ip;
   }

@@ -178,7 +178,7 @@ public final class LabNode implements AutoCloseable {
     return out;
   }
 
-  /** The answer of {@code POST /connect}: HTTP status and body. */
+  /** The answer of {@code POST /connect} or {@code POST /request/<peer>}: HTTP status, body and how long it took. */
   public record Dial(int status, String body, Duration took) {
     public boolean ok() {
       return status == 200;
@@ -187,9 +187,21 @@ public final class LabNode implements AutoCloseable {
 
   /** {@code POST /connect} with a multiaddr: the node dials it; waits up to {@code timeout} for the answer. */
   public Dial connect(String multiaddr, Duration timeout) throws IOException, InterruptedException {
+    return post("/connect", multiaddr, timeout);
+  }
+
+  /**
+   * {@code POST /request/<peer>}: the node sends {@code payload} to the peer over its request-response
+   * protocol, on a connection it has (relayed or not) or dials; the body is the response as text.
+   */
+  public Dial request(String peerId, String payload, Duration timeout) throws IOException, InterruptedException {
+    return post("/request/" + peerId, payload, timeout);
+  }
+
+  private Dial post(String path, String body, Duration timeout) throws IOException, InterruptedException {
     long t0 = System.nanoTime();
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/connect")).timeout(timeout)
-        .POST(HttpRequest.BodyPublishers.ofString(multiaddr)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     return new Dial(r.statusCode(), r.body(), Duration.ofNanos(System.nanoTime() - t0));
   }
 

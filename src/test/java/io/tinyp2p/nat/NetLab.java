@@ -1,6 +1,7 @@
 package io.tinyp2p.nat;
 
 import io.tinyp2p.interop.JsPeer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,15 +33,24 @@ import java.util.regex.Pattern;
  * peer-to-peer traffic.
  *
  * <pre>
- *                      namespace "inet": bridge br0 = the internet, 203.0.113.0/24
+ *                      namespace "inet": bridge br0 = the internet, 11.0.113.0/24
  *        ┌──────────────┬──────────────┴──┬──────────────────────┐
- *   host "relay"    host "boot"      NAT "a" wan 203.0.113.11   NAT "b" wan 203.0.113.12
- *   203.0.113.100   203.0.113.101    (nftables masquerade,      (…)
+ *   host "relay"    host "boot"      NAT "a" wan 11.0.113.11    NAT "b" wan 11.0.113.12
+ *   11.0.113.100    11.0.113.101     (nftables masquerade,      (…)
  *                                     ip_forward, bridge "lan"
  *                                     192.168.1.1/24)
  *                                         │
  *                                    host "a1" 192.168.1.10, default via 192.168.1.1
  * </pre>
+ *
+ * <p>The public segment, {@value #PUBLIC_NET}.0/24, is a slice of a real, globally routed block
+ * (11.0.0.0/8) on purpose: the documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24) are
+ * private to js-libp2p ({@code @libp2p/utils}' isPrivate), whose DCUtR then refuses every lab
+ * address as not public, while this node's {@link io.tinyp2p.multiaddr.AddressClass} and js-libp2p
+ * both take 11.0.113.x for PUBLIC. No packet ever reaches the block's owner: the lab's namespaces
+ * have no route to the real internet (public hosts have no default route at all, private hosts
+ * route only to their NAT, NATs only to the public /24, and the management links to the root
+ * namespace carry only 169.254.x and forward nothing).
  *
  * <p>Every host, NAT and the internet is its own namespace, named {@code tp2p-<pid>-<name>} (pid of
  * the test JVM). Public hosts have no default route: the public segment is one /24, and an address
@@ -85,8 +97,8 @@ import java.util.regex.Pattern;
  * // first, in a before-each method: Assumptions.assumeTrue(NetLab.skipReason() == null, NetLab.skipReason());
  *
  * try (NetLab lab = NetLab.create()) {
- *   Host relayHost = lab.publicHost("relay");                        // 203.0.113.100
- *   Nat natA = lab.nat("nata", NetLab.NatType.PORT_RESTRICTED);      // wan 203.0.113.11, lan 192.168.1.0/24
+ *   Host relayHost = lab.publicHost("relay");                        // 11.0.113.100
+ *   Nat natA = lab.nat("nata", NetLab.NatType.PORT_RESTRICTED);      // wan 11.0.113.11, lan 192.168.1.0/24
  *   Host a = natA.host("a1");                                        // 192.168.1.10
  *   LabNode relay = lab.startNode(relayHost, "relay", new JsonObject());
  *   LabNode nodeA = lab.startNode(a, "a1", new JsonObject().put("bootNode", relay.addr().toString()));
@@ -102,12 +114,29 @@ public final class NetLab implements AutoCloseable {
   /** How a NAT maps and filters; see the class comment. */
   public enum NatType { PORT_RESTRICTED, FULL_CONE, SYMMETRIC }
 
-  public static final String PUBLIC_NET = "203.0.113";
+  public static final String PUBLIC_NET = "11.0.113";
+  /**
+   * The lab's address ranges as multiaddr ranges, the public /24 and the private segments'
+   * 192.168.0.0/16: what js peers in the lab put in their connection manager's allow list, so lab
+   * peers are neither rate-limited nor pruned.
+   */
+  public static final List<String> LAB_RANGES = List.of("/ip4/" + PUBLIC_NET + ".0/ipcidr/24", "/ip4/192.168.0.0/ipcidr/16");
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
   private static final Pattern NS_NAME = Pattern.compile("tp2p-(\\d+)-[a-z0-9-]+");
   private static final Pattern LINK_NAME = Pattern.compile("tp2p(\\d+)m\\d+");
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]{0,15}");
   private static final Path LOCK_DIR = Path.of(System.getProperty("java.io.tmpdir"), "tp2p-netlab");
+
+  /**
+   * Threads that read the output of the lab's commands and stop its processes: not the common
+   * pool, where tests start nodes in parallel and (with one or two CPUs, one worker) would leave
+   * none free for them.
+   */
+  private static final ExecutorService WORKERS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "netlab-worker");
+    t.setDaemon(true);
+    return t;
+  });
 
   private static volatile String skipReason;
   private static volatile boolean probed;
@@ -165,7 +194,7 @@ public final class NetLab implements AutoCloseable {
     return linkPrefix;
   }
 
-  /** A host on the public segment, 203.0.113.100 and up in order of creation. */
+  /** A host on the public segment, 11.0.113.100 and up in order of creation. */
   public synchronized Host publicHost(String name) {
     checkOpen();
     checkName(name);
@@ -187,7 +216,7 @@ public final class NetLab implements AutoCloseable {
   }
 
   /**
-   * A NAT router on the public segment (wan 203.0.113.10+n, n = 1, 2, … in order of creation) with
+   * A NAT router on the public segment (wan 11.0.113.10+n, n = 1, 2, … in order of creation) with
    * its own private segment 192.168.n.0/24 behind it (the NAT is 192.168.n.1); add hosts to it
    * with {@link Nat#host(String)}.
    */
@@ -344,10 +373,22 @@ public final class NetLab implements AutoCloseable {
 
   /**
    * Starts a js-libp2p peer ({@code interop/js/peer.mjs}) on a host, listening on the host's lab
-   * address, port 4001 unless {@code options} says otherwise; stderr to
+   * address, port 4001, with the lab's ranges ({@link #LAB_RANGES}) in its connection manager's
+   * allow list, unless {@code options} says otherwise; on a public host its listen address is
+   * announced ({@code appendAnnounce}: js-libp2p counts a public listen address as unverified until
+   * AutoNAT confirms it, and leaves it out of identify and of its relay reservations); stderr to
    * {@code target/natlab-<name>.log}; stopped when the lab closes.
    */
   public JsPeer startJs(Host host, String name, JsonObject options) {
+    return startJs(host, name, options, null);
+  }
+
+  /**
+   * Like {@link #startJs(Host, String, JsonObject)}, with js-libp2p's debug log on for the
+   * {@code DEBUG} namespaces given (e.g. {@code "libp2p:dcutr*,libp2p:circuit-relay*"}; null: off),
+   * written to the same log.
+   */
+  public JsPeer startJs(Host host, String name, JsonObject options, String debug) {
     JsonObject o = options.copy();
     if (!o.containsKey("host")) {
       o.put("host", host.ip());
@@ -355,7 +396,18 @@ public final class NetLab implements AutoCloseable {
     if (!o.containsKey("port")) {
       o.put("port", LabNode.P2P_PORT);
     }
-    JsPeer peer = JsPeer.start(o, host.execPrefix(), "natlab-" + name);
+    if (!o.containsKey("allow")) {
+      o.put("allow", new JsonArray(new ArrayList<>(LAB_RANGES)));
+    }
+    int port = o.getInteger("port");
+    if (host.nat() == null && port > 0 && !o.containsKey("appendAnnounce")) {
+      o.put("appendAnnounce", new JsonArray().add("/ip4/" + o.getString("host") + "/tcp/" + port));
+    }
+    List<String> prefix = new ArrayList<>(host.execPrefix());
+    if (debug != null) {
+      prefix.addAll(List.of("env", "DEBUG=" + debug));
+    }
+    JsPeer peer = JsPeer.start(o, prefix, "natlab-" + name);
     register(peer);
     return peer;
   }
@@ -408,7 +460,7 @@ public final class NetLab implements AutoCloseable {
         } catch (Exception e) {
           System.err.println("netlab: stopping " + p + ": " + e);
         }
-      }));
+      }, WORKERS));
     }
     try {
       CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -662,8 +714,8 @@ public final class NetLab implements AutoCloseable {
   static Result runWithInput(List<String> cmd, String input) {
     try {
       Process p = new ProcessBuilder(cmd).start();
-      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), WORKERS);
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), WORKERS);
       try (var stdin = p.getOutputStream()) {
         if (input != null) {
           stdin.write(input.getBytes(StandardCharsets.UTF_8));
