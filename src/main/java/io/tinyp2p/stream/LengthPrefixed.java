@@ -156,8 +156,9 @@ public final class LengthPrefixed {
   public static Future<Buffer> readOne(P2pStream stream, Vertx vertx, int maxLength, Duration deadline) {
     Promise<Buffer> promise = Promise.promise();
     DeadlineReader reader = new DeadlineReader(stream, vertx, maxLength, deadline, msg -> {
-      if (promise.tryComplete(msg)) {
-        stream.handler(null);
+      if (!promise.future().isComplete()) {
+        stream.handler(null); // first: what completing runs may read the next message with a handler of its own
+        promise.complete(msg);
       }
     }, promise::tryFail);
     reader.start();

@@ -1,5 +1,7 @@
 package io.tinyp2p.nat;
 
+import static io.tinyp2p.nat.LabTests.async;
+import static io.tinyp2p.nat.LabTests.ms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,10 +12,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two nodes behind NATs that filter by address and port (neither reachable from outside) find
@@ -24,18 +25,10 @@ import org.junit.jupiter.api.Timeout;
  * {@code /status} shows the path; AutoNAT says private behind the NATs and public outside. Skipped,
  * with the reason printed, where a lab cannot be built.
  */
+@ExtendWith(LabTests.class)
 class HolePunchIT {
   private static final Duration UP = Duration.ofSeconds(60);
   private static final String TOPIC = "lab";
-
-  @BeforeEach
-  void canBuildALab() {
-    String reason = NetLab.skipReason();
-    if (reason != null) {
-      System.out.println("HolePunchIT skipped: " + reason);
-    }
-    Assumptions.assumeTrue(reason == null, reason);
-  }
 
   @Test
   @Timeout(value = 200, unit = TimeUnit.SECONDS)
@@ -51,10 +44,13 @@ class HolePunchIT {
       Host bootHost = lab.publicHost("boot");
       Nat natA = lab.nat("nata", NetLab.NatType.PORT_RESTRICTED);
       Nat natB = lab.nat("natb", NetLab.NatType.PORT_RESTRICTED);
-      LabNode boot = lab.startNode(bootHost, "boot", new JsonObject());
-      LabNode relay = lab.startNode(relayHost, "relay", new JsonObject()
+      // AutoNAT asks every 10 s (not 60): three answers decide reachability; and one observer
+      // suffices for an address to be tested (the lab's public hosts share a /24, which counts as one)
+      JsonObject autonat = new JsonObject().put("interval", 10).put("observedThreshold", 1);
+      LabNode boot = lab.startNode(bootHost, "boot", new JsonObject().put("autonat", autonat));
+      LabNode relay = lab.startNode(relayHost, "relay", new JsonObject().put("autonat", autonat)
           .put("bootNode", boot.addr().toString()).put("relay", new JsonObject().put("server", true)));
-      JsonObject priv = new JsonObject().put("bootNode", boot.addr().toString())
+      JsonObject priv = new JsonObject().put("bootNode", boot.addr().toString()).put("autonat", autonat)
           .put("relays", new JsonArray().add(relay.addr().toString()))
           .put("pubsubTopics", new JsonArray().add(TOPIC));
       CompletableFuture<LabNode> startA = start(lab, natA.host("a1"), "a1", priv);
@@ -67,8 +63,12 @@ class HolePunchIT {
       for (LabNode n : List.of(a, b)) {
         n.awaitStatus("a /p2p-circuit listen address on the relay", s -> circuitAddr(s) != null, UP);
       }
-      long reserved = System.nanoTime();
       String bId = b.peerId().toBase58();
+      // the boot node's routing table has b1's circuit address (identify pushed it after the reservation)
+      boot.awaitStatus("b1's circuit address in the routing table", s -> s.getJsonArray("knownPeers").stream()
+          .map(JsonObject.class::cast).anyMatch(p -> bId.equals(p.getString("peerId"))
+              && p.getJsonArray("addrs").stream().anyMatch(x -> String.valueOf(x).contains("/p2p-circuit"))), UP);
+      long reserved = System.nanoTime();
       b.collectEvents();
 
       // a1 knows b1 only by its id: Kademlia finds the circuit address, the dial goes through the relay
@@ -106,10 +106,10 @@ class HolePunchIT {
 
       // AutoNAT: private behind the NATs, public on the public segment
       for (LabNode n : List.of(a, b)) {
-        n.awaitStatus("AutoNAT reachability private", s -> "private".equals(reachability(s)), UP);
+        awaitReachability(n, "private");
       }
       for (LabNode n : List.of(boot, relay)) {
-        n.awaitStatus("AutoNAT reachability public", s -> "public".equals(reachability(s)), UP);
+        awaitReachability(n, "public");
       }
       figures = String.format("holepunch (Java relay, both NATs port-restricted): 4 nodes up in %d ms; reservations %d ms"
               + " later; a1 → b1 by id through the relay in %d ms; direct (hole punched, %s, attempt %d) %d ms after;"
@@ -150,22 +150,20 @@ class HolePunchIT {
     return null;
   }
 
+  static void awaitReachability(LabNode node, String expected) throws Exception {
+    try {
+      node.awaitStatus("AutoNAT reachability " + expected, s -> expected.equals(reachability(s)), UP);
+    } catch (AssertionError e) {
+      throw new AssertionError(node.name() + ": AutoNAT says " + node.status().getJsonObject("autonat").encode(), e);
+    }
+  }
+
   static String reachability(JsonObject status) {
     JsonObject autonat = status.getJsonObject("autonat");
     return autonat == null ? null : autonat.getString("reachability");
   }
 
   private static CompletableFuture<LabNode> start(NetLab lab, Host host, String name, JsonObject config) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return lab.startNode(host, name, config);
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot start " + name + " on " + host, e);
-      }
-    });
-  }
-
-  private static long ms(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(nanos);
+    return async(() -> lab.startNode(host, name, config));
   }
 }

@@ -198,13 +198,6 @@ public final class LabNode implements AutoCloseable {
     return post("/request/" + peerId, payload, timeout);
   }
 
-  private Dial post(String path, String body, Duration timeout) throws IOException, InterruptedException {
-    long t0 = System.nanoTime();
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    return new Dial(r.statusCode(), r.body(), Duration.ofNanos(System.nanoTime() - t0));
-  }
-
   /** {@code POST path} with {@code body} (a request to a peer, a broadcast); waits up to {@code timeout}. */
   public Dial post(String path, String body, Duration timeout) throws IOException, InterruptedException {
     long t0 = System.nanoTime();

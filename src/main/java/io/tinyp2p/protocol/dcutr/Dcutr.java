@@ -56,8 +56,11 @@ public final class Dcutr {
   private static final Logger LOG = LoggerFactory.getLogger(Dcutr.class);
 
   public static final String PROTOCOL_ID = "/libp2p/dcutr";
-  /** One upgrade at a time per connection; it keeps no connection alive. */
-  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID).maxInboundPerConnection(1).background();
+  /**
+   * An upgrade at a time per connection, and the next attempt's stream while the last one's dials
+   * still run; it keeps no connection alive.
+   */
+  public static final ProtocolSpec SPEC = ProtocolSpec.of(PROTOCOL_ID).maxInboundPerConnection(2).background();
   /** As the spec: larger messages are refused. */
   static final int MAX_MESSAGE_SIZE = 4096;
   /** Addresses sent, and taken from a peer's message. */
@@ -171,8 +174,9 @@ public final class Dcutr {
     }
     PeerId peer = relayed.remotePeer();
     Promise<Connection> done = Promise.promise();
-    long timer = swarm.vertx().setTimer(timeout.toMillis(), t -> done.tryFail(new SwarmException(
-        "attempt " + n + " took longer than " + timeout.toMillis() + " ms")));
+    // the exchange and the dials each have the timeout: this only ends an attempt stuck between them
+    long timer = swarm.vertx().setTimer(2 * timeout.toMillis(), t -> done.tryFail(new SwarmException(
+        "attempt " + n + " took longer than " + 2 * timeout.toMillis() + " ms")));
     List<Multiaddr> ours = usable(ownAddrs.get(), relayed);
     if (ours.isEmpty()) {
       return Future.failedFuture(new SwarmException("we know no public address of ours to send"));
@@ -203,7 +207,7 @@ public final class Dcutr {
       }
     });
     return done.future().recover(e -> {
-      LOG.debug("DCUtR attempt {} with {} failed: {}", n, peer, e.getMessage());
+      LOG.info("DCUtR attempt {} of {} with {} failed: {}", n, ATTEMPTS, peer, e.getMessage());
       return n < ATTEMPTS ? attempt(relayed, n + 1, t0)
           : Future.failedFuture(new SwarmException(ATTEMPTS + " attempts failed, the last: " + e.getMessage()));
     });
@@ -222,8 +226,8 @@ public final class Dcutr {
     PeerId peer = relayed.remotePeer();
     long t0 = System.nanoTime();
     Promise<Connection> done = Promise.promise();
-    long timer = swarm.vertx().setTimer(timeout.toMillis(), t -> done.tryFail(new SwarmException(
-        "the exchange took longer than " + timeout.toMillis() + " ms")));
+    long timer = swarm.vertx().setTimer(3 * timeout.toMillis(), t -> done.tryFail(new SwarmException(
+        "the exchange took longer than " + 3 * timeout.toMillis() + " ms")));
     read(stream).compose(connect -> {
       if (connect.getType() != HolePunch.Type.CONNECT) {
         return Future.failedFuture(new MalformedException("expected CONNECT, got " + connect.getType()));
@@ -257,7 +261,7 @@ public final class Dcutr {
           LOG.debug("DCUtR from {}: {}", peer, e.getMessage());
         }
       } else {
-        LOG.debug("DCUtR for {} gave no direct connection: {}", peer, e.getMessage());
+        LOG.info("DCUtR asked by {} gave no direct connection: {}", peer, e.getMessage());
       }
     });
   }
@@ -277,18 +281,20 @@ public final class Dcutr {
         arriving.remove(peer);
       }
     });
+    List<String> failures = new ArrayList<>();
     long timer = swarm.vertx().setTimer(timeout.toMillis(), t -> first.tryFail(new SwarmException(
-        "no direct connection within " + timeout.toMillis() + " ms")));
+        "no direct connection within " + timeout.toMillis() + " ms (" + (addrs.isEmpty() ? "no address to dial, "
+            + "waited for theirs" : "dialed " + addrs + (asListener ? " as the listener" : "")) + ")"
+            + (failures.isEmpty() ? "" : ": " + failures))));
     first.future().onComplete(ar -> swarm.vertx().cancelTimer(timer));
-    int[] failed = {0};
     for (Multiaddr a : addrs) {
       swarm.dialDirect(a.withPeerId(peer), asListener).compose(Dcutr::openOrFail).onComplete(ar -> {
         if (ar.succeeded()) {
-          if (!first.tryComplete(ar.result())) {
+          if (!first.tryComplete(ar.result()) && first.future().result() != ar.result()) {
             ar.result().close(); // a second direct connection of the same upgrade
           }
-        } else if (++failed[0] == addrs.size()) {
-          first.tryFail(ar.cause());
+        } else {
+          failures.add(ar.cause().getMessage());
         }
       });
     }

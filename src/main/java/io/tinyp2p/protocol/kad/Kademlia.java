@@ -102,7 +102,13 @@ public final class Kademlia {
     this.providers = new KadProviders(this, new ProviderStore(config.store(), System::currentTimeMillis));
     swarm.handle(SPEC, this::onInbound);
     swarm.on(PeerIdentified.class, e -> {
-      if (e.info().supports(PROTOCOL_ID) && !table.contains(e.peer())) {
+      if (!e.info().supports(PROTOCOL_ID)) {
+        return;
+      }
+      if (table.contains(e.peer())) {
+        // new addresses (a push: a relay reservation came, an address was confirmed) reach the table too
+        table.add(e.peer(), swarm.peerStore().addresses(e.peer()));
+      } else {
         probe(e.peer());
       }
     });
