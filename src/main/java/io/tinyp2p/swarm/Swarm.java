@@ -655,9 +655,14 @@ public final class Swarm {
     }
     List<Connection> existing = connections.get(connection.remotePeer());
     if (existing != null && existing.size() >= limits.maxConnectionsPerPeer()) {
-      limitCounters.count(Limits.Refusal.PER_PEER);
-      connection.close();
-      return connection;
+      Connection relayed = connection.remoteAddress().isCircuit() ? null
+          : existing.stream().filter(c -> c.remoteAddress().isCircuit()).findFirst().orElse(null);
+      if (relayed == null) {
+        limitCounters.count(Limits.Refusal.PER_PEER);
+        connection.close();
+        return connection;
+      }
+      relayed.close(); // a direct connection (hole punching made it) takes a relayed one's place
     }
     connections.computeIfAbsent(connection.remotePeer(), k -> new ArrayList<>()).add(connection);
     LOG.debug("connection open: {}", connection);

@@ -66,7 +66,7 @@ class HolePunchIT {
       Host bootHost = lab.publicHost("boot");
       Nat natA = lab.nat("nata", NetLab.NatType.PORT_RESTRICTED);
       Nat natB = lab.nat("natb", NetLab.NatType.PORT_RESTRICTED);
-      LabNode boot = lab.startNode(bootHost, "boot", new JsonObject().put("autonat", AUTONAT));
+      LabNode boot = lab.startNode(bootHost, jsRelay ? "jsboot" : "boot", new JsonObject().put("autonat", AUTONAT));
       LabNode javaRelay = null;
       String relayAddr;
       if (jsRelay) {
@@ -78,8 +78,9 @@ class HolePunchIT {
         relayAddr = javaRelay.addr().toString();
       }
       JsonObject priv = privateConfig(boot, relayAddr);
-      CompletableFuture<LabNode> startA = start(lab, natA.host("a1"), "a1", priv);
-      CompletableFuture<LabNode> startB = start(lab, natB.host("b1"), "b1", priv.copy().put("demo", true)); // echoes requests
+      String p = jsRelay ? "js" : ""; // each test's logs under its own names
+      CompletableFuture<LabNode> startA = start(lab, natA.host(p + "a1"), p + "a1", priv);
+      CompletableFuture<LabNode> startB = start(lab, natB.host(p + "b1"), p + "b1", priv.copy().put("demo", true)); // echoes requests
       LabNode a = startA.get(90, TimeUnit.SECONDS);
       LabNode b = startB.get(90, TimeUnit.SECONDS);
       long up = System.nanoTime();
@@ -169,19 +170,21 @@ class HolePunchIT {
       Host bootHost = lab.publicHost("boot");
       Nat natA = lab.nat("nata", NetLab.NatType.PORT_RESTRICTED);
       Nat natB = lab.nat("natb", NetLab.NatType.FULL_CONE);
-      LabNode boot = lab.startNode(bootHost, "boot", new JsonObject().put("autonat", AUTONAT));
-      LabNode relay = lab.startNode(relayHost, "relay", new JsonObject().put("autonat", AUTONAT)
+      LabNode boot = lab.startNode(bootHost, "fboot", new JsonObject().put("autonat", AUTONAT));
+      LabNode relay = lab.startNode(relayHost, "frelay", new JsonObject().put("autonat", AUTONAT)
           .put("bootNode", boot.addr().toString()).put("relay", new JsonObject().put("server", true)));
       CompletableFuture<JsPeer> startJs = async(() -> lab.startJs(natA.host("a2"), "jsa", new JsonObject()
-          .put("dcutr", true).put("relayTransport", true).put("kad", true).put("gossipsub", true)));
+          .put("dcutr", true).put("relayTransport", true).put("kad", true).put("gossipsub", true),
+          "libp2p:dcutr*,libp2p:circuit-relay*,libp2p:connection-manager*")); // js-libp2p's log, for a failure
       JsonObject config = privateConfig(boot, relay.addr().toString()).put("demo", true)
           .put("autonat", new JsonObject().put("client", false));
-      LabNode b = start(lab, natB.host("b1"), "b1", config).get(90, TimeUnit.SECONDS);
+      LabNode b = start(lab, natB.host("fb1"), "fb1", config).get(90, TimeUnit.SECONDS);
       JsPeer js = startJs.get(90, TimeUnit.SECONDS);
       long up = System.nanoTime();
       String bId = b.peerId().toBase58();
       b.awaitStatus("a /p2p-circuit listen address on the relay", s -> circuitAddr(s) != null, UP);
       awaitCircuitInRoutingTable(boot, bId);
+      b.collectEvents();
       js.call(new JsonObject().put("cmd", "dial").put("addr", boot.addr().toString()), CALL);
       js.call(new JsonObject().put("cmd", "subscribe").put("topic", TOPIC), CALL);
       long reserved = System.nanoTime();
@@ -189,8 +192,22 @@ class HolePunchIT {
       // the js peer knows b1 by its id only: its Kademlia lookup through the boot node finds the circuit address
       JsonObject found = js.call(new JsonObject().put("cmd", "findPeer").put("peer", bId), CALL);
       assertTrue(found.encode().contains("/p2p-circuit"), "the js peer's lookup of b1: " + found.encode());
-      JsonObject dialed = js.call(new JsonObject().put("cmd", "dial").put("peer", bId), CALL);
-      assertTrue(dialed.getString("remoteAddr").contains("/p2p-circuit"), "the js peer's first connection: " + dialed.encode());
+      // (the lookup itself may connect, to ask b1: through the relay, as the dial does; a dial
+      // whose relayed connection is cut as the hole-punched one takes its place fails in js-libp2p
+      // and is made again: it then finds the direct connection)
+      for (int attempt = 1; ; attempt++) {
+        try {
+          js.call(new JsonObject().put("cmd", "dial").put("peer", bId), CALL);
+          break;
+        } catch (JsPeer.JsPeerException e) {
+          if (attempt == 3) {
+            throw e;
+          }
+        }
+      }
+      JsonObject first = b.awaitEvent("the js peer's first connection", e -> "peer:connect".equals(e.getString("type"))
+          && js.peerId().equals(e.getString("peerId")), UP);
+      assertTrue(first.getString("remoteAddr").contains("/p2p-circuit"), "the js peer's first connection: " + first);
       long relayed = System.nanoTime();
 
       JsonObject bStatus = b.awaitStatus("only a hole-punched connection to the js peer",

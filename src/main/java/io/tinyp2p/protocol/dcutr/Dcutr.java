@@ -105,6 +105,9 @@ public final class Dcutr {
     swarm.on(SwarmEvent.ConnectionClosed.class, e -> direct.remove(e.connection().info().id()));
     swarm.on(SwarmEvent.ConnectionOpened.class, e -> {
       Connection c = e.connection();
+      if (c.remoteAddress().isCircuit() && !swarm.connection(c.remotePeer()).remoteAddress().isCircuit()) {
+        closeLater(c, swarm.connection(c.remotePeer())); // a relayed connection beside a direct one is of no use
+      }
       List<Promise<Connection>> waiting = c.remoteAddress().isCircuit() ? null : arriving.get(c.remotePeer());
       if (waiting != null) {
         List.copyOf(waiting).forEach(p -> p.tryComplete(c));
@@ -192,11 +195,11 @@ public final class Dcutr {
         // with no address of theirs to dial, SYNC still makes them dial ours
         List<Multiaddr> theirs = usable(addrs(connect), relayed);
         long rtt = System.nanoTime() - sent;
+        Promise<Connection> first = directArrival(peer); // their dial may reach us before ours leaves
         stream.write(message(HolePunch.Type.SYNC, List.of()));
         stream.end();
-        Promise<Void> halfRtt = Promise.promise();
-        swarm.vertx().setTimer(Math.max(1, rtt / 2_000_000), t -> halfRtt.complete());
-        return halfRtt.future().compose(v -> dialFirst(theirs, peer, true)).map(c -> outcome(relayed, c, "holePunched", n, t0));
+        swarm.vertx().setTimer(Math.max(1, rtt / 2_000_000), t -> dialInto(first, theirs, peer, true));
+        return first.future().map(c -> outcome(relayed, c, "holePunched", n, t0));
       });
     }).onComplete(ar -> {
       swarm.vertx().cancelTimer(timer);
@@ -240,7 +243,9 @@ public final class Dcutr {
         }
         stream.end();
         count("answered");
-        return dialFirst(theirs, peer, false).map(c -> outcome(relayed, c, "holePunched", 0, t0));
+        Promise<Connection> first = directArrival(peer);
+        dialInto(first, theirs, peer, false);
+        return first.future().map(c -> outcome(relayed, c, "holePunched", 0, t0));
       });
     }).onComplete(ar -> {
       swarm.vertx().cancelTimer(timer);
@@ -269,18 +274,14 @@ public final class Dcutr {
   // ---- both ----
 
   /**
-   * Dials all addresses at once; the first direct connection wins, ours or the peer's dial
-   * reaching us (when we have no address of theirs, only that).
+   * Dials all addresses at once into {@code first} (see {@link #directArrival}): the first direct
+   * connection wins, ours or the peer's dial reaching us (with no address of theirs, only that);
+   * fails it after the timeout.
    */
-  private Future<Connection> dialFirst(List<Multiaddr> addrs, PeerId peer, boolean asListener) {
-    Promise<Connection> first = Promise.promise();
-    arriving.computeIfAbsent(peer, p -> new ArrayList<>()).add(first);
-    first.future().onComplete(ar -> {
-      List<Promise<Connection>> waiting = arriving.get(peer);
-      if (waiting != null && waiting.remove(first) && waiting.isEmpty()) {
-        arriving.remove(peer);
-      }
-    });
+  private void dialInto(Promise<Connection> first, List<Multiaddr> addrs, PeerId peer, boolean asListener) {
+    if (first.future().isComplete()) {
+      return; // their dial made it already
+    }
     List<String> failures = new ArrayList<>();
     long timer = swarm.vertx().setTimer(timeout.toMillis(), t -> first.tryFail(new SwarmException(
         "no direct connection within " + timeout.toMillis() + " ms (" + (addrs.isEmpty() ? "no address to dial, "
@@ -298,7 +299,22 @@ public final class Dcutr {
         }
       });
     }
-    return first.future();
+  }
+
+  /**
+   * Completes with the first direct connection to {@code peer} that opens from now on: taken before
+   * SYNC goes out or is answered, so that the peer's SYN, which may beat our own dial, counts.
+   */
+  private Promise<Connection> directArrival(PeerId peer) {
+    Promise<Connection> first = Promise.promise();
+    arriving.computeIfAbsent(peer, p -> new ArrayList<>()).add(first);
+    first.future().onComplete(ar -> {
+      List<Promise<Connection>> waiting = arriving.get(peer);
+      if (waiting != null && waiting.remove(first) && waiting.isEmpty()) {
+        arriving.remove(peer);
+      }
+    });
+    return first;
   }
 
   private static Future<Connection> openOrFail(Connection c) {
@@ -314,12 +330,17 @@ public final class Dcutr {
         .put("relayedVia", String.valueOf(relayed.remoteAddress().relayPeer())).put("attempt", attempt).put("ms", ms(t0));
     LOG.info("direct connection to {} at {} ({}{}), replacing the one through relay {}", direct.remotePeer(),
         direct.remoteAddress(), how, attempt > 0 ? ", attempt " + attempt : "", relayed.remoteAddress().relayPeer());
+    closeLater(relayed, direct);
+    return direct;
+  }
+
+  /** Closes {@code relayed} after the grace, if {@code direct} is still open then. */
+  private void closeLater(Connection relayed, Connection direct) {
     swarm.vertx().setTimer(GRACE.toMillis(), t -> {
       if (direct.isOpen()) {
         relayed.close();
       }
     });
-    return direct;
   }
 
   /**

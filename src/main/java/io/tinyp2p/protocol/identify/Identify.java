@@ -175,8 +175,8 @@ public final class Identify {
   private void pushToAll() {
     for (Connection connection : swarm.connections()) {
       PeerStore.PeerInfo info = swarm.peerStore().get(connection.remotePeer());
-      if (info == null || !info.supports(PUSH_PROTOCOL_ID)) {
-        continue;
+      if (info != null && !info.protocols().isEmpty() && !info.supports(PUSH_PROTOCOL_ID)) {
+        continue; // (a peer not identified yet may have our old record: it gets the push, or refuses it)
       }
       byte[] record = ourRecord(connection.info()).toByteArray();
       connection.openStream(List.of(PUSH_PROTOCOL_ID)).onSuccess(stream -> {
