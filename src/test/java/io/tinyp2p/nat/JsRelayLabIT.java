@@ -69,8 +69,9 @@ class JsRelayLabIT {
       assertTrue(jsRelay.addrs().contains(jsRelayAddr), "the js relay listens on " + jsRelay.addrs());
       LabNode javaRelay = startJavaRelay.get(60, TimeUnit.SECONDS);
       // (a) the Java node behind nata reserves on the js relay (demo: it answers requests with an echo)
+      // (without hole punching: the connection through the relay is what is under test here)
       CompletableFuture<LabNode> startA = async(() -> lab.startNode(a, "a1", new JsonObject().put("demo", true)
-          .put("relays", new JsonArray().add(jsRelayAddr))));
+          .put("holePunching", false).put("relays", new JsonArray().add(jsRelayAddr))));
       // (b) the js peer behind natb reserves on the Java relay
       CompletableFuture<JsPeer> startB = async(() -> lab.startJs(b, "jsb", new JsonObject().put("dcutr", true)
           .put("relays", new JsonArray().add(javaRelay.addr().toString())), DCUTR_LOG));
@@ -127,9 +128,8 @@ class JsRelayLabIT {
       List<JsonObject> fromBoot = bConnections.stream().map(JsonObject.class::cast)
           .filter(c -> c.getString("peerId").equals(boot.peerId().toBase58())).toList();
       assertFalse(fromBoot.isEmpty(), "js b1 lists no connection from boot: " + bConnections.encode());
-      assertTrue(fromBoot.stream().allMatch(c -> c.getString("remoteAddr").contains("/p2p-circuit")
-          && "inbound".equals(c.getString("direction")) && "open".equals(c.getString("status"))),
-          "js b1's connections from boot: " + fromBoot);
+      // (which may be direct by now: js b1's DCUtR dials boot's public address, the unilateral upgrade,
+      // and closes the relayed one; the dial's answer above showed it relayed)
 
       // (c) js a2 → Java relay → js b1: b1, inbound on the relayed connection, starts DCUtR, but over TCP
       // neither js peer has a public address to offer (js-libp2p's identify drops TCP observed
