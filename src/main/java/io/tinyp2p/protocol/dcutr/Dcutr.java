@@ -8,6 +8,7 @@ import io.tinyp2p.multiaddr.Multiaddr;
 import io.tinyp2p.protocol.dcutr.pb.DcutrProto.HolePunch;
 import io.tinyp2p.protocol.identify.PeerIdentified;
 import io.tinyp2p.stream.Direction;
+import io.tinyp2p.stream.Exchange;
 import io.tinyp2p.stream.LengthPrefixed;
 import io.tinyp2p.stream.P2pStream;
 import io.tinyp2p.swarm.Connection;
@@ -176,16 +177,14 @@ public final class Dcutr {
       return Future.failedFuture(new SwarmException("the relayed connection closed"));
     }
     PeerId peer = relayed.remotePeer();
-    Promise<Connection> done = Promise.promise();
-    // the exchange and the dials each have the timeout: this only ends an attempt stuck between them
-    long timer = swarm.vertx().setTimer(2 * timeout.toMillis(), t -> done.tryFail(new SwarmException(
-        "attempt " + n + " took longer than " + 2 * timeout.toMillis() + " ms")));
     List<Multiaddr> ours = usable(ownAddrs.get(), relayed);
     if (ours.isEmpty()) {
       return Future.failedFuture(new SwarmException("we know no public address of ours to send"));
     }
-    relayed.openStream(List.of(PROTOCOL_ID)).compose(stream -> {
-      done.future().onFailure(e -> stream.reset());
+    // the exchange and the dials each have the timeout: this only ends an attempt stuck between them
+    Future<Connection> done = Exchange.outbound(swarm.vertx(), timeout.multipliedBy(2), () -> new SwarmException(
+        "attempt " + n + " took longer than " + 2 * timeout.toMillis() + " ms"),
+        relayed.openStream(List.of(PROTOCOL_ID)), stream -> {
       long sent = System.nanoTime();
       stream.write(message(HolePunch.Type.CONNECT, ours));
       return read(stream).compose(connect -> {
@@ -201,15 +200,8 @@ public final class Dcutr {
         swarm.vertx().setTimer(Math.max(1, rtt / 2_000_000), t -> dialInto(first, theirs, peer, true));
         return first.future().map(c -> outcome(relayed, c, "holePunched", n, t0));
       });
-    }).onComplete(ar -> {
-      swarm.vertx().cancelTimer(timer);
-      if (ar.succeeded()) {
-        done.tryComplete(ar.result());
-      } else {
-        done.tryFail(ar.cause());
-      }
     });
-    return done.future().recover(e -> {
+    return done.recover(e -> {
       LOG.info("DCUtR attempt {} of {} with {} failed: {}", n, ATTEMPTS, peer, e.getMessage());
       return n < ATTEMPTS ? attempt(relayed, n + 1, t0)
           : Future.failedFuture(new SwarmException(ATTEMPTS + " attempts failed, the last: " + e.getMessage()));
@@ -228,10 +220,9 @@ public final class Dcutr {
     }
     PeerId peer = relayed.remotePeer();
     long t0 = System.nanoTime();
-    Promise<Connection> done = Promise.promise();
-    long timer = swarm.vertx().setTimer(3 * timeout.toMillis(), t -> done.tryFail(new SwarmException(
-        "the exchange took longer than " + 3 * timeout.toMillis() + " ms")));
-    read(stream).compose(connect -> {
+    Future<Connection> done = Exchange.outbound(swarm.vertx(), timeout.multipliedBy(3), () -> new SwarmException(
+        "the exchange took longer than " + 3 * timeout.toMillis() + " ms"), Future.succeededFuture(stream), s -> read(s)
+        .compose(connect -> {
       if (connect.getType() != HolePunch.Type.CONNECT) {
         return Future.failedFuture(new MalformedException("expected CONNECT, got " + connect.getType()));
       }
@@ -247,18 +238,10 @@ public final class Dcutr {
         dialInto(first, theirs, peer, false);
         return first.future().map(c -> outcome(relayed, c, "holePunched", 0, t0));
       });
-    }).onComplete(ar -> {
-      swarm.vertx().cancelTimer(timer);
-      if (ar.succeeded()) {
-        done.tryComplete(ar.result());
-      } else {
-        done.tryFail(ar.cause());
-      }
-    });
-    done.future().onFailure(e -> {
+    }));
+    done.onFailure(e -> { // (the stream was reset)
       if (e instanceof MalformedException || e instanceof LengthPrefixed.FrameException) {
         count("malformed");
-        stream.reset();
         if (!warned) {
           warned = true;
           LOG.warn("DCUtR from {}: {} (stream reset; later ones are logged at debug)", peer, e.getMessage());
